@@ -1,0 +1,33 @@
+# The README's commands. Everything installs what it needs (scripts/bootstrap).
+BUILD ?= build
+CMAKE_FLAGS ?=
+JOBS ?= $(shell nproc)
+
+.PHONY: all bootstrap configure build test demo bench soak fuzz sanitize clean
+
+all: build
+
+bootstrap:
+	@bash scripts/bootstrap
+
+configure: bootstrap
+	@cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) > /dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# ctest starts the servers the tests need (fixtures) and stops them by PID.
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+sanitize:
+	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DDI_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+demo: build
+	@bash scripts/demo $(BUILD)
+
+bench: build
+	@bash scripts/bench $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan
