@@ -1,0 +1,17 @@
+# Generates OUT (a .cpp) holding every sql/NNN_*.sql as {version, name, text}.
+# Re-runs at configure time whenever a migration changes.
+function(di_embed_sql out)
+  file(GLOB sql_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/sql/[0-9][0-9][0-9]_*.sql)
+  list(SORT sql_files)
+  set(body "// Generated from sql/*.sql by cmake/EmbedSql.cmake. Do not edit.\n#include \"store/migrations.h\"\n\nnamespace di::pg {\n\nconst std::vector<Migration>& AllMigrations() {\n  static const std::vector<Migration> kMigrations = {\n")
+  foreach(f ${sql_files})
+    get_filename_component(name ${f} NAME_WE)
+    string(SUBSTRING ${name} 0 3 version)
+    math(EXPR version "${version}")
+    file(READ ${f} text)
+    string(APPEND body "      {${version}, \"${name}\", R\"__sql__(${text})__sql__\"},\n")
+  endforeach()
+  string(APPEND body "  };\n  return kMigrations;\n}\n\n}  // namespace di::pg\n")
+  file(WRITE ${out}.tmp "${body}")
+  file(COPY_FILE ${out}.tmp ${out} ONLY_IF_DIFFERENT)
+endfunction()
