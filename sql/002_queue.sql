@@ -33,3 +33,4 @@ CREATE TABLE queue_dedup (
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (queue, dedup_id)
 );
+CREATE INDEX queue_dedup_age ON queue_dedup (queue, created_at);

@@ -7,6 +7,7 @@
 // for scheduled messages and expired leases). Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "queue/queue.h"
@@ -33,6 +34,7 @@ class PostgresQueue final : public Queue {
 
   std::shared_ptr<pg::Pool> pool_;
   QueueOptions options_;
+  std::atomic<uint64_t> prune_counter_{0};  // prune the dedup history every 256 sends
 };
 
 }  // namespace di::queue
