@@ -1,0 +1,37 @@
+// Entry points of the diamond-ingest subcommands.
+//
+// Every subcommand X is three pieces:
+//   1. here:          struct XOptions { ...its own flags... };
+//                     int RunX(const Config& config, const XOptions& options);
+//   2. cmd_x.cpp:     the implementation (src/app/app.cmake compiles every
+//                     src/app/cmd_*.cpp into diamond-ingest and links every
+//                     src/ library, so no CMake edit is needed);
+//   3. cli.cpp:       one block in RegisterCommands() that names the
+//                     subcommand and binds its flags to XOptions fields.
+// The CLI parses flags, loads and validates the Config (exit 2 on a bad
+// value), initialises logging from LOG_LEVEL/LOG_FORMAT, then calls RunX on
+// the main thread and exits with its return value.
+//
+// Contract of RunX: returns kExitOk, kExitFailure (runtime failure, after
+// saying why in one log line or one stderr line) or kExitUsage (bad usage
+// found late, e.g. contradictory options). It must not read the environment
+// (everything is in Config) and must not call exit().
+#pragma once
+
+#include "app/config.h"
+
+namespace di {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;  // bad configuration or usage
+
+// diamond-ingest config [--markdown]
+struct ConfigOptions {
+  bool markdown = false;  // print the settings table (src/app/README.md) instead
+};
+// Prints the effective configuration to stdout, one "NAME=value  # source"
+// line per setting, secrets as ***; or, with --markdown, the settings table.
+int RunConfig(const Config& config, const ConfigOptions& options);
+
+}  // namespace di
