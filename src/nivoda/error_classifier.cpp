@@ -62,6 +62,24 @@ bool IsValidationError(const GraphQLError& error) {
   return ContainsAny(m, kPhrases);
 }
 
+bool IsCredentialsError(const GraphQLError& error) {
+  if (error.code == "UNAUTHENTICATED" || error.code == "FORBIDDEN" || IsAuthError(error)) return true;
+  const std::string m = Lower(error.message);
+  static constexpr std::array<std::string_view, 6> kPhrases = {
+      "password", "username", "credential", "invalid login", "access denied", "forbidden"};
+  return ContainsAny(m, kPhrases);
+}
+
+Status ClassifyAuthenticateErrors(const std::vector<GraphQLError>& errors) {
+  Status status = ClassifyGraphQLErrors(errors);
+  for (const auto& e : errors) {
+    if (IsCredentialsError(e)) {
+      return Status(Code::kPermanent, "authentication refused: " + status.message());
+    }
+  }
+  return status;
+}
+
 Status ClassifyGraphQLErrors(const std::vector<GraphQLError>& errors) {
   bool auth = false;
   bool validation = false;

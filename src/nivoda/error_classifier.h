@@ -11,6 +11,7 @@
 //   GraphQL auth error (see IsAuthError)          kUnauthenticated  re-authenticate once
 //   GraphQL validation error (IsValidationError)  kPermanent        give up
 //   any other GraphQL error                       kUnavailable      retry
+//   authenticate call refused (IsCredentialsError) kPermanent       give up
 //
 // Several GraphQL errors in one answer: an auth error wins, then a validation
 // error, else the answer is retryable.
@@ -47,9 +48,19 @@ bool IsAuthError(const GraphQLError& error);
 // "cannot represent", "argument \"".
 bool IsValidationError(const GraphQLError& error);
 
+// True iff an error of the authenticate call refuses the credentials:
+// extensions.code UNAUTHENTICATED or FORBIDDEN, IsAuthError(), or a message
+// containing password / username / credential / invalid login / access denied /
+// forbidden (case-insensitive).
+bool IsCredentialsError(const GraphQLError& error);
+
 // The Status for a non-empty errors array, per the table above; the message joins
 // the error messages (truncated). REQUIRES: !errors.empty().
 Status ClassifyGraphQLErrors(const std::vector<GraphQLError>& errors);
+
+// The same for the errors of the authenticate call: a credentials error is
+// kPermanent (retrying cannot fix a wrong password); otherwise as above.
+Status ClassifyAuthenticateErrors(const std::vector<GraphQLError>& errors);
 
 // The Status for an HTTP status other than 200, per the table above. BODY (may be
 // empty) contributes a short excerpt to the message.

@@ -35,8 +35,10 @@ std::string_view Pad(ThreadState& state, std::string_view body) {
 Status Corrupt(std::string what) { return Status(Code::kCorrupt, std::move(what)); }
 
 // Parses BODY (DOM, fully validating) and checks for GraphQL errors.
-// PADDED receives the padded copy.
-Result<element> ParseChecked(ThreadState& state, std::string_view body, std::string_view* padded_out) {
+// PADDED receives the padded copy. CLASSIFY turns a non-empty errors array into a Status.
+using Classifier = Status (*)(const std::vector<GraphQLError>&);
+Result<element> ParseChecked(ThreadState& state, std::string_view body, std::string_view* padded_out,
+                             Classifier classify = &ClassifyGraphQLErrors) {
   std::string_view padded = Pad(state, body);
   *padded_out = padded;
   element root;
@@ -56,7 +58,7 @@ Result<element> ParseChecked(ThreadState& state, std::string_view body, std::str
       if (!e["extensions"]["code"].get_string().get(text)) out.code = std::string(text);
       parsed.push_back(std::move(out));
     }
-    if (!parsed.empty()) return ClassifyGraphQLErrors(parsed);
+    if (!parsed.empty()) return classify(parsed);
   }
   return root;
 }
@@ -168,7 +170,8 @@ void AddItem(element item, std::string_view raw, Page* page) {
 Result<std::string> ParseTokenResponse(std::string_view body) {
   ThreadState& state = State();
   std::string_view padded;
-  DI_ASSIGN_OR_RETURN(element root, ParseChecked(state, body, &padded));
+  DI_ASSIGN_OR_RETURN(element root,
+                      ParseChecked(state, body, &padded, &ClassifyAuthenticateErrors));
   DI_ASSIGN_OR_RETURN(element token, AtPath(root, "/data/authenticate/username_and_password/token"));
   std::string_view text;
   if (token.get_string().get(text) || text.empty()) return Corrupt("token is not a non-empty string");

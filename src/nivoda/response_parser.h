@@ -18,7 +18,8 @@
 
 namespace di::nivoda {
 
-// data.authenticate.username_and_password.token
+// data.authenticate.username_and_password.token. GraphQL errors are classified
+// with ClassifyAuthenticateErrors (bad credentials: kPermanent).
 Result<std::string> ParseTokenResponse(std::string_view body);
 
 // data.as.diamonds_by_query_count (an integer >= 0).

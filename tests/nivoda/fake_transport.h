@@ -1,0 +1,73 @@
+// FakeTransport: an HttpTransport whose answers come from a test's handler.
+// Decodes each request body (operation, token, variables) for the handler and
+// records every request. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nivoda/http_transport.h"
+
+namespace di::nivoda::testing {
+
+struct FakeRequest {
+  std::string operation;  // "authenticate", "count", "page"
+  std::string token;      // empty for authenticate
+  nlohmann::json variables;
+};
+
+class FakeTransport final : public HttpTransport {
+ public:
+  using Handler = std::function<Result<HttpResponse>(const FakeRequest&)>;
+  explicit FakeTransport(Handler handler) : handler_(std::move(handler)) {}
+
+  Result<HttpResponse> Post(const std::string&, const std::string& body, const HttpHeaders&,
+                            Millis) override {
+    FakeRequest request;
+    nlohmann::json parsed = nlohmann::json::parse(body);
+    const std::string query = parsed["query"];
+    request.variables = parsed["variables"];
+    if (query.rfind("query Authenticate", 0) == 0) request.operation = "authenticate";
+    else if (query.rfind("query Count", 0) == 0) request.operation = "count";
+    else request.operation = "page";
+    if (request.variables.contains("token")) request.token = request.variables["token"];
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      requests_.push_back(request);
+    }
+    return handler_(request);
+  }
+
+  std::vector<FakeRequest> requests() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+  int count(const std::string& operation) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    int n = 0;
+    for (const auto& r : requests_) n += r.operation == operation;
+    return n;
+  }
+
+ private:
+  Handler handler_;
+  mutable std::mutex mu_;
+  std::vector<FakeRequest> requests_;
+};
+
+inline HttpResponse Ok(std::string body) { return HttpResponse{200, {}, std::move(body)}; }
+inline HttpResponse TokenBody(const std::string& token) {
+  return Ok(R"({"data":{"authenticate":{"username_and_password":{"token":")" + token + "\"}}}}");
+}
+inline HttpResponse CountBody(int64_t n) {
+  return Ok(R"({"data":{"as":{"diamonds_by_query_count":)" + std::to_string(n) + "}}}");
+}
+inline HttpResponse ErrorBody(const std::string& message) {
+  return Ok(R"({"errors":[{"message":")" + message + R"("}],"data":null})");
+}
+
+}  // namespace di::nivoda::testing
