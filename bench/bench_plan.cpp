@@ -108,5 +108,20 @@ int main() {
   std::printf("ratio adaptive/seed modelled wall time: %.3f\n", sum_ratio_t / kRuns);
   std::printf("largest/mean, worst run: adaptive %.3f, seed %.3f (goal <= 1.2)\n", worst_balance,
               seed_balance);
+
+  // Sensitivity: half the offers at round $50 prices (one-dollar spikes of
+  // thousands of offers, which no price boundary can split).
+  const auto spiky = testing::SyntheticInventory::Nivoda2026(1, 0.5);
+  const Row seed = Measure(spiky, 301, [](const CountBatchFn& fn) {
+    return PlanSeed(fn, FullRunPlanOptions());
+  });
+  const Row adaptive = Measure(spiky, 302, [](const CountBatchFn& fn) {
+    return PlanAdaptive(fn, FullRunPlanOptions());
+  });
+  std::printf("spiky inventory (50%% at round $50 prices): seed %d queries %.1f s %.3f, "
+              "adaptive %d queries in %d rounds %.1f s %.3f; query ratio %.3f\n",
+              seed.queries, seed.seconds, seed.balance, adaptive.queries, adaptive.rounds,
+              adaptive.seconds, adaptive.balance,
+              static_cast<double>(adaptive.queries) / seed.queries);
   return 0;
 }

@@ -51,10 +51,10 @@ SyntheticInventory SyntheticInventory::FromBands(const std::vector<DensityBand>&
   return SyntheticInventory(std::move(cents));
 }
 
-SyntheticInventory SyntheticInventory::Nivoda2026(uint64_t seed) {
+SyntheticInventory SyntheticInventory::Nivoda2026(uint64_t seed, double round_price_share) {
   int64_t banded = 0;
   for (const auto& b : Nivoda2026DollarValueBands()) banded += b.count;
-  return FromBands(Nivoda2026DollarValueBands(), kNivoda2026Baseline - banded, seed);
+  return FromBands(Nivoda2026DollarValueBands(), kNivoda2026Baseline - banded, seed, round_price_share);
 }
 
 int64_t SyntheticInventory::Count(const PriceRange& range) const {

@@ -28,7 +28,7 @@ class SyntheticInventory {
   static SyntheticInventory FromBands(const std::vector<DensityBand>& bands, int64_t tail_offers,
                                       uint64_t seed, double round_price_share = 0.15);
   // The February 2026 natural inventory: 437,849 offers.
-  static SyntheticInventory Nivoda2026(uint64_t seed = 42);
+  static SyntheticInventory Nivoda2026(uint64_t seed = 42, double round_price_share = 0.15);
 
   int64_t Count(const PriceRange& range) const;
   int64_t size() const { return static_cast<int64_t>(cents_.size()); }
