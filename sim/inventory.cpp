@@ -1,0 +1,192 @@
+#include "sim/inventory.h"
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+namespace di::sim {
+
+Inventory::Inventory(const OfferGenerator* generator, uint32_t natural, uint32_t labgrown) : generator_(generator) {
+  uint32_t total = natural + labgrown;
+  offers_.resize(total);
+  // Generation is per stone and independent: split it over the cores.
+  unsigned threads = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (uint32_t s = t; s < total; s += threads) offers_[s] = generator_->Initial(s, s >= natural, s);
+    });
+  }
+  for (auto& w : workers) w.join();
+  for (uint32_t s = 0; s < total; ++s) {
+    int feed = offers_[s].labgrown() ? 1 : 0;
+    price_index_[feed].push_back({offers_[s].price_cents, s});
+    ++live_[feed];
+  }
+  for (auto& index : price_index_) std::sort(index.begin(), index.end());
+  next_stone_ = total;
+  next_insert_ = total;
+}
+
+int64_t Inventory::LiveCount(bool labgrown) const {
+  std::shared_lock lock(mu_);
+  return live_[labgrown ? 1 : 0];
+}
+
+int64_t Inventory::Count(const DiamondQuery& q) const {
+  std::shared_lock lock(mu_);
+  if (q.PriceOnly()) {
+    int64_t n = 0;
+    for (int feed = 0; feed < 2; ++feed) {
+      if (q.labgrown && *q.labgrown != (feed == 1)) continue;
+      if (!q.price_cents || q.price_cents->ignored) {
+        n += live_[feed];
+        continue;
+      }
+      const auto& index = price_index_[feed];
+      auto lo = std::lower_bound(index.begin(), index.end(), IndexEntry{q.price_cents->lo, 0});
+      auto hi = std::upper_bound(index.begin(), index.end(), IndexEntry{q.price_cents->hi, UINT32_MAX});
+      n += hi - lo;
+    }
+    return n;
+  }
+  int64_t n = 0;
+  for (uint32_t pos : Candidates(q)) n += offers_[pos].removed() ? 0 : 1;
+  return n;
+}
+
+// Positions of live offers matching Q. REQUIRES: mu_ held.
+std::vector<uint32_t> Inventory::Candidates(const DiamondQuery& q) const {
+  std::vector<uint32_t> out;
+  if (q.price_cents && !q.price_cents->ignored) {
+    for (int feed = 0; feed < 2; ++feed) {
+      if (q.labgrown && *q.labgrown != (feed == 1)) continue;
+      const auto& index = price_index_[feed];
+      auto lo = std::lower_bound(index.begin(), index.end(), IndexEntry{q.price_cents->lo, 0});
+      auto hi = std::upper_bound(index.begin(), index.end(), IndexEntry{q.price_cents->hi, UINT32_MAX});
+      for (auto it = lo; it != hi; ++it) {
+        if (q.Matches(offers_[it->pos])) out.push_back(it->pos);
+      }
+    }
+    return out;
+  }
+  for (uint32_t pos = 0; pos < offers_.size(); ++pos) {
+    const Offer& o = offers_[pos];
+    if (!o.removed() && q.Matches(o)) out.push_back(pos);
+  }
+  return out;
+}
+
+Inventory::PageResult Inventory::Page(const DiamondQuery& q, const Order& order, int64_t offset, int64_t limit,
+                                      uint64_t tie_salt) const {
+  std::shared_lock lock(mu_);
+  std::vector<uint32_t> positions = Candidates(q);
+  PageResult result;
+  int64_t n = static_cast<int64_t>(positions.size());
+  result.matched = n;
+  auto& page = result.offers;
+  if (offset >= n || limit <= 0) return result;
+  int64_t end = std::min(n, offset + limit);
+  if (order.type == OrderType::kNone) {
+    std::sort(positions.begin(), positions.end());
+    for (int64_t i = offset; i < end; ++i) page.push_back(offers_[positions[i]]);
+    return result;
+  }
+  struct Keyed {
+    int64_t key;
+    uint64_t tie;
+    uint32_t pos;
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(positions.size());
+  for (uint32_t pos : positions) {
+    const Offer& o = offers_[pos];
+    int64_t key = OrderKey(order.type, o);
+    keyed.push_back({order.descending ? -key : key, HashOf(tie_salt, o.stone), pos});
+  }
+  auto less = [](const Keyed& a, const Keyed& b) { return a.key != b.key ? a.key < b.key : a.tie < b.tie; };
+  std::partial_sort(keyed.begin(), keyed.begin() + end, keyed.end(), less);
+  for (int64_t i = offset; i < end; ++i) page.push_back(offers_[keyed[i].pos]);
+  return result;
+}
+
+std::vector<Offer> Inventory::Snapshot() const {
+  std::shared_lock lock(mu_);
+  std::vector<Offer> out;
+  out.reserve(static_cast<size_t>(live_[0] + live_[1]));
+  for (const Offer& o : offers_) {
+    if (!o.removed()) out.push_back(o);
+  }
+  std::sort(out.begin(), out.end(), [](const Offer& a, const Offer& b) { return a.stone < b.stone; });
+  return out;
+}
+
+int64_t Inventory::PickLive(Rng& rng) const {
+  if (live_[0] + live_[1] == 0) return -1;
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    uint32_t pos = static_cast<uint32_t>(rng.Next() % offers_.size());
+    if (!offers_[pos].removed()) return pos;
+  }
+  for (uint32_t pos = 0; pos < offers_.size(); ++pos) {
+    if (!offers_[pos].removed()) return pos;
+  }
+  return -1;
+}
+
+void Inventory::RebuildIndexFor(const std::vector<uint32_t>& dirty_input) {
+  std::vector<uint32_t> dirty = dirty_input;
+  std::sort(dirty.begin(), dirty.end());
+  dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
+  for (int feed = 0; feed < 2; ++feed) {
+    auto& index = price_index_[feed];
+    std::erase_if(index, [&](const IndexEntry& e) { return std::binary_search(dirty.begin(), dirty.end(), e.pos); });
+    size_t old_size = index.size();
+    for (uint32_t pos : dirty) {
+      const Offer& o = offers_[pos];
+      if (!o.removed() && o.labgrown() == (feed == 1)) index.push_back({o.price_cents, pos});
+    }
+    std::sort(index.begin() + static_cast<std::ptrdiff_t>(old_size), index.end());
+    std::inplace_merge(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(old_size), index.end());
+  }
+}
+
+ChurnCounts Inventory::Mutate(const ChurnCounts& counts, Rng& rng, int64_t now_ms) {
+  std::unique_lock lock(mu_);
+  ChurnCounts done;
+  std::vector<uint32_t> dirty;
+  for (int64_t i = 0; i < counts.reprice; ++i) {
+    int64_t pos = PickLive(rng);
+    if (pos < 0) break;
+    generator_->Reprice(&offers_[pos], rng, now_ms);
+    dirty.push_back(static_cast<uint32_t>(pos));
+    ++done.reprice;
+  }
+  for (int64_t i = 0; i < counts.payload; ++i) {
+    int64_t pos = PickLive(rng);
+    if (pos < 0) break;
+    generator_->ChangePayload(&offers_[pos], rng, now_ms);
+    ++done.payload;
+  }
+  for (int64_t i = 0; i < counts.remove; ++i) {
+    int64_t pos = PickLive(rng);
+    if (pos < 0) break;
+    Offer& o = offers_[pos];
+    o.flags |= kRemoved;
+    --live_[o.labgrown() ? 1 : 0];
+    dirty.push_back(static_cast<uint32_t>(pos));
+    ++done.remove;
+  }
+  int64_t total_live = live_[0] + live_[1];
+  for (int64_t i = 0; i < counts.add; ++i) {
+    // New stones join a feed in proportion to its size (natural when empty).
+    bool labgrown = total_live > 0 && rng.Uniform() * static_cast<double>(total_live) >= static_cast<double>(live_[0]);
+    offers_.push_back(generator_->Added(next_stone_++, labgrown, next_insert_++, now_ms));
+    ++live_[labgrown ? 1 : 0];
+    dirty.push_back(static_cast<uint32_t>(offers_.size() - 1));
+    ++done.add;
+  }
+  if (!dirty.empty()) RebuildIndexFor(dirty);
+  return done;
+}
+
+}  // namespace di::sim
