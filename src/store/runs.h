@@ -1,0 +1,85 @@
+// Runs: typed queries over run_metadata, worker_runs and partition_progress.
+//
+// Every state change that implies a message takes the caller's open
+// transaction, so the change and the message commit together. Functions take
+// a Connection and are as thread-safe as that connection (one thread at a time).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "store/pg.h"
+
+namespace di::store {
+
+struct NewRun {
+  std::string run_id;
+  std::string feed;
+  std::string run_type;  // full | incremental
+  std::optional<std::string> watermark_before;  // ISO-8601
+  std::optional<std::string> updated_from;
+  std::string updated_to;
+  int count_queries = 0;
+};
+
+struct NewPartition {
+  int partition_id = 0;
+  int64_t price_min = 0;
+  std::optional<int64_t> price_max;
+  int64_t expected_records = 0;
+  std::string work_item_json;  // the original work item, kept for retry
+};
+
+// Inserts the run and one worker_runs + partition_progress row per partition.
+// REQUIRES: an open transaction on CONN.
+Status InsertRun(pg::Connection& conn, const NewRun& run, const std::vector<NewPartition>& partitions);
+
+// run_id of a run of FEED still in flight (running or consolidating), if any.
+Result<std::optional<std::string>> RunInFlight(pg::Connection& conn, const std::string& feed);
+
+enum class ClaimResult { kClaimed, kAlreadyEnded, kUnknown };
+// Marks the partition running for WORKER_ID (attempts + 1) unless it already ended.
+Result<ClaimResult> ClaimPartition(pg::Connection& conn, const std::string& run_id, int partition_id,
+                                   const std::string& worker_id);
+
+struct Checkpoint {
+  int64_t next_offset = 0;
+  std::string phase = "paging";  // paging | verifying | done
+  int64_t pages_fetched = 0;
+  int64_t records_fetched = 0;
+};
+Result<Checkpoint> LoadCheckpoint(pg::Connection& conn, const std::string& run_id, int partition_id);
+// Moves the checkpoint forward (never back: offsets only grow).
+Status SaveCheckpoint(pg::Connection& conn, const std::string& run_id, int partition_id, const Checkpoint& cp);
+
+struct RunCountersRow {
+  int expected = 0;
+  int completed = 0;
+  int failed = 0;
+};
+// Ends the partition (completed or failed) exactly once and bumps the run's
+// counter in the same statement sequence. Returns the counters after the bump,
+// or nullopt when the partition had already ended (a duplicate delivery).
+// REQUIRES: an open transaction on CONN.
+Result<std::optional<RunCountersRow>> EndPartition(pg::Connection& conn, const std::string& run_id, int partition_id,
+                                                   bool succeeded, int64_t records,
+                                                   const std::string& error_message);
+
+// Sets the run's status (and completed_at for completed/failed) and an optional error.
+Status SetRunStatus(pg::Connection& conn, const std::string& run_id, const std::string& status,
+                    const std::string& error_message = "");
+
+struct FailedPartition {
+  int partition_id = 0;
+  int attempts = 0;
+  std::string work_item_json;
+};
+// Failed partitions of RUN_ID (one, if PARTITION is set), reset to pending with
+// the run's failed count undone. REQUIRES: an open transaction on CONN.
+Result<std::vector<FailedPartition>> ResetFailedPartitions(pg::Connection& conn, const std::string& run_id,
+                                                           std::optional<int> partition);
+
+}  // namespace di::store
