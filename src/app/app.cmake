@@ -11,10 +11,23 @@ di_library(di_config
 # commands.h and register it in cli.cpp (see commands.h).
 file(GLOB di_command_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/cmd_*.cpp)
 list(SORT di_command_sources)
+# di_app: the roles' orchestration (components, scheduler, worker, ...), linked
+# by diamond-ingest and by the integration tests. Its sources: every
+# src/app/*.cpp except cli.cpp, cmd_*.cpp and the config files above.
+file(GLOB di_app_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+list(FILTER di_app_sources EXCLUDE REGEX "/(cli|cmd_[^/]*|config|settings|dotenv|connection_strings)\\.cpp$")
+list(SORT di_app_sources)
+di_library(di_app SOURCES ${di_app_sources} DEPS di_config di_store di_queue di_nivoda di_nivoda_account di_cloud)
+foreach(lib di_plan di_ingest di_consolidate)
+  if(TARGET ${lib})
+    target_link_libraries(di_app PUBLIC ${lib})
+  endif()
+endforeach()
+
 add_executable(diamond-ingest cli.cpp ${di_command_sources})
-target_link_libraries(diamond-ingest PRIVATE di_options di_config di_common CLI11::CLI11)
+target_link_libraries(diamond-ingest PRIVATE di_options di_app di_config di_common CLI11::CLI11)
 # Every library of src/ that exists (src/app is added after all of them).
-foreach(lib di_store di_queue di_nivoda di_plan di_ingest di_consolidate di_cloud)
+foreach(lib di_store di_queue di_nivoda di_nivoda_account di_plan di_ingest di_consolidate di_cloud)
   if(TARGET ${lib})
     target_link_libraries(diamond-ingest PRIVATE ${lib})
   endif()

@@ -65,6 +65,9 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
         app, "config", "Print the effective configuration (secrets shown as ***)", RunConfig);
     cmd->add_flag("--markdown", opts->markdown, "Print the settings table as Markdown (src/app/README.md)");
   }
+  {
+    commands.Add<MigrateOptions>(app, "migrate", "Apply the database schema migrations", RunMigrate);
+  }
 }
 
 // One global flag per setting; values land in FLAGS keyed by setting name.

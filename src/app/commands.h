@@ -34,4 +34,9 @@ struct ConfigOptions {
 // line per setting, secrets as ***; or, with --markdown, the settings table.
 int RunConfig(const Config& config, const ConfigOptions& options);
 
+// diamond-ingest migrate: applies missing schema migrations (every role also
+// does this at start-up).
+struct MigrateOptions {};
+int RunMigrate(const Config& config, const MigrateOptions& options);
+
 }  // namespace di

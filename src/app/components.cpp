@@ -1,0 +1,67 @@
+#include "app/components.h"
+
+#include "cloud/db_watermark_store.h"
+#include "common/log.h"
+#include "nivoda/account_rate_limiter.h"
+#include "nivoda/curl_transport.h"
+#include "queue/postgres_queue.h"
+#include "store/embedded_postgres.h"
+#include "store/migrations.h"
+
+namespace di {
+
+const char* FeedName(Feed feed) { return feed == Feed::kLabgrown ? "labgrown" : "natural"; }
+
+Result<std::string> ResolveDatabaseUrl(const Config& config) {
+  if (!config.database_url.empty()) return config.database_url;
+  pg::EmbeddedOptions options;
+  options.dir = config.data_dir + "/pg";
+  DI_ASSIGN_OR_RETURN(std::string url, pg::EmbeddedPostgres::StartOrReuse(options));
+  log::Info("DATABASE_URL is unset: using the embedded PostgreSQL", {{"dir", options.dir}, {"url", url}});
+  return url;
+}
+
+nivoda::ClientOptions MakeClientOptions(const Config& config, std::shared_ptr<nivoda::RateLimiter> limiter) {
+  nivoda::ClientOptions o;
+  o.endpoint = config.nivoda_endpoint;
+  o.username = config.nivoda_username;
+  o.password = config.nivoda_password;
+  o.timeout = config.nivoda_timeout;
+  o.retry.max_attempts = config.retry_attempts;
+  o.retry.base_delay = config.retry_base;
+  o.retry.max_delay = config.retry_cap;
+  o.limiter = std::move(limiter);
+  nivoda::CurlTransport::Options transport;
+  transport.insecure_skip_tls_verify = config.nivoda_insecure_tls;
+  if (config.nivoda_insecure_tls) {
+    log::Warn("NIVODA_INSECURE_TLS is set: TLS certificates are NOT verified; never use this in production");
+  }
+  o.transport = std::make_shared<nivoda::CurlTransport>(transport);
+  return o;
+}
+
+Result<Components> BuildComponents(const Config& config, const ComponentNeeds& needs) {
+  Components c;
+  DI_ASSIGN_OR_RETURN(c.database_url, ResolveDatabaseUrl(config));
+  c.pool = std::make_shared<pg::Pool>(c.database_url, needs.pool_size);
+  {
+    DI_ASSIGN_OR_RETURN(auto conn, c.pool->Acquire());
+    DI_ASSIGN_OR_RETURN(int applied, pg::Migrate(*conn));
+    if (applied > 0) log::Info("database migrated", {{"applied", applied}});
+  }
+  queue::QueueOptions qo;
+  qo.lease_seconds = static_cast<int>(config.queue_lease.count() / 1000);
+  qo.max_deliveries = config.queue_max_deliveries;
+  c.queue = std::make_shared<queue::PostgresQueue>(c.pool, qo);
+  c.watermark = std::make_shared<cloud::DbWatermarkStore>(c.pool, FeedName(config.feed));
+  if (needs.nivoda) {
+    nivoda::AccountRateLimiterOptions lo;
+    lo.account = config.nivoda_username.empty() ? "default" : config.nivoda_username;
+    lo.requests_per_second = config.nivoda_rate_limit;
+    c.limiter = std::make_shared<nivoda::AccountRateLimiter>(c.pool, lo);
+    DI_ASSIGN_OR_RETURN(c.client, nivoda::NivodaClient::Create(MakeClientOptions(config, c.limiter)));
+  }
+  return c;
+}
+
+}  // namespace di
