@@ -1,5 +1,6 @@
 #include "sim/churn.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace di::sim {
@@ -9,8 +10,8 @@ ChurnCounts DueChanges(const ChurnRates& rates, int64_t elapsed_ms, double carry
   int64_t due[4];
   for (int i = 0; i < 4; ++i) {
     carry[i] += per_min[i] * static_cast<double>(elapsed_ms) / 60'000.0;
-    due[i] = static_cast<int64_t>(std::floor(carry[i]));
-    carry[i] -= static_cast<double>(due[i]);
+    due[i] = static_cast<int64_t>(std::floor(carry[i] + 1e-9));  // 0.3 x 10 is 2.9999...
+    carry[i] = std::max(0.0, carry[i] - static_cast<double>(due[i]));
   }
   return {due[0], due[1], due[2], due[3]};
 }
