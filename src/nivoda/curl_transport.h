@@ -5,7 +5,7 @@
 // opening a new TCP/TLS connection. DNS results and TLS sessions are shared
 // between the handles. HTTP/2 is negotiated over TLS when the server offers it
 // (CURL_HTTP_VERSION_2TLS); plain http:// stays HTTP/1.1. Responses may be
-// gzip/deflate/br-compressed (Accept-Encoding is sent, bodies are decoded).
+// compressed (Options::accept_encoding is offered; bodies are decoded).
 // TLS peer and host verification are on unless Options::insecure_skip_tls_verify,
 // which logs a warning at construction.
 //
@@ -33,6 +33,12 @@ class CurlTransport final : public HttpTransport {
     int max_idle_handles = 128;
     // Disables TLS certificate and host-name verification. Never in production.
     bool insecure_skip_tls_verify = false;
+    // Accept-Encoding offered; responses are decoded transparently. "" offers
+    // every encoding libcurl supports (gzip, deflate, br, zstd). Default gzip and
+    // deflate: brotli at a server's default quality costs far more server time
+    // than it saves (cpp-httplib, and so nivoda-sim: 260 ms vs 8 ms for an 87 KB
+    // page, for 11 KB instead of 14.5 KB on the wire).
+    std::string accept_encoding = "gzip, deflate";
     // Sent as User-Agent.
     std::string user_agent = "diamond-ingest/0.1";
   };
