@@ -19,7 +19,12 @@ if (!Array.isArray(queries) || queries.length === 0) {
 }
 let failed = 0;
 for (const text of queries) {
-  const errors = graphql.validate(schema, graphql.parse(text));
+  let errors;
+  try {
+    errors = graphql.validate(schema, graphql.parse(text));
+  } catch (e) {
+    errors = [e];  // a syntax error in the client's document
+  }
   if (errors.length) {
     failed++;
     console.error('query does not validate:\n' + text + '\n' + errors.map(String).join('\n'));
