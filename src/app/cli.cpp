@@ -68,6 +68,15 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
   {
     commands.Add<MigrateOptions>(app, "migrate", "Apply the database schema migrations", RunMigrate);
   }
+  {
+    auto [cmd, opts] = commands.Add<ScheduleOptions>(
+        app, "schedule", "Plan price partitions and publish a sync run's work items", RunSchedule);
+    cmd->add_flag("--full", opts->full, "Full run even when a watermark exists");
+    cmd->add_flag("--force", opts->force, "Start even if a run of the feed is still in flight");
+    cmd->add_flag("--dry-run", opts->dry_run, "Print the plan and the count queries used; write and send nothing");
+    cmd->add_option("--plot", opts->plot, "Write the density histogram with partition boundaries as SVG")
+        ->type_name("FILE");
+  }
 }
 
 // One global flag per setting; values land in FLAGS keyed by setting name.

@@ -20,6 +20,8 @@
 
 #include "app/config.h"
 
+#include <string>
+
 namespace di {
 
 inline constexpr int kExitOk = 0;
@@ -38,5 +40,17 @@ int RunConfig(const Config& config, const ConfigOptions& options);
 // does this at start-up).
 struct MigrateOptions {};
 int RunMigrate(const Config& config, const MigrateOptions& options);
+
+// diamond-ingest schedule [--full] [--force] [--dry-run] [--plot FILE]
+// (scheduler.h, src/app/README-scheduler.md): plans the feed's partitions and
+// records a run with its work items; exit 1 with one stderr line when Nivoda or
+// the database is unreachable, another scheduler runs, or a run is in flight.
+struct ScheduleOptions {
+  bool full = false;     // full run even when a watermark exists
+  bool force = false;    // start even if a run of the feed is still in flight
+  bool dry_run = false;  // print the plan only: no lock, no writes, no messages
+  std::string plot;      // write the density histogram SVG here (empty: none)
+};
+int RunSchedule(const Config& config, const ScheduleOptions& options);
 
 }  // namespace di

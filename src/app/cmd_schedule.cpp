@@ -1,0 +1,117 @@
+// diamond-ingest schedule: builds the components, runs one Scheduler pass and
+// turns its outcome into output and an exit status (see scheduler.h and
+// src/app/README-scheduler.md).
+//
+// stdout: the plan table and count queries (--dry-run), or one summary line.
+// stderr: JSON log lines, and on failure exactly one plain line
+// "diamond-ingest: schedule: <why>" (exit 1).
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include "app/commands.h"
+#include "app/components.h"
+#include "app/scheduler.h"
+#include "common/log.h"
+#include "nivoda/retry_policy.h"
+#include "plan/plan_svg.h"
+#include "plan/plan_table.h"
+
+namespace di {
+namespace {
+
+int Fail(const std::string& why) {
+  log::Error("schedule failed", {{"error", why}});
+  std::string line = log::Redact(why);
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::fprintf(stderr, "diamond-ingest: schedule: %s\n", line.c_str());
+  return kExitFailure;
+}
+
+// The database may be briefly unreachable (restart, failover): retry building
+// the components with the configured Nivoda retry policy (RETRY_ATTEMPTS,
+// RETRY_BASE_MS, RETRY_CAP_MS) while the error is retryable.
+Result<Components> BuildWithRetry(const Config& config) {
+  nivoda::RetryOptions ro;
+  ro.max_attempts = config.retry_attempts;
+  ro.base_delay = config.retry_base;
+  ro.max_delay = config.retry_cap;
+  nivoda::RetryPolicy policy(ro);
+  ComponentNeeds needs;
+  needs.pool_size = config.heatmap_queries_in_flight + 2;
+  for (int attempt = 1;; ++attempt) {
+    Result<Components> built = BuildComponents(config, needs);
+    if (built.ok()) return built;
+    const Status& status = built.status();
+    std::optional<Millis> delay =
+        status.code() == Code::kUnavailable ? policy.NextDelay(attempt, status) : std::nullopt;
+    if (!delay) return status;
+    log::Warn("database unreachable, retrying",
+              {{"attempt", attempt}, {"delay_ms", static_cast<int64_t>(delay->count())},
+               {"error", status.ToString()}});
+    DefaultClock().SleepFor(*delay);
+  }
+}
+
+Status WritePlot(const std::string& path, const plan::Plan& plan) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << plan::RenderDensitySvg(plan);
+  out.close();
+  if (!out) return Status(Code::kUnavailable, "cannot write --plot file " + path);
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunSchedule(const Config& config, const ScheduleOptions& options) {
+  Result<Components> components = BuildWithRetry(config);
+  if (!components.ok()) {
+    const Status& s = components.status();
+    return Fail((s.code() == Code::kUnavailable ? "database unreachable: " : "cannot start: ") + s.ToString());
+  }
+  SchedulerDeps deps;
+  deps.database_url = components->database_url;
+  deps.queue = components->queue.get();
+  deps.watermark = components->watermark.get();
+  deps.client = components->client.get();
+  Scheduler scheduler(SchedulerSettingsFrom(config), deps);
+
+  ScheduleRequest request;
+  request.full = options.full;
+  request.force = options.force;
+  request.dry_run = options.dry_run;
+  Result<ScheduleResult> result = scheduler.Run(request);
+  if (components->limiter) components->limiter->Shutdown();
+  if (!result.ok()) return Fail(result.status().message() + " (" + CodeName(result.status().code()) + ")");
+
+  const plan::Plan& plan = result->plan;
+  if (!options.plot.empty()) {
+    Status written = WritePlot(options.plot, plan);
+    if (!written.ok()) return Fail(written.message());
+  }
+  const char* run_type = result->incremental ? "incremental" : "full";
+  switch (result->outcome) {
+    case ScheduleOutcome::kDryRun:
+      std::printf("dry run: %s run of feed %s, updated_to %s%s%s\n", run_type, FeedName(config.feed),
+                  result->updated_to.c_str(), result->updated_from ? ", updated_from " : "",
+                  result->updated_from.value_or("").c_str());
+      std::fputs(plan::RenderPlanTable(plan).c_str(), stdout);
+      std::printf("count queries: %d (%d rounds, %lld ms)\n", plan.count_queries, plan.count_rounds,
+                  static_cast<long long>(result->planning_ms));
+      break;
+    case ScheduleOutcome::kNoOffers:
+      std::printf("run %s (%s): zero offers, recorded with no work items\n", result->run_id.c_str(), run_type);
+      break;
+    case ScheduleOutcome::kScheduled:
+      std::printf("run %s (%s): %zu work items, %lld expected offers, %d count queries\n", result->run_id.c_str(),
+                  run_type, plan.partitions.size(), static_cast<long long>(plan.total_records), plan.count_queries);
+      break;
+  }
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+}  // namespace di
