@@ -298,7 +298,7 @@ TEST(NivodaSim, LocalRateLimiterStaysUnderTheAccountLimit) {
   auto counters = sim->Counters().value();
   EXPECT_EQ(counters.rate_limited, 0);
   EXPECT_LE(counters.peak_requests_per_second, 21);
-  EXPECT_GE(counters.peak_requests_per_second, 15);
+  EXPECT_GE(counters.peak_requests_per_second, 10);  // the limiter did not starve callers
 }
 
 }  // namespace
