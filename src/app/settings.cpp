@@ -179,6 +179,7 @@ std::string What(const Setting& s, std::string_view text, std::string_view probl
 }
 
 std::string FormatNumber(double v) {
+  if (v == std::trunc(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
