@@ -1,0 +1,214 @@
+#include "ingest/partition_fetcher.h"
+
+#include <future>
+#include <map>
+#include <unordered_set>
+
+#include "common/log.h"
+
+namespace di::ingest {
+namespace {
+
+std::string Key(const Cell& c) { return CellName(c); }
+
+}  // namespace
+
+const nivoda::Order& RefetchOrder(int attempt) {
+  static const nivoda::Order kOrders[] = {
+      {"price", nivoda::Direction::kAsc},     {"price", nivoda::Direction::kDesc},
+      {"createdAt", nivoda::Direction::kAsc}, {"createdAt", nivoda::Direction::kDesc},
+      {"size", nivoda::Direction::kAsc},      {"price_per_carat", nivoda::Direction::kAsc},
+  };
+  constexpr int n = sizeof(kOrders) / sizeof(kOrders[0]);
+  return kOrders[((attempt % n) + n) % n];
+}
+
+PartitionFetcher::PartitionFetcher(OfferSource& source, PartitionSink& sink, ThreadPool& pool, FetchOptions options,
+                                   const std::atomic<bool>* cancel)
+    : source_(source), sink_(sink), pool_(pool), options_(options), cancel_(cancel) {}
+
+Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, int64_t offset,
+                                                            const nivoda::Order& order, bool checkpoint,
+                                                            const std::string* changed_since) {
+  const int limit = options_.page_size;
+  std::map<int64_t, std::future<Result<nivoda::Page>>> outstanding;
+  int64_t next = offset;
+  int64_t end = INT64_MAX;
+  std::unordered_set<std::string> in_cell;
+  int64_t novel = 0;
+  Status failure;
+  // Shared by the page tasks (an optional<string> copied into each lambda trips
+  // GCC 12's maybe-uninitialized false positive).
+  auto since = std::make_shared<const std::optional<std::string>>(
+      changed_since ? std::optional<std::string>(*changed_since) : std::nullopt);
+  while (true) {
+    while (failure.ok() && !cancelled() && next < end && static_cast<int>(outstanding.size()) < options_.in_flight) {
+      int64_t off = next;
+      outstanding.emplace(off, pool_.Submit([this, cell, off, limit, order, since] {
+        return source_.FetchPage(cell, off, limit, order, *since);
+      }));
+      next += limit;
+    }
+    if (outstanding.empty()) break;
+    auto it = outstanding.begin();
+    int64_t off = it->first;
+    Result<nivoda::Page> page = it->second.get();
+    outstanding.erase(it);
+    if (!failure.ok()) continue;  // draining after a failure
+    if (!page.ok()) {
+      failure = page.status();
+      continue;
+    }
+    ++stats_.pages;
+    if (page->end()) {
+      end = std::min(end, off);
+      continue;
+    }
+    stats_.offers_received += static_cast<int64_t>(page->item_count());
+    stats_.bad_items += static_cast<int64_t>(page->bad_items.size());
+    for (const auto& o : page->offers) {
+      if (InCell(o.price_cents, cell)) in_cell.insert(o.stone_id);
+      auto [it, inserted] = known_.try_emplace(o.stone_id, Known{o.sha256_hex, o.updated_at, o.price_cents});
+      if (!inserted && it->second.sha256_hex != o.sha256_hex &&
+          (o.updated_at.empty() || o.updated_at >= it->second.updated_at)) {
+        it->second = Known{o.sha256_hex, o.updated_at, o.price_cents};
+        ++novel;
+      } else if (inserted) {
+        ++novel;
+      }
+    }
+    RawBatch batch{std::move(page->offers), std::move(page->bad_items), std::nullopt};
+    if (checkpoint && off < end) {
+      batch.checkpoint = store::Checkpoint{off + limit, "paging", stats_.pages, stats_.offers_received};
+    }
+    failure = sink_.Submit(std::move(batch));
+  }
+  if (failure.ok() && cancelled()) failure = Status(Code::kCancelled, "fetch cancelled");
+  if (!failure.ok()) return failure;
+  return PassResult{std::move(in_cell), novel};
+}
+
+int64_t PartitionFetcher::StillInCell(const std::unordered_set<std::string>& seen, const Cell& cell) const {
+  int64_t n = 0;
+  for (const auto& id : seen) {
+    auto it = known_.find(id);
+    if (it != known_.end() && InCell(it->second.price_cents, cell)) ++n;
+  }
+  return n;
+}
+
+Status PartitionFetcher::Verify(const Cell& range) {
+  std::vector<Cell> open;
+  {
+    DI_ASSIGN_OR_RETURN(std::vector<int64_t> stored, sink_.StoredPrices(range));
+    open = SplitIntoCells(range, stored, options_.verify_cell);
+  }
+  std::map<std::string, std::unordered_set<std::string>> seen;  // per cell, over its passes
+  std::map<std::string, int> attempts;
+  std::optional<WallTime> changed_since = options_.catch_up_from;
+  // Done when every cell of the range was verified in one round whose counts
+  // were taken between two settled catch-ups (the inventory did not change
+  // meanwhile). Without catch-up, when no cell is open.
+  const bool catch_up = changed_since.has_value();
+  bool full = true;          // OPEN covers the whole range this round
+  bool verified_all = false; // the previous round verified the whole range on a settled state
+  for (int round = 0; round < options_.max_rounds; ++round) {
+    if (cancelled()) return Status(Code::kCancelled, "fetch cancelled");
+    stats_.rounds = round + 1;
+    bool settled = true;
+    if (catch_up) {
+      // Always since the run's start: a stone skipped by one catch-up pass
+      // (offsets shift while the inventory changes) is read by the next one.
+      std::string since = FormatIso8601(*changed_since - options_.catch_up_margin);
+      int64_t before = stats_.offers_received;
+      DI_ASSIGN_OR_RETURN(PassResult caught, Pass(range, 0, RefetchOrder(0), /*checkpoint=*/false, &since));
+      stats_.catch_up_offers += stats_.offers_received - before;
+      // Settled: the pass brought nothing new and saw every changed offer
+      // (a pass can skip one while offsets shift under churn).
+      settled = caught.novel == 0;
+      if (settled) {
+        DI_ASSIGN_OR_RETURN(int64_t changed, source_.Count(range, since));
+        ++stats_.count_queries;
+        settled = static_cast<int64_t>(caught.in_cell.size()) >= changed;
+      }
+    }
+    if (verified_all && settled) return Status::Ok();
+    DI_RETURN_IF_ERROR(sink_.Flush());
+    if (open.empty()) {
+      DI_ASSIGN_OR_RETURN(std::vector<int64_t> stored, sink_.StoredPrices(range));
+      open = SplitIntoCells(range, stored, options_.verify_cell);
+      seen.clear();
+      full = true;
+    }
+    std::vector<std::future<Result<int64_t>>> counts;
+    for (const Cell& c : open) counts.push_back(pool_.Submit([this, c] { return source_.Count(c, std::nullopt); }));
+    std::vector<Result<int64_t>> answers;
+    for (auto& f : counts) answers.push_back(f.get());
+    stats_.count_queries += static_cast<int64_t>(open.size());
+    for (const auto& a : answers) DI_RETURN_IF_ERROR(a.status());
+    DI_ASSIGN_OR_RETURN(std::vector<int64_t> stored, sink_.StoredPrices(range));
+
+    std::vector<Cell> next;
+    for (size_t i = 0; i < open.size(); ++i) {
+      const Cell& cell = open[i];
+      int64_t expected = *answers[i];
+      int64_t local = CountInCell(stored, cell);
+      auto pass = seen.find(Key(cell));
+      if (local == expected || (pass != seen.end() && StillInCell(pass->second, cell) >= expected)) {
+        log::Debug("cell verified", {{"cell", CellName(cell)}, {"expected", expected}, {"stored", local},
+                                     {"seen", pass != seen.end() ? StillInCell(pass->second, cell) : -1},
+                                     {"round", round}});
+        continue;
+      }
+      if (expected > options_.refetch_max) {
+        if (auto halves = Bisect(cell, stored)) {
+          ++stats_.bisections;
+          next.push_back(halves->first);
+          next.push_back(halves->second);
+          continue;
+        }
+      }
+      int attempt = attempts[Key(cell)]++;
+      log::Debug("re-fetching cell", {{"cell", CellName(cell)}, {"expected", expected}, {"stored", local},
+                                      {"attempt", attempt}});
+      DI_ASSIGN_OR_RETURN(PassResult r, Pass(cell, 0, RefetchOrder(attempt), false, nullptr));
+      ++stats_.refetched_cells;
+      seen[Key(cell)].insert(r.in_cell.begin(), r.in_cell.end());
+      next.push_back(cell);
+    }
+    verified_all = full && next.empty() && settled;
+    if (verified_all && !catch_up) return Status::Ok();
+    full = false;
+    open = std::move(next);
+  }
+  if (open.empty()) {
+    log::Warn("partition verified, but the inventory kept changing until the last round",
+              {{"rounds", options_.max_rounds}, {"range", CellName(range)}});
+    return Status::Ok();
+  }
+  std::string names;
+  for (size_t i = 0; i < open.size() && i < 5; ++i) names += (i ? ", " : "") + CellName(open[i]);
+  return Status(Code::kUnavailable, "partition did not verify after " + std::to_string(options_.max_rounds) +
+                                        " rounds; open cells: " + names);
+}
+
+Result<FetchStats> PartitionFetcher::Run(const Cell& range, const store::Checkpoint& resume) {
+  stats_ = FetchStats{};
+  known_.clear();
+  stats_.pages = resume.pages_fetched;
+  stats_.offers_received = resume.records_fetched;
+  if (resume.phase == "paging") {
+    DI_RETURN_IF_ERROR(Pass(range, resume.next_offset, RefetchOrder(0), /*checkpoint=*/true, nullptr).status());
+    DI_RETURN_IF_ERROR(sink_.Submit(
+        RawBatch{{}, {}, store::Checkpoint{0, "verifying", stats_.pages, stats_.offers_received}}));
+  }
+  DI_RETURN_IF_ERROR(Verify(range));
+  DI_RETURN_IF_ERROR(
+      sink_.Submit(RawBatch{{}, {}, store::Checkpoint{0, "done", stats_.pages, stats_.offers_received}}));
+  DI_RETURN_IF_ERROR(sink_.Flush());
+  DI_ASSIGN_OR_RETURN(std::vector<int64_t> stored, sink_.StoredPrices(range));
+  stats_.stones = CountInCell(stored, range);
+  return stats_;
+}
+
+}  // namespace di::ingest

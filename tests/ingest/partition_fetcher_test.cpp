@@ -1,0 +1,266 @@
+// The fetch algorithm against an adversarial in-memory vendor: heavy price
+// ties reshuffled on every call, short pages mid-result, churn between calls.
+// (A fake vendor is fine here: this is a unit test of the decision logic; the
+// same algorithm runs against nivoda-sim and PostgreSQL in worker_test.)
+#include "ingest/partition_fetcher.h"
+
+#include "common/log.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+
+namespace di::ingest {
+namespace {
+
+struct FakeOffer {
+  std::string id;
+  int64_t cents;
+  int64_t version;
+  WallTime updated{};
+};
+
+class FakeVendor : public OfferSource {
+ public:
+  FakeVendor(std::vector<FakeOffer> offers, double short_pages, uint64_t seed)
+      : offers_(std::move(offers)), short_pages_(short_pages), rng_(seed) {}
+
+  Result<nivoda::Page> FetchPage(const Cell& cell, int64_t offset, int limit, const nivoda::Order& order,
+                                 const std::optional<std::string>& changed_since) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++pages_;
+    MaybeChurn();
+    WallTime since{};
+    if (changed_since) {
+      EXPECT_TRUE(ParseIso8601(*changed_since, &since));
+    }
+    std::vector<std::pair<std::pair<int64_t, uint64_t>, const FakeOffer*>> matching;
+    for (const auto& o : offers_) {
+      if (!InCell(o.cents, cell) || o.updated < since) continue;
+      int64_t key = order.type == "createdAt" ? std::stoll(o.id.substr(1)) : o.cents;
+      if (order.direction == nivoda::Direction::kDesc) key = -key;
+      matching.push_back({{key, rng_()}, &o});  // random tiebreak on every call
+    }
+    std::sort(matching.begin(), matching.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    nivoda::Page page;
+    int64_t stop = std::min<int64_t>(offset + limit, static_cast<int64_t>(matching.size()));
+    if (offset < stop && std::uniform_real_distribution<double>(0, 1)(rng_) < short_pages_) stop -= 1 + rng_() % 5;
+    for (int64_t i = offset; i < stop; ++i) {
+      const FakeOffer& o = *matching[i].second;
+      page.offers.push_back({o.id, "offer-" + o.id + "-" + std::to_string(o.version), o.cents,
+                             FormatIso8601(o.updated), "{}", std::to_string(o.version)});
+    }
+    if (offset < static_cast<int64_t>(matching.size()) && page.offers.empty()) {
+      const FakeOffer& o = *matching[offset].second;
+      page.offers.push_back({o.id, "x", o.cents, FormatIso8601(o.updated), "{}", "h"});
+    }
+    return page;
+  }
+
+  Result<int64_t> Count(const Cell& cell, const std::optional<std::string>& changed_since) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counts_;
+    WallTime since{};
+    if (changed_since) {
+      EXPECT_TRUE(ParseIso8601(*changed_since, &since));
+    }
+    return static_cast<int64_t>(std::count_if(offers_.begin(), offers_.end(), [&](const FakeOffer& o) {
+      return InCell(o.cents, cell) && o.updated >= since;
+    }));
+  }
+
+  // Re-prices a random offer every EVERY page calls, MAX_EVENTS times in all.
+  void EnableChurn(int every, int max_events) {
+    churn_every_ = every;
+    churn_left_ = max_events;
+  }
+  std::vector<FakeOffer> snapshot() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return offers_;
+  }
+  int64_t pages() const { return pages_; }
+
+ private:
+  void MaybeChurn() {
+    if (churn_every_ == 0 || churn_left_ == 0 || pages_ % churn_every_ != 0) return;
+    --churn_left_;
+    FakeOffer& o = offers_[rng_() % offers_.size()];
+    o.cents = static_cast<int64_t>(rng_() % 300000);
+    ++o.version;
+    o.updated = DefaultClock().Now();
+  }
+  std::mutex mu_;
+  std::vector<FakeOffer> offers_;
+  double short_pages_;
+  std::mt19937_64 rng_;
+  int churn_every_ = 0;
+  int churn_left_ = 0;
+  int64_t pages_ = 0;
+  int64_t counts_ = 0;
+};
+
+class MemorySink : public PartitionSink {
+ public:
+  Status Submit(RawBatch batch) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& o : batch.offers) {
+      auto& slot = stored_[o.stone_id];
+      if (o.updated_at >= slot.second) slot = {o.price_cents, o.updated_at};  // ISO strings sort by time
+    }
+    if (batch.checkpoint) checkpoints_.push_back(*batch.checkpoint);
+    return Status::Ok();
+  }
+  Status Flush() override { return Status::Ok(); }
+  Result<std::vector<int64_t>> StoredPrices(const Cell& cell) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<int64_t> out;
+    for (const auto& [id, pv] : stored_) {
+      if (InCell(pv.first, cell)) out.push_back(pv.first);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::map<std::string, std::pair<int64_t, std::string>> stored_;
+  std::vector<store::Checkpoint> checkpoints_;
+  std::mutex mu_;
+};
+
+std::vector<FakeOffer> Inventory(int n, uint64_t seed, int tie_prices) {
+  std::mt19937_64 rng(seed);
+  std::vector<FakeOffer> offers;
+  for (int i = 0; i < n; ++i) {
+    // Half the offers share a handful of whole-dollar prices (heavy ties); the
+    // rest are spread, some at fractional dollars.
+    int64_t cents = (i % 2 == 0) ? 100000 + 100 * static_cast<int64_t>(rng() % tie_prices)
+                                 : static_cast<int64_t>(rng() % 400000);
+    offers.push_back({"s" + std::to_string(i), cents, 1});
+  }
+  return offers;
+}
+
+std::set<std::string> IdsIn(const std::vector<FakeOffer>& offers, const Cell& cell) {
+  std::set<std::string> ids;
+  for (const auto& o : offers) {
+    if (InCell(o.cents, cell)) ids.insert(o.id);
+  }
+  return ids;
+}
+
+TEST(PartitionFetcherTest, TiesAndShortPagesLoseNothing) {
+  for (uint64_t seed : {1, 2, 3}) {
+    FakeVendor vendor(Inventory(6000, seed, 7), 0.1, seed);
+    MemorySink sink;
+    ThreadPool pool(8);
+    PartitionFetcher fetcher(vendor, sink, pool, FetchOptions{}, nullptr);
+    Cell range{0, std::nullopt};
+    auto stats = fetcher.Run(range, store::Checkpoint{});
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    std::set<std::string> got;
+    for (const auto& [id, pv] : sink.stored_) got.insert(id);
+    EXPECT_EQ(got, IdsIn(vendor.snapshot(), range)) << "seed " << seed;
+    EXPECT_EQ(stats->stones, 6000);
+    EXPECT_GT(stats->refetched_cells + stats->bisections, 0) << "the hazards were actually hit";
+  }
+}
+
+TEST(PartitionFetcherTest, BoundedPartitionsCoverFractionalBoundaryOffers) {
+  std::vector<FakeOffer> offers;
+  for (int i = 0; i < 2000; ++i) offers.push_back({"s" + std::to_string(i), 199900 + (i % 200), 1});  // $1999.00-$2000.99
+  FakeVendor vendor(offers, 0.0, 9);
+  MemorySink sink;
+  ThreadPool pool(4);
+  PartitionFetcher low(vendor, sink, pool, FetchOptions{}, nullptr);
+  PartitionFetcher high(vendor, sink, pool, FetchOptions{}, nullptr);
+  ASSERT_TRUE(low.Run({0, 2000}, store::Checkpoint{}).ok());
+  ASSERT_TRUE(high.Run({2000, std::nullopt}, store::Checkpoint{}).ok());
+  EXPECT_EQ(sink.stored_.size(), 2000u) << "partitions sharing the boundary dollar lose nothing";
+}
+
+TEST(PartitionFetcherTest, ChurnKeepsEveryOfferThatStayed) {
+  if (getenv("DI_DEBUG")) log::Init(log::Level::kDebug, log::Format::kHuman);
+  auto offers = Inventory(5000, 42, 50);
+  FakeVendor vendor(offers, 0.05, 42);
+  vendor.EnableChurn(3, 150);  // 150 re-pricings (3% of the stones) early in the run
+  MemorySink sink;
+  ThreadPool pool(8);
+  FetchOptions options;
+  options.catch_up_from = DefaultClock().Now();
+  options.catch_up_margin = Millis(0);
+  PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
+  auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  // Every offer exists before and after (re-pricing only): all must be stored,
+  // and, the inventory being quiet at the end, each at its final price.
+  EXPECT_EQ(sink.stored_.size(), 5000u);
+  EXPECT_GT(stats->catch_up_offers, 0) << "the catch-up pass ran";
+  int64_t stale = 0;
+  for (const auto& o : vendor.snapshot()) {
+    auto it = sink.stored_.find(o.id);
+    if (it == sink.stored_.end()) {
+      ADD_FAILURE() << "lost " << o.id << " version " << o.version << " cents " << o.cents;
+    } else if (it->second.first != o.cents) {
+      ++stale;
+      ADD_FAILURE() << "stale " << o.id << " version " << o.version << " stored " << it->second.first << " now " << o.cents << " upd " << FormatIso8601(o.updated) << " stored-upd " << it->second.second;
+    }
+  }
+  EXPECT_EQ(stale, 0) << "rounds " << stats->rounds << " catchup " << stats->catch_up_offers << " refetched " << stats->refetched_cells;
+}
+
+TEST(PartitionFetcherTest, ResumesFromCheckpointWithoutRefetchingDonePages) {
+  std::vector<FakeOffer> offers;
+  for (int i = 0; i < 3000; ++i) offers.push_back({"s" + std::to_string(i), 1000 + 37 * i, 1});  // no ties
+  FakeVendor vendor(offers, 0.0, 5);
+  MemorySink sink;
+  ThreadPool pool(4);
+  {
+    std::atomic<bool> cancel{false};
+    FetchOptions o;
+    o.in_flight = 1;
+    PartitionFetcher first(vendor, sink, pool, o, &cancel);
+    // Cancel after ~10 pages: the first run ends cancelled with a checkpoint.
+    std::thread stopper([&] {
+      while (vendor.pages() < 10) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      cancel = true;
+    });
+    auto r = first.Run({0, std::nullopt}, store::Checkpoint{});
+    stopper.join();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::kCancelled);
+  }
+  ASSERT_FALSE(sink.checkpoints_.empty());
+  store::Checkpoint resume = sink.checkpoints_.back();
+  EXPECT_GE(resume.next_offset, 450);
+  EXPECT_EQ(resume.next_offset % 50, 0);
+  int64_t pages_before = vendor.pages();
+  PartitionFetcher second(vendor, sink, pool, FetchOptions{}, nullptr);
+  auto r = second.Run({0, std::nullopt}, resume);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(sink.stored_.size(), 3000u);
+  EXPECT_LE(vendor.pages() - pages_before, (3000 - resume.next_offset) / 50 + 1 + 12) << "resumed, not restarted";
+}
+
+TEST(PartitionFetcherTest, BisectKeepsBoundaryDollarAndStopsAtIndivisibleCells) {
+  std::vector<int64_t> prices = {100, 250, 300, 999, 1500, 1501, 2000};
+  auto halves = Bisect({0, 20}, prices);
+  ASSERT_TRUE(halves.has_value());
+  EXPECT_EQ(halves->first.to, halves->second.from);
+  EXPECT_FALSE(Bisect({5, 6}, prices).has_value());
+  EXPECT_FALSE(Bisect({5, 5}, prices).has_value());
+  EXPECT_TRUE(InCell(199950, {1999, 2000}));
+  EXPECT_FALSE(InCell(199950, {1999, 1999}));
+  EXPECT_FALSE(InCell(199950, {2000, 2000}));
+  EXPECT_EQ(CountInCell(prices, {3, 15}), 3);
+  auto cells = SplitIntoCells({0, std::nullopt}, prices, 3);
+  ASSERT_EQ(cells.size(), 3u);
+  EXPECT_EQ(cells.front().from, 0);
+  EXPECT_FALSE(cells.back().to.has_value());
+  for (size_t i = 1; i < cells.size(); ++i) EXPECT_EQ(cells[i - 1].to, cells[i].from);
+}
+
+}  // namespace
+}  // namespace di::ingest
