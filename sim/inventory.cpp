@@ -77,36 +77,83 @@ std::vector<uint32_t> Inventory::Candidates(const DiamondQuery& q) const {
   return out;
 }
 
+namespace {
+
+struct Keyed {
+  int64_t key;
+  uint64_t tie;
+  uint32_t pos;
+};
+
+bool KeyedLess(const Keyed& a, const Keyed& b) { return a.key != b.key ? a.key < b.key : a.tie < b.tie; }
+
+}  // namespace
+
+// Price order over one feed's price range: the index is already sorted by
+// price, so only the requested window (widened to whole groups of equal
+// prices, whose order is salted) is touched. REQUIRES: mu_ held.
+bool Inventory::PricePage(const DiamondQuery& q, const Order& order, int64_t offset, int64_t limit, uint64_t tie_salt,
+                          PageResult* result) const {
+  if (order.type != OrderType::kPrice || !q.PriceOnly() || !q.labgrown || !q.price_cents || q.price_cents->ignored) {
+    return false;
+  }
+  const auto& index = price_index_[*q.labgrown ? 1 : 0];
+  auto lo = std::lower_bound(index.begin(), index.end(), IndexEntry{q.price_cents->lo, 0});
+  auto hi = std::upper_bound(index.begin(), index.end(), IndexEntry{q.price_cents->hi, UINT32_MAX});
+  int64_t n = hi - lo;
+  result->matched = n;
+  if (offset >= n || limit <= 0) return true;
+  int64_t want_end = std::min(n, offset + limit);
+  bool desc = order.descending;
+  int64_t a = desc ? n - want_end : offset;  // ascending window [a, b)
+  int64_t b = desc ? n - offset : want_end;
+  while (a > 0 && lo[a - 1].price_cents == lo[a].price_cents) --a;
+  while (b < n && lo[b].price_cents == lo[b - 1].price_cents) ++b;
+  std::vector<Keyed> group;
+  group.reserve(static_cast<size_t>(b - a));
+  for (int64_t i = a; i < b; ++i) {
+    const IndexEntry& e = lo[i];
+    group.push_back({desc ? -e.price_cents : e.price_cents, HashOf(tie_salt, offers_[e.pos].stone), e.pos});
+  }
+  std::sort(group.begin(), group.end(), KeyedLess);
+  int64_t base = desc ? n - b : a;  // rank of group[0] in the requested order
+  for (int64_t r = offset; r < want_end; ++r) result->offers.push_back(offers_[group[r - base].pos]);
+  return true;
+}
+
 Inventory::PageResult Inventory::Page(const DiamondQuery& q, const Order& order, int64_t offset, int64_t limit,
                                       uint64_t tie_salt) const {
   std::shared_lock lock(mu_);
-  std::vector<uint32_t> positions = Candidates(q);
   PageResult result;
-  int64_t n = static_cast<int64_t>(positions.size());
+  if (PricePage(q, order, offset, limit, tie_salt, &result)) return result;
+  // One pass over the candidates: filter and key together (one memory access each).
+  std::vector<Keyed> keyed;
+  bool none = order.type == OrderType::kNone;
+  auto consider = [&](uint32_t pos, bool known_match) {
+    const Offer& o = offers_[pos];
+    if (!known_match && (o.removed() || !q.Matches(o))) return;
+    int64_t key = none ? pos : OrderKey(order.type, o);
+    keyed.push_back({order.descending && !none ? -key : key, none ? 0 : HashOf(tie_salt, o.stone), pos});
+  };
+  if (q.price_cents && !q.price_cents->ignored) {
+    bool price_only = q.PriceOnly();
+    for (int feed = 0; feed < 2; ++feed) {
+      if (q.labgrown && *q.labgrown != (feed == 1)) continue;
+      const auto& index = price_index_[feed];
+      auto lo = std::lower_bound(index.begin(), index.end(), IndexEntry{q.price_cents->lo, 0});
+      auto hi = std::upper_bound(index.begin(), index.end(), IndexEntry{q.price_cents->hi, UINT32_MAX});
+      keyed.reserve(keyed.size() + static_cast<size_t>(hi - lo));
+      for (auto it = lo; it != hi; ++it) consider(it->pos, price_only);
+    }
+  } else {
+    for (uint32_t pos = 0; pos < offers_.size(); ++pos) consider(pos, false);
+  }
+  int64_t n = static_cast<int64_t>(keyed.size());
   result.matched = n;
-  auto& page = result.offers;
   if (offset >= n || limit <= 0) return result;
   int64_t end = std::min(n, offset + limit);
-  if (order.type == OrderType::kNone) {
-    std::sort(positions.begin(), positions.end());
-    for (int64_t i = offset; i < end; ++i) page.push_back(offers_[positions[i]]);
-    return result;
-  }
-  struct Keyed {
-    int64_t key;
-    uint64_t tie;
-    uint32_t pos;
-  };
-  std::vector<Keyed> keyed;
-  keyed.reserve(positions.size());
-  for (uint32_t pos : positions) {
-    const Offer& o = offers_[pos];
-    int64_t key = OrderKey(order.type, o);
-    keyed.push_back({order.descending ? -key : key, HashOf(tie_salt, o.stone), pos});
-  }
-  auto less = [](const Keyed& a, const Keyed& b) { return a.key != b.key ? a.key < b.key : a.tie < b.tie; };
-  std::partial_sort(keyed.begin(), keyed.begin() + end, keyed.end(), less);
-  for (int64_t i = offset; i < end; ++i) page.push_back(offers_[keyed[i].pos]);
+  std::partial_sort(keyed.begin(), keyed.begin() + end, keyed.end(), KeyedLess);
+  for (int64_t i = offset; i < end; ++i) result.offers.push_back(offers_[keyed[i].pos]);
   return result;
 }
 

@@ -61,6 +61,8 @@ class Inventory {
     }
   };
   std::vector<uint32_t> Candidates(const DiamondQuery& query) const;
+  bool PricePage(const DiamondQuery& query, const Order& order, int64_t offset, int64_t limit, uint64_t tie_salt,
+                 PageResult* result) const;
   int64_t PickLive(Rng& rng) const;  // -1 when none
   void RebuildIndexFor(const std::vector<uint32_t>& dirty_positions);
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "sim/catalog.h"
@@ -163,6 +164,51 @@ TEST(Inventory, MutateRepricesAddsRemovesAndKeepsTheIndexConsistent) {
   std::set<uint32_t> stones;
   for (const Offer& o : after) stones.insert(o.stone);
   EXPECT_EQ(stones.size(), after.size());
+}
+
+}  // namespace
+}  // namespace di::sim
+
+namespace di::sim {
+namespace {
+
+// The price-order fast path (one feed, price filter only) must give exactly
+// the generic order: by price, ties by the salted hash, both directions.
+TEST(Inventory, PriceOrderFastPathMatchesTheDefinitionEvenWithMassiveTies) {
+  for (double whole : {0.25, 1.0}) {
+    Density d;
+    d.timestamp = "2026-02-12T19:01:13.001Z";
+    d.bands = whole == 1.0 ? std::vector<DensityBand>{{1000, 1002, 10}} : std::vector<DensityBand>{{0, 5000, 10}};
+    d.baseline = 10;
+    PriceSampler sampler(d, whole);
+    GeneratorOptions options;
+    options.as_of_ms = 1770922873001;
+    OfferGenerator generator(options, &sampler);
+    Inventory inv(&generator, 2000, 0);
+    DiamondQuery q;
+    q.labgrown = false;
+    q.price_cents = Bounds{100000, 500099};
+    std::vector<Offer> all;
+    for (const Offer& o : inv.Snapshot()) {
+      if (q.Matches(o)) all.push_back(o);
+    }
+    for (bool desc : {false, true}) {
+      uint64_t salt = 77;
+      auto sorted = all;
+      std::sort(sorted.begin(), sorted.end(), [&](const Offer& a, const Offer& b) {
+        int64_t ka = desc ? -a.price_cents : a.price_cents, kb = desc ? -b.price_cents : b.price_cents;
+        return ka != kb ? ka < kb : HashOf(salt, a.stone) < HashOf(salt, b.stone);
+      });
+      for (int64_t offset : std::vector<int64_t>{0, 37, 500, static_cast<int64_t>(sorted.size()) - 10}) {
+        auto page = inv.Page(q, {OrderType::kPrice, desc}, offset, 50, salt);
+        EXPECT_EQ(page.matched, static_cast<int64_t>(sorted.size()));
+        ASSERT_EQ(page.offers.size(), std::min<size_t>(50, sorted.size() - offset));
+        for (size_t i = 0; i < page.offers.size(); ++i) {
+          ASSERT_EQ(page.offers[i].stone, sorted[offset + i].stone) << whole << " " << desc << " " << offset << " " << i;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

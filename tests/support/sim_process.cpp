@@ -141,12 +141,14 @@ Status SimProcess::Stop() {
 
 Result<SimHttpReply> SimProcess::Post(const std::string& path, const std::string& body) const {
   httplib::Client client("127.0.0.1", port_);
+  client.set_tcp_nodelay(true);
   client.set_read_timeout(std::chrono::seconds(120));
   return ToReply(client.Post(path.c_str(), body, "application/json"), "POST " + path);
 }
 
 Result<SimHttpReply> SimProcess::Get(const std::string& path) const {
   httplib::Client client("127.0.0.1", port_);
+  client.set_tcp_nodelay(true);
   client.set_read_timeout(std::chrono::seconds(120));
   return ToReply(client.Get(path.c_str()), "GET " + path);
 }
