@@ -69,6 +69,10 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
     commands.Add<MigrateOptions>(app, "migrate", "Apply the database schema migrations", RunMigrate);
   }
   {
+    auto [cmd, opts] = commands.Add<WorkOptions>(app, "work", "Run the worker: fetch partitions from the queue", RunWork);
+    cmd->add_flag("--exit-when-idle", opts->exit_when_idle, "Stop once the work queue is empty");
+  }
+  {
     auto [cmd, opts] = commands.Add<ScheduleOptions>(
         app, "schedule", "Plan price partitions and publish a sync run's work items", RunSchedule);
     cmd->add_flag("--full", opts->full, "Full run even when a watermark exists");

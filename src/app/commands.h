@@ -41,6 +41,13 @@ int RunConfig(const Config& config, const ConfigOptions& options);
 struct MigrateOptions {};
 int RunMigrate(const Config& config, const MigrateOptions& options);
 
+// diamond-ingest work: leases work items and fetches their partitions until
+// SIGTERM/SIGINT (or, with --exit-when-idle, until the queue is empty).
+struct WorkOptions {
+  bool exit_when_idle = false;  // stop once no work item is ready, leased or scheduled
+};
+int RunWork(const Config& config, const WorkOptions& options);
+
 // diamond-ingest schedule [--full] [--force] [--dry-run] [--plot FILE]
 // (scheduler.h, src/app/README-scheduler.md): plans the feed's partitions and
 // records a run with its work items; exit 1 with one stderr line when Nivoda or

@@ -54,6 +54,7 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
   qo.max_deliveries = config.queue_max_deliveries;
   c.queue = std::make_shared<queue::PostgresQueue>(c.pool, qo);
   c.watermark = std::make_shared<cloud::DbWatermarkStore>(c.pool, FeedName(config.feed));
+  c.alerts = std::make_shared<cloud::LogAlertSink>();
   if (needs.nivoda) {
     nivoda::AccountRateLimiterOptions lo;
     lo.account = config.nivoda_username.empty() ? "default" : config.nivoda_username;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/config.h"
+#include "cloud/alert_sink.h"
 #include "cloud/watermark_store.h"
 #include "nivoda/nivoda_client.h"
 #include "nivoda/rate_limiter.h"
@@ -26,6 +27,7 @@ struct Components {
   std::shared_ptr<pg::Pool> pool;
   std::shared_ptr<queue::Queue> queue;
   std::shared_ptr<cloud::WatermarkStore> watermark;
+  std::shared_ptr<cloud::AlertSink> alerts;
   std::shared_ptr<nivoda::RateLimiter> limiter;
   std::unique_ptr<nivoda::NivodaClient> client;
 };

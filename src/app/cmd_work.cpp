@@ -1,0 +1,53 @@
+// diamond-ingest work: the long-running worker role.
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "app/commands.h"
+#include "app/components.h"
+#include "app/signals.h"
+#include "app/worker.h"
+#include "common/log.h"
+
+namespace di {
+
+int RunWork(const Config& config, const WorkOptions& options) {
+  std::atomic<bool> stop{false};
+  Components* live = nullptr;
+  InstallShutdownSignals(&stop, [&live] {
+    if (live && live->client) live->client->Cancel();
+    if (live && live->limiter) live->limiter->Shutdown();
+  });
+  ComponentNeeds needs;
+  needs.pool_size = config.worker_partitions * 2 + 4;
+  auto components = BuildComponents(config, needs);
+  if (!components.ok()) {
+    log::Error("worker cannot start", {{"error", components.status().ToString()}});
+    return kExitFailure;
+  }
+  live = &*components;
+  WorkerOptions wo = MakeWorkerOptions(config);
+  Worker worker(*components, wo);
+  log::Info("worker started", {{"worker_id", wo.worker_id}, {"partitions", wo.partitions},
+                               {"requests_in_flight", wo.requests_in_flight}, {"queue", wo.work_queue}});
+  auto done = std::async(std::launch::async, [&] { worker.Run(stop); });
+  while (done.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+    if (options.exit_when_idle && worker.counters().in_flight == 0) {
+      auto depth = components->queue->GetDepth(wo.work_queue);
+      if (depth.ok() && depth->ready + depth->leased + depth->scheduled == 0) stop = true;
+    }
+    if (stop) break;
+  }
+  if (done.wait_for(config.shutdown_grace) != std::future_status::ready) {
+    log::Warn("in-flight partitions did not stop within the grace period; their leases will expire",
+              {{"grace_ms", static_cast<int64_t>(config.shutdown_grace.count())}});
+    std::_Exit(0);
+  }
+  const auto& c = worker.counters();
+  log::Info("worker stopped", {{"completed", c.completed.load()}, {"failed", c.failed.load()},
+                               {"abandoned", c.abandoned.load()}, {"dead_lettered", c.dead_lettered.load()},
+                               {"pages", c.pages.load()}, {"offers", c.offers.load()}});
+  return kExitOk;
+}
+
+}  // namespace di
