@@ -61,7 +61,7 @@ Value FromJson(const nlohmann::json& j) {
       break;
     case nlohmann::json::value_t::object:
       v.kind = Value::Kind::kObject;
-      for (const auto& [key, item] : j.items()) v.fields.emplace_back(key, FromJson(item));
+      for (const auto& [key, item] : j.items()) v.fields.push_back({key, FromJson(item)});
       break;
     default: break;  // null, discarded, binary
   }

@@ -11,6 +11,8 @@
 
 namespace di::sim::gql {
 
+struct ObjectEntry;
+
 struct Value {
   enum class Kind { kNull, kBool, kInt, kFloat, kString, kEnum, kList, kObject, kVariable };
   Kind kind = Kind::kNull;
@@ -19,11 +21,16 @@ struct Value {
   double number = 0;
   std::string text;  // string, enum name or variable name
   std::vector<Value> list;
-  std::vector<std::pair<std::string, Value>> fields;  // object
+  std::vector<ObjectEntry> fields;  // object, in input order
 
   // A short description for error messages: `"abc"`, `12`, `{...}`, `$var`.
   std::string Describe() const;
   const Value* Find(const std::string& name) const;
+};
+
+struct ObjectEntry {
+  std::string first;  // field name
+  Value second;
 };
 
 struct Location {

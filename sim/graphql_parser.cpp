@@ -362,7 +362,7 @@ class Parser {
             DI_RETURN_IF_ERROR(ExpectPunct(':'));
             Value item;
             DI_RETURN_IF_ERROR(ParseValue(&item, constant));
-            v->fields.emplace_back(std::move(name), std::move(item));
+            v->fields.push_back({std::move(name), std::move(item)});
           }
           return Advance();
         }
