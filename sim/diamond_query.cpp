@@ -36,7 +36,9 @@ Bounds MakeBounds(std::optional<int64_t> from, std::optional<int64_t> to) {
   return b;
 }
 
-// {from: Int, to: Int} in whole dollars -> cents with the whole `to` dollar included.
+// {from: Int, to: Int} in whole dollars, compared with the price as a decimal
+// (NIVODA.md): from*100 <= cents <= to*100, so an offer at $1999.50 is in
+// neither {to: 1999} nor {from: 2000}: adjacent ranges must share a dollar.
 Result<std::optional<Bounds>> DollarRange(const Value* v, bool from_vars, const Inputs& in, const std::string& name) {
   if (v == nullptr) return std::optional<Bounds>();
   DI_ASSIGN_OR_RETURN(auto r, in.Resolve(*v, from_vars));
@@ -46,7 +48,7 @@ Result<std::optional<Bounds>> DollarRange(const Value* v, bool from_vars, const 
   DI_ASSIGN_OR_RETURN(auto to, in.Int(r.value->Find("to"), r.from_variables, name + ".to"));
   Bounds b = MakeBounds(from, to);
   if (from) b.lo = *from * 100;
-  if (to) b.hi = *to * 100 + 99;
+  if (to) b.hi = *to * 100;
   return std::optional<Bounds>(b);
 }
 

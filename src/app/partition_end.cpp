@@ -6,6 +6,34 @@
 
 namespace di {
 
+Status SendConsolidation(pg::Connection& tx, queue::Queue& queue, const std::string& run_id, bool force,
+                         const CompletionOptions& options) {
+  std::optional<WallTime> at;
+  if (force) at = DefaultClock().Now() + options.consolidation_delay;
+  return queue.SendInTransaction(tx, {options.consolidate_queue, queue::EncodeConsolidate({run_id, force}),
+                                      queue::ConsolidateDedupId(run_id, force), at});
+}
+
+namespace {
+
+// A full run ends with a sweep of the whole axis (see worker.h); an
+// incremental run goes straight to consolidation.
+Status SendNextStep(pg::Connection& tx, queue::Queue& queue, const PartitionEnd& end, bool force,
+                    const CompletionOptions& options) {
+  if (end.item.is_incremental) return SendConsolidation(tx, queue, end.run_id, force, options);
+  queue::WorkItem sweep = end.item;
+  sweep.partition_id = queue::kSweepPartition;
+  sweep.price_min = 0;
+  sweep.price_max.reset();
+  sweep.expected_records = 0;
+  sweep.sweep = true;
+  sweep.force = force;
+  return queue.SendInTransaction(tx, {options.work_queue, queue::EncodeWorkItem(sweep),
+                                      queue::SweepDedupId(end.run_id), std::nullopt});
+}
+
+}  // namespace
+
 Result<std::optional<ingest::RunOutcome>> EndPartitionAndDecide(pg::Pool& pool, queue::Queue& queue,
                                                                 cloud::AlertSink& alerts, const PartitionEnd& end,
                                                                 const CompletionOptions& options) {
@@ -21,14 +49,10 @@ Result<std::optional<ingest::RunOutcome>> EndPartitionAndDecide(pg::Pool& pool, 
     case ingest::RunOutcome::kStillRunning:
       break;
     case ingest::RunOutcome::kConsolidateNow:
-      DI_RETURN_IF_ERROR(queue.SendInTransaction(
-          *conn, {options.consolidate_queue, queue::EncodeConsolidate({end.run_id, false}),
-                  queue::ConsolidateDedupId(end.run_id, false), std::nullopt}));
+      DI_RETURN_IF_ERROR(SendNextStep(*conn, queue, end, /*force=*/false, options));
       break;
     case ingest::RunOutcome::kConsolidateForcedLater:
-      DI_RETURN_IF_ERROR(queue.SendInTransaction(
-          *conn, {options.consolidate_queue, queue::EncodeConsolidate({end.run_id, true}),
-                  queue::ConsolidateDedupId(end.run_id, true), DefaultClock().Now() + options.consolidation_delay}));
+      DI_RETURN_IF_ERROR(SendNextStep(*conn, queue, end, /*force=*/true, options));
       break;
     case ingest::RunOutcome::kFailRun:
       DI_RETURN_IF_ERROR(store::SetRunStatus(*conn, end.run_id, "failed",

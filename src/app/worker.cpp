@@ -77,6 +77,7 @@ WorkerOptions MakeWorkerOptions(const Config& config) {
   o.completion.success_threshold = config.success_threshold;
   o.completion.consolidation_delay = config.consolidation_delay;
   o.completion.consolidate_queue = config.consolidate_queue;
+  o.completion.work_queue = config.work_items_queue;
   return o;
 }
 
@@ -119,26 +120,48 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
     return;
   }
   const std::string& run = item->run_id;
-  auto claim = [&]() -> Result<store::ClaimResult> {
-    DI_ASSIGN_OR_RETURN(auto conn, c_.pool->Acquire());
-    return store::ClaimPartition(*conn, run, item->partition_id, options_.worker_id);
-  }();
-  if (!claim.ok()) {
-    Settle(message, *item, claim.status(), 0);
-    return;
-  }
-  if (*claim == store::ClaimResult::kUnknown) {
-    ++counters_.dead_lettered;
-    std::string why = "no partition " + std::to_string(item->partition_id) + " in run " + run;
-    (void)c_.queue->DeadLetter(message, "UnknownPartition", why);
-    c_.alerts->Send({"dead_letter", run, "work item dead-lettered: " + why,
-                     "A work item names a run or partition that does not exist (" + why + ")."});
-    return;
-  }
-  if (*claim == store::ClaimResult::kAlreadyEnded) {
-    ++counters_.duplicates;
-    (void)c_.queue->Complete(message);
-    return;
+  if (item->sweep) {
+    auto status = [&]() -> Result<std::string> {
+      DI_ASSIGN_OR_RETURN(auto conn, c_.pool->Acquire());
+      DI_ASSIGN_OR_RETURN(auto r, conn->Exec("SELECT status FROM run_metadata WHERE run_id = $1", {pg::P(run)}));
+      return r.rows() == 0 ? std::string() : r.GetString(0, 0);
+    }();
+    if (!status.ok()) {
+      (void)c_.queue->Abandon(message, options_.retry_delay);
+      return;
+    }
+    if (status->empty()) {
+      ++counters_.dead_lettered;
+      (void)c_.queue->DeadLetter(message, "UnknownRun", "no run " + run);
+      return;
+    }
+    if (*status != "running") {  // consolidation already started: the sweep is a duplicate
+      ++counters_.duplicates;
+      (void)c_.queue->Complete(message);
+      return;
+    }
+  } else {
+    auto claim = [&]() -> Result<store::ClaimResult> {
+      DI_ASSIGN_OR_RETURN(auto conn, c_.pool->Acquire());
+      return store::ClaimPartition(*conn, run, item->partition_id, options_.worker_id);
+    }();
+    if (!claim.ok()) {
+      Settle(message, *item, claim.status(), 0);
+      return;
+    }
+    if (*claim == store::ClaimResult::kUnknown) {
+      ++counters_.dead_lettered;
+      std::string why = "no partition " + std::to_string(item->partition_id) + " in run " + run;
+      (void)c_.queue->DeadLetter(message, "UnknownPartition", why);
+      c_.alerts->Send({"dead_letter", run, "work item dead-lettered: " + why,
+                       "A work item names a run or partition that does not exist (" + why + ")."});
+      return;
+    }
+    if (*claim == store::ClaimResult::kAlreadyEnded) {
+      ++counters_.duplicates;
+      (void)c_.queue->Complete(message);
+      return;
+    }
   }
 
   std::atomic<bool> cancel{false};
@@ -155,8 +178,13 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
     });
     ++counters_.in_flight;
     fetched = [&]() -> Result<ingest::FetchStats> {
-      DI_ASSIGN_OR_RETURN(auto conn, c_.pool->Acquire());
-      DI_ASSIGN_OR_RETURN(store::Checkpoint cp, store::LoadCheckpoint(*conn, run, item->partition_id));
+      store::Checkpoint cp;
+      if (item->sweep) {
+        cp.phase = "verifying";  // the sweep only verifies (catch-up + counts) the whole axis
+      } else {
+        DI_ASSIGN_OR_RETURN(auto conn, c_.pool->Acquire());
+        DI_ASSIGN_OR_RETURN(cp, store::LoadCheckpoint(*conn, run, item->partition_id));
+      }
       nivoda::DiamondQuery base;
       base.labgrown = item->feed == "labgrown";
       if (item->is_incremental) base.updated = nivoda::TimeRange{*item->updated_from, item->updated_to};
@@ -187,7 +215,44 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
                                     {"catch_up_offers", fetched->catch_up_offers}});
   }
   if (lease_lost && !fetched.ok()) return;  // the item is someone else's now
-  Settle(message, *item, fetched.status(), fetched.ok() ? fetched->stones : 0);
+  if (item->sweep) {
+    SettleSweep(message, *item, fetched.status());
+  } else {
+    Settle(message, *item, fetched.status(), fetched.ok() ? fetched->stones : 0);
+  }
+}
+
+void Worker::SettleSweep(const queue::Message& message, const queue::WorkItem& item, const Status& status) {
+  if (status.code() == Code::kCancelled) {
+    ++counters_.abandoned;
+    (void)c_.queue->Abandon(message, Millis(0));
+    return;
+  }
+  if (!status.ok() && !IsPermanent(status) && message.delivery_count < options_.max_deliveries) {
+    ++counters_.abandoned;
+    (void)c_.queue->Abandon(message, options_.retry_delay);
+    log::Warn("run sweep failed; retrying later", {{"run_id", item.run_id}, {"error", status.ToString()}});
+    return;
+  }
+  if (!status.ok()) {
+    // Every partition was verified on its own; consolidate without the sweep.
+    log::Error("run sweep gave up; consolidating without it", {{"run_id", item.run_id}, {"error", status.ToString()}});
+  }
+  Status sent = [&]() -> Status {
+    DI_ASSIGN_OR_RETURN(auto conn, c_.pool->Acquire());
+    pg::Transaction tx(*conn);
+    DI_RETURN_IF_ERROR(tx.begin_status());
+    DI_RETURN_IF_ERROR(SendConsolidation(*conn, *c_.queue, item.run_id, item.force, options_.completion));
+    return tx.Commit();
+  }();
+  if (!sent.ok()) {
+    ++counters_.abandoned;
+    (void)c_.queue->Abandon(message, options_.retry_delay);
+    return;
+  }
+  log::Info("run sweep done; consolidation sent", {{"run_id", item.run_id}, {"force", item.force}});
+  ++counters_.completed;
+  (void)c_.queue->Complete(message);
 }
 
 void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, const Status& status,
@@ -211,7 +276,7 @@ void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, 
                {"abandon", s.ok() ? "ok" : s.ToString()}});
     return;
   }
-  PartitionEnd end{item.run_id, item.partition_id, status.ok(), records, ""};
+  PartitionEnd end{item, item.run_id, item.partition_id, status.ok(), records, ""};
   if (!status.ok()) {
     end.error = status.ToString();
     if (!IsPermanent(status)) end.error += " (gave up after " + std::to_string(message.delivery_count) + " deliveries)";

@@ -7,6 +7,10 @@
 // once; any other error abandons the item with an exponential delay, until its
 // delivery count reaches max_deliveries, when the partition is marked failed.
 // A lost lease stops the fetch quietly (another worker has the item).
+// A sweep work item (sent when a full run's last partition ends) verifies the
+// whole price axis with the same machinery (catch-up since the run's start,
+// count-verified cells), so stones that moved between partitions after theirs
+// finished are stored at their current version; then it sends the consolidation.
 // Shutdown (*stop set): no new leases; in-flight fetches stop at the next page,
 // their items are abandoned at once for another worker; checkpoints are
 // already committed with every page.
@@ -35,7 +39,7 @@ struct WorkerOptions {
   int max_deliveries = 10;
   Millis poll{2000};                  // receive wait
   std::string work_queue = queue::kWorkItems;
-  CompletionOptions completion;
+  CompletionOptions completion;  // its work_queue is set from work_queue
 };
 
 struct WorkerCounters {
@@ -64,6 +68,7 @@ class Worker {
  private:
   void Slot(const std::atomic<bool>& stop);
   void Settle(const queue::Message& message, const queue::WorkItem& item, const Status& status, int64_t records);
+  void SettleSweep(const queue::Message& message, const queue::WorkItem& item, const Status& status);
 
   Components& c_;
   WorkerOptions options_;

@@ -73,6 +73,10 @@ std::string EncodeWorkItem(const WorkItem& w) {
               {"watermarkBefore", w.watermark_before ? json(*w.watermark_before) : json(nullptr)},
               {"updatedFrom", w.updated_from ? json(*w.updated_from) : json(nullptr)},
               {"updatedTo", w.updated_to}};
+  if (w.sweep) {
+    doc["sweep"] = true;
+    doc["force"] = w.force;
+  }
   return doc.dump();
 }
 
@@ -98,7 +102,16 @@ Result<WorkItem> DecodeWorkItem(std::string_view text) {
   DI_RETURN_IF_ERROR(RequireTime(doc, "updatedTo", &updated_to, false));
   w.updated_to = *updated_to;
 
-  if (*partition < 0 || *partition > 100000) return Invalid("partitionId out of range");
+  for (const char* flag : {"sweep", "force"}) {
+    auto it = doc.find(flag);
+    if (it != doc.end() && !it->is_null()) {
+      if (!it->is_boolean()) return Invalid(std::string("field ") + flag + " must be a boolean");
+      (std::string(flag) == "sweep" ? w.sweep : w.force) = it->get<bool>();
+    }
+  }
+  if (w.sweep ? *partition != kSweepPartition : (*partition < 0 || *partition > 100000)) {
+    return Invalid("partitionId out of range");
+  }
   w.partition_id = static_cast<int>(*partition);
   if (w.feed != "natural" && w.feed != "labgrown") return Invalid("feed must be natural or labgrown");
   if (*price_min < 0) return Invalid("priceMin must not be negative");
@@ -130,6 +143,8 @@ Result<ConsolidateRequest> DecodeConsolidate(std::string_view text) {
 std::string WorkItemDedupId(const std::string& run_id, int partition_id, int publication) {
   return run_id + ":p" + std::to_string(partition_id) + ":" + std::to_string(publication);
 }
+
+std::string SweepDedupId(const std::string& run_id) { return run_id + ":sweep"; }
 
 std::string ConsolidateDedupId(const std::string& run_id, bool force) {
   return run_id + (force ? ":consolidate-forced" : ":consolidate");

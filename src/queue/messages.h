@@ -25,7 +25,13 @@ struct WorkItem {
   std::optional<std::string> watermark_before;  // ISO-8601
   std::optional<std::string> updated_from;      // ISO-8601; incremental window start
   std::string updated_to;                       // ISO-8601; the run's updatedTo
+  // A run-wide sweep (sent when a full run's last partition ends): verify the
+  // whole price axis, then send the consolidation (forced when `force`).
+  bool sweep = false;
+  bool force = false;
 };
+
+inline constexpr int kSweepPartition = -1;
 
 // "Consolidate this run" (force: some partitions failed but >= threshold succeeded).
 struct ConsolidateRequest {
@@ -42,5 +48,6 @@ Result<ConsolidateRequest> DecodeConsolidate(std::string_view json);
 // Dedup ids: one per partition publication (attempt counts retries) and run.
 std::string WorkItemDedupId(const std::string& run_id, int partition_id, int publication);
 std::string ConsolidateDedupId(const std::string& run_id, bool force);
+std::string SweepDedupId(const std::string& run_id);
 
 }  // namespace di::queue

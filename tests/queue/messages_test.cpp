@@ -67,6 +67,24 @@ TEST(MessagesTest, WorkItemRejectionsNameTheProblem) {
   }
 }
 
+TEST(MessagesTest, SweepRoundTrip) {
+  WorkItem w = Sample();
+  w.is_incremental = false;
+  w.updated_from.reset();
+  w.partition_id = kSweepPartition;
+  w.price_min = 0;
+  w.price_max.reset();
+  w.sweep = true;
+  w.force = true;
+  auto back = DecodeWorkItem(EncodeWorkItem(w));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(back->sweep);
+  EXPECT_TRUE(back->force);
+  EXPECT_EQ(back->partition_id, kSweepPartition);
+  EXPECT_FALSE(DecodeWorkItem(R"({"runId":"r","partitionId":-1,"priceMin":0,"updatedTo":"2026-02-12T02:00:00Z"})").ok())
+      << "partition -1 only for a sweep";
+}
+
 TEST(MessagesTest, ConsolidateRoundTripAndErrors) {
   auto r = DecodeConsolidate(EncodeConsolidate({"run-1", true}));
   ASSERT_TRUE(r.ok());

@@ -37,7 +37,7 @@ TEST(Inventory, PriceCountsUseInclusiveWholeDollarsAndMatchAScan) {
   const Inventory& inv = *s.inventory;
   for (auto [from, to] : std::vector<std::pair<int64_t, int64_t>>{{0, 499}, {500, 500}, {1000, 1999}, {250000, 99999999}}) {
     DiamondQuery q;
-    q.price_cents = Bounds{from * 100, to * 100 + 99};
+    q.price_cents = Bounds{from * 100, to * 100};
     EXPECT_TRUE(q.PriceOnly());
     EXPECT_EQ(inv.Count(q), BruteCount(inv, q)) << from << ".." << to;
     q.labgrown = false;
@@ -56,11 +56,13 @@ TEST(Inventory, FractionalPriceSitsInsideItsWholeDollar) {
   ASSERT_NE(fractional.price_cents % 100, 0);
   DiamondQuery q;
   int64_t dollar = fractional.price_cents / 100;
-  q.price_cents = Bounds{dollar * 100, dollar * 100 + 99};
+  q.price_cents = Bounds{dollar * 100, (dollar + 1) * 100};
   bool found = false;
   for (const Offer& o : s.inventory->Page(q, {}, 0, 50, 1).offers) found = found || o.stone == fractional.stone;
-  EXPECT_TRUE(found);
-  q.price_cents = Bounds{(dollar + 1) * 100, (dollar + 1) * 100 + 99};
+  EXPECT_TRUE(found) << "{d, d+1} holds an offer at d.xx";
+  q.price_cents = Bounds{dollar * 100, dollar * 100};
+  for (const Offer& o : s.inventory->Page(q, {}, 0, 50, 1).offers) EXPECT_NE(o.stone, fractional.stone);
+  q.price_cents = Bounds{(dollar + 1) * 100, (dollar + 1) * 100};
   for (const Offer& o : s.inventory->Page(q, {}, 0, 50, 1).offers) EXPECT_NE(o.stone, fractional.stone);
 }
 
@@ -158,7 +160,7 @@ TEST(Inventory, MutateRepricesAddsRemovesAndKeepsTheIndexConsistent) {
   EXPECT_LE(changed, 180);
   for (auto [from, to] : std::vector<std::pair<int64_t, int64_t>>{{0, 999}, {1000, 99999999}}) {
     DiamondQuery q;
-    q.price_cents = Bounds{from * 100, to * 100 + 99};
+    q.price_cents = Bounds{from * 100, to * 100};
     EXPECT_EQ(inv.Count(q), BruteCount(inv, q));
   }
   std::set<uint32_t> stones;

@@ -57,19 +57,23 @@ TEST_F(SimHttp, DollarValueIsInclusiveWholeDollarsOverCents) {
   for (auto& it : items) {
     int64_t p = it["price"];
     EXPECT_GE(p, 100000);
-    EXPECT_LE(p, 199999);
-    fractional_in_top_dollar = fractional_in_top_dollar || (p > 199900 && p % 100 != 0);
+    EXPECT_LE(p, 199900) << "to is compared with the price as a decimal";
+    fractional_in_top_dollar = fractional_in_top_dollar || (p > 199800 && p % 100 != 0);
   }
-  // A fractional offer inside one boundary dollar is matched by {from: d, to: d}.
+  // A fractional offer at d.xx is matched by {from: d, to: d + 1}, not by {from: d, to: d}.
   int64_t cents = 0;
   for (auto& it : items) {
     if (it["price"].get<int64_t>() % 100 != 0) { cents = it["price"]; break; }
   }
   ASSERT_NE(cents, 0);
-  json one = {{"dollar_value", {{"from", cents / 100}, {"to", cents / 100}}}};
+  json two = {{"dollar_value", {{"from", cents / 100}, {"to", cents / 100 + 1}}}};
   std::set<int64_t> prices;
-  for (auto& it : FetchAll(*sim_, token_, one, "price")) prices.insert(it["price"].get<int64_t>());
+  for (auto& it : FetchAll(*sim_, token_, two, "price")) prices.insert(it["price"].get<int64_t>());
   EXPECT_TRUE(prices.count(cents));
+  json one = {{"dollar_value", {{"from", cents / 100}, {"to", cents / 100}}}};
+  prices.clear();
+  for (auto& it : FetchAll(*sim_, token_, one, "price")) prices.insert(it["price"].get<int64_t>());
+  EXPECT_FALSE(prices.count(cents));
 }
 
 TEST_F(SimHttp, InvertedRangeReturnsArbitraryOffers) {
