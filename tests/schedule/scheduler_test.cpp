@@ -338,6 +338,65 @@ TEST_F(SchedulerTest, DryRunWritesNothing) {
   }
 }
 
+// MakeCountBatchFn: the batch's queries really run IN_FLIGHT at a time, and
+// the counts come back in the order of the ranges.
+TEST(CountBatchTest, RunsTheBatchConcurrentlyInOrder) {
+  auto sim = SimProcess::Start({"--natural", "3000", "--labgrown", "0", "--latency-base-ms", "150",
+                                "--log-level", "warn"});
+  ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+  nivoda::ClientOptions options;
+  options.endpoint = (*sim)->endpoint();
+  options.username = SimProcess::kUsername;
+  options.password = SimProcess::kPassword;
+  options.retry.max_attempts = 1;
+  auto client = nivoda::NivodaClient::Create(options);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->Authenticate().ok());
+  ASSERT_TRUE((*sim)->ResetCounters().ok());
+
+  plan::CountBatchFn count = MakeCountBatchFn(client->get(), RunBaseQuery(Feed::kNatural, std::nullopt, ""), 4);
+  std::vector<plan::PriceRange> ranges = {{0, 499}, {500, 999}, {1000, 1999}, {2000, 4999},
+                                          {5000, std::nullopt}, {0, std::nullopt}, {0, 0}, {250000, std::nullopt}};
+  const auto start = std::chrono::steady_clock::now();
+  auto counts = count(ranges);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  ASSERT_EQ(counts->size(), ranges.size());
+
+  auto dump = (*sim)->Dump("natural");
+  ASSERT_TRUE(dump.ok());
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    int64_t expected = 0;
+    for (const auto& row : *dump) {
+      expected += row.price_cents >= ranges[i].from_dollars * 100 &&
+                  (!ranges[i].to_dollars || row.price_cents <= *ranges[i].to_dollars * 100);
+    }
+    EXPECT_EQ((*counts)[i], expected) << "range " << i;
+  }
+  EXPECT_EQ((*counts)[5], 3000);
+  auto counters = (*sim)->Counters();
+  ASSERT_TRUE(counters.ok());
+  EXPECT_EQ(counters->requests, 8);
+  EXPECT_GE(counters->peak_concurrent, 3);
+  EXPECT_LE(counters->peak_concurrent, 4);
+  // Eight queries of >= 150 ms, four at a time: about two waves, not eight.
+  EXPECT_LT(elapsed, std::chrono::milliseconds(8 * 150));
+}
+
+TEST(CountBatchTest, ReturnsTheFirstError) {
+  nivoda::ClientOptions options;
+  options.endpoint = "http://127.0.0.1:1/api/diamonds";
+  options.username = "u";
+  options.password = "password";
+  options.retry.max_attempts = 1;
+  auto client = nivoda::NivodaClient::Create(options);
+  ASSERT_TRUE(client.ok());
+  plan::CountBatchFn count = MakeCountBatchFn(client->get(), RunBaseQuery(Feed::kNatural, std::nullopt, ""), 3);
+  auto counts = count({{0, 10}, {11, 20}, {21, std::nullopt}});
+  ASSERT_FALSE(counts.ok());
+  EXPECT_EQ(counts.status().code(), Code::kUnavailable) << counts.status().ToString();
+}
+
 TEST(SchedulerUnitTest, RunIdNamesFeedAndUtcTime) {
   WallTime t;
   ASSERT_TRUE(ParseIso8601("2026-02-12T19:01:13.001Z", &t));
