@@ -73,6 +73,18 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
     cmd->add_flag("--exit-when-idle", opts->exit_when_idle, "Stop once the work queue is empty");
   }
   {
+    auto [cmd, opts] = commands.Add<ConsolidateOptions>(
+        app, "consolidate", "Map raw offers of finished runs into diamonds, soft-delete, advance the watermark",
+        RunConsolidate);
+    cmd->add_option("--run-id", opts->run_id, "Consolidate this run once and exit (default: consume the queue)");
+    cmd->add_flag("--force", opts->force, "With --run-id: consolidate even though some partitions failed");
+  }
+  {
+    auto [cmd, opts] = commands.Add<RetryOptions>(app, "retry", "Re-publish a run's failed partitions", RunRetry);
+    cmd->add_option("--run-id", opts->run_id, "The run")->required();
+    cmd->add_option("--partition", opts->partition, "Only this partition");
+  }
+  {
     auto [cmd, opts] = commands.Add<ScheduleOptions>(
         app, "schedule", "Plan price partitions and publish a sync run's work items", RunSchedule);
     cmd->add_flag("--full", opts->full, "Full run even when a watermark exists");

@@ -48,6 +48,14 @@ struct WorkOptions {
 };
 int RunWork(const Config& config, const WorkOptions& options);
 
+// diamond-ingest retry --run-id ID [--partition P]: re-publishes the failed
+// partitions of a run from their checkpoints (the seeds' worker:retry).
+struct RetryOptions {
+  std::string run_id;
+  int partition = -1;  // -1: every failed partition
+};
+int RunRetry(const Config& config, const RetryOptions& options);
+
 // diamond-ingest schedule [--full] [--force] [--dry-run] [--plot FILE]
 // (scheduler.h, src/app/README-scheduler.md): plans the feed's partitions and
 // records a run with its work items; exit 1 with one stderr line when Nivoda or
@@ -59,5 +67,15 @@ struct ScheduleOptions {
   std::string plot;      // write the density histogram SVG here (empty: none)
 };
 int RunSchedule(const Config& config, const ScheduleOptions& options);
+
+// diamond-ingest consolidate [--run-id ID [--force]] (consolidator.h,
+// src/consolidate/README.md): consumes consolidation messages until
+// SIGTERM/SIGINT, or consolidates one run and exits (0 when the run is
+// completed, 1 when it is not ready, refused, unknown or the pass failed).
+struct ConsolidateOptions {
+  std::string run_id;  // empty: long-running on the queue
+  bool force = false;  // with --run-id: consolidate despite failed partitions
+};
+int RunConsolidate(const Config& config, const ConsolidateOptions& options);
 
 }  // namespace di

@@ -18,7 +18,7 @@ namespace {
 
 // A full run ends with a sweep of the whole axis (see worker.h); an
 // incremental run goes straight to consolidation.
-Status SendNextStep(pg::Connection& tx, queue::Queue& queue, const PartitionEnd& end, bool force,
+Status SendNextStep(pg::Connection& tx, queue::Queue& queue, const PartitionEnd& end, bool force, int failed,
                     const CompletionOptions& options) {
   if (end.item.is_incremental) return SendConsolidation(tx, queue, end.run_id, force, options);
   queue::WorkItem sweep = end.item;
@@ -29,7 +29,7 @@ Status SendNextStep(pg::Connection& tx, queue::Queue& queue, const PartitionEnd&
   sweep.sweep = true;
   sweep.force = force;
   return queue.SendInTransaction(tx, {options.work_queue, queue::EncodeWorkItem(sweep),
-                                      queue::SweepDedupId(end.run_id), std::nullopt});
+                                      queue::SweepDedupId(end.run_id, failed), std::nullopt});
 }
 
 }  // namespace
@@ -49,10 +49,10 @@ Result<std::optional<ingest::RunOutcome>> EndPartitionAndDecide(pg::Pool& pool, 
     case ingest::RunOutcome::kStillRunning:
       break;
     case ingest::RunOutcome::kConsolidateNow:
-      DI_RETURN_IF_ERROR(SendNextStep(*conn, queue, end, /*force=*/false, options));
+      DI_RETURN_IF_ERROR(SendNextStep(*conn, queue, end, /*force=*/false, counters->failed, options));
       break;
     case ingest::RunOutcome::kConsolidateForcedLater:
-      DI_RETURN_IF_ERROR(SendNextStep(*conn, queue, end, /*force=*/true, options));
+      DI_RETURN_IF_ERROR(SendNextStep(*conn, queue, end, /*force=*/true, counters->failed, options));
       break;
     case ingest::RunOutcome::kFailRun:
       DI_RETURN_IF_ERROR(store::SetRunStatus(*conn, end.run_id, "failed",

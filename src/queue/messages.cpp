@@ -144,7 +144,9 @@ std::string WorkItemDedupId(const std::string& run_id, int partition_id, int pub
   return run_id + ":p" + std::to_string(partition_id) + ":" + std::to_string(publication);
 }
 
-std::string SweepDedupId(const std::string& run_id) { return run_id + ":sweep"; }
+std::string SweepDedupId(const std::string& run_id, int failed_partitions) {
+  return run_id + ":sweep:" + std::to_string(failed_partitions);
+}
 
 std::string ConsolidateDedupId(const std::string& run_id, bool force) {
   return run_id + (force ? ":consolidate-forced" : ":consolidate");

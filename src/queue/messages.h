@@ -48,6 +48,8 @@ Result<ConsolidateRequest> DecodeConsolidate(std::string_view json);
 // Dedup ids: one per partition publication (attempt counts retries) and run.
 std::string WorkItemDedupId(const std::string& run_id, int partition_id, int publication);
 std::string ConsolidateDedupId(const std::string& run_id, bool force);
-std::string SweepDedupId(const std::string& run_id);
+// One sweep per completion of the run: a retried run completes again with a
+// different failed count and must be able to sweep again.
+std::string SweepDedupId(const std::string& run_id, int failed_partitions);
 
 }  // namespace di::queue
