@@ -1,0 +1,136 @@
+#include "consolidate/batch.h"
+
+#include <chrono>
+#include <string_view>
+#include <vector>
+
+#include "consolidate/mapping.h"
+#include "consolidate/row_columns.h"
+
+namespace di::consolidate {
+namespace {
+
+constexpr const char* kClaim =
+    "WITH c AS ("
+    "  SELECT supplier_stone_id, consolidated_hash AS previous_hash FROM raw_diamonds_nivoda"
+    "  WHERE feed = $1 AND NOT consolidated LIMIT $2 FOR UPDATE SKIP LOCKED)"
+    " UPDATE raw_diamonds_nivoda r SET consolidated = true, consolidated_hash = r.payload_hash"
+    " FROM c WHERE r.supplier_stone_id = c.supplier_stone_id"
+    " RETURNING r.supplier_stone_id, r.run_id, r.payload_hash, r.payload,"
+    "   c.previous_hash IS NOT DISTINCT FROM r.payload_hash";
+
+constexpr const char* kRemain =
+    "SELECT EXISTS (SELECT 1 FROM raw_diamonds_nivoda WHERE feed = $1 AND NOT consolidated)";
+
+constexpr const char* kFailure =
+    "INSERT INTO consolidation_failures (run_id, feed, supplier_stone_id, payload_hash, reason, raw)"
+    " VALUES ($1, $2, $3, $4, $5, $6)"
+    " ON CONFLICT (run_id, supplier_stone_id) DO UPDATE SET payload_hash = EXCLUDED.payload_hash,"
+    "   reason = EXCLUDED.reason, raw = EXCLUDED.raw, recorded_at = now()";
+
+constexpr const char* kAddStats =
+    "UPDATE run_metadata SET consolidation_stats = coalesce(consolidation_stats, '{}'::jsonb) || jsonb_build_object("
+    "  'mapped',   coalesce((consolidation_stats->>'mapped')::bigint, 0) + $2::bigint,"
+    "  'inserted', coalesce((consolidation_stats->>'inserted')::bigint, 0) + $3::bigint,"
+    "  'updated',  coalesce((consolidation_stats->>'updated')::bigint, 0) + $4::bigint,"
+    "  'failed',   coalesce((consolidation_stats->>'failed')::bigint, 0) + $5::bigint,"
+    "  'changed',  coalesce((consolidation_stats->>'changed')::bigint, 0) + $6::bigint)"
+    " WHERE run_id = $1";
+
+// The staging table and the upsert are built from the column list of
+// row_columns.h (identifiers only; every value travels through COPY).
+const std::string& StageSql() {
+  static const std::string sql = "CREATE TEMP TABLE IF NOT EXISTS consolidate_stage ON COMMIT DELETE ROWS AS SELECT " +
+                                 ColumnList() + " FROM diamonds WITH NO DATA";
+  return sql;
+}
+
+const std::string& CopySql() {
+  static const std::string sql = "COPY consolidate_stage (" + ColumnList() + ") FROM STDIN";
+  return sql;
+}
+
+const std::string& UpsertSql() {
+  static const std::string sql = [] {
+    std::string set;
+    ForEachColumn(DiamondRow{}, [&](std::string_view name, const auto&) {
+      if (name == "feed" || name == "supplier_stone_id") return;
+      set += std::string(name) + " = EXCLUDED." + std::string(name) + ", ";
+    });
+    return "WITH up AS (INSERT INTO diamonds AS d (" + ColumnList() + ") SELECT " + ColumnList() +
+           " FROM consolidate_stage ON CONFLICT (feed, supplier_stone_id) DO UPDATE SET " + set +
+           "updated_at = now() RETURNING (d.xmax = 0) AS inserted)"
+           " SELECT count(*) FILTER (WHERE inserted), count(*) FROM up";
+  }();
+  return sql;
+}
+
+}  // namespace
+
+void BatchCounts::Add(const BatchCounts& o) {
+  claimed += o.claimed;
+  mapped += o.mapped;
+  inserted += o.inserted;
+  updated += o.updated;
+  failed += o.failed;
+  same_hash += o.same_hash;
+  changed += o.changed;
+  map_us += o.map_us;
+}
+
+Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
+                                     int limit) {
+  BatchCounts counts;
+  pg::Transaction tx(conn);
+  DI_RETURN_IF_ERROR(tx.begin_status());
+  DI_ASSIGN_OR_RETURN(pg::QueryResult claimed, conn.Exec(kClaim, {pg::P(feed), pg::P(limit)}));
+  counts.claimed = claimed.rows();
+  if (counts.claimed == 0) return counts;  // rolled back: nothing to do
+
+  std::string copy;
+  copy.reserve(static_cast<size_t>(counts.claimed) * 900);
+  auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < claimed.rows(); ++i) {
+    if (claimed.GetBool(i, 4)) {
+      ++counts.same_hash;
+      continue;
+    }
+    const std::string_view raw_run = claimed.Get(i, 1);
+    if (raw_run == run_id) ++counts.changed;
+    Result<DiamondRow> row = MapOffer({feed, raw_run, claimed.Get(i, 3), claimed.Get(i, 2)});
+    if (row.ok()) {
+      // The raw key is the stone's identity (it was taken from the same diamond.id).
+      row->supplier_stone_id = std::string(claimed.Get(i, 0));
+      AppendCopyLine(&copy, *row);
+      continue;
+    }
+    ++counts.failed;
+    DI_RETURN_IF_ERROR(conn.Exec(kFailure, {pg::P(run_id), pg::P(feed), pg::P(claimed.Get(i, 0)),
+                                            pg::P(claimed.Get(i, 2)), pg::P(row.status().message()),
+                                            pg::P(claimed.Get(i, 3))})
+                           .status());
+  }
+  counts.map_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+
+  if (!copy.empty()) {
+    DI_RETURN_IF_ERROR(conn.Exec(StageSql()).status());
+    DI_RETURN_IF_ERROR(conn.CopyIn(CopySql(), copy));
+    DI_ASSIGN_OR_RETURN(pg::QueryResult up, conn.Exec(UpsertSql()));
+    counts.inserted = up.GetInt64(0, 0);
+    counts.mapped = up.GetInt64(0, 1);
+    counts.updated = counts.mapped - counts.inserted;
+  }
+  DI_RETURN_IF_ERROR(conn.Exec(kAddStats, {pg::P(run_id), pg::P(counts.mapped), pg::P(counts.inserted),
+                                           pg::P(counts.updated), pg::P(counts.failed), pg::P(counts.changed)})
+                         .status());
+  DI_RETURN_IF_ERROR(tx.Commit());
+  return counts;
+}
+
+Result<bool> UnconsolidatedRowsRemain(pg::Connection& conn, const std::string& feed) {
+  DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kRemain, {pg::P(feed)}));
+  return r.GetBool(0, 0);
+}
+
+}  // namespace di::consolidate

@@ -1,0 +1,48 @@
+// Batch: one transaction of a run's consolidation.
+//
+// Claims up to `limit` raw rows of the feed that are not consolidated
+// (FOR UPDATE SKIP LOCKED, so several consolidators share the work), marks
+// them consolidated (consolidated_hash = payload_hash), maps each payload
+// (MapOffer), upserts the rows into `diamonds` on (feed, supplier_stone_id)
+// with every column replaced, records the rows that cannot be mapped in
+// consolidation_failures, and adds the counts to the run's
+// consolidation_stats, all in that one transaction: a crash at any point
+// leaves either the whole batch or none of it.
+//
+// A claimed row whose payload hash equals the hash of its last consolidation
+// (the payload came back to a version already consolidated) is only marked.
+// Functions take a Connection: as thread-safe as that connection.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "store/pg.h"
+
+namespace di::consolidate {
+
+struct BatchCounts {
+  int64_t claimed = 0;   // raw rows taken by this batch
+  int64_t mapped = 0;    // upserted into diamonds (= inserted + updated)
+  int64_t inserted = 0;
+  int64_t updated = 0;
+  int64_t failed = 0;    // recorded in consolidation_failures
+  int64_t same_hash = 0; // only marked: payload equal to the last consolidated one
+  int64_t changed = 0;   // mapped or failed rows last seen by the run being consolidated
+  int64_t map_us = 0;    // time spent in MapOffer (microseconds)
+
+  void Add(const BatchCounts& o);
+};
+
+// Runs one batch for RUN_ID over the unconsolidated raw rows of FEED.
+// claimed == 0 means no row was free (none left, or all locked by others).
+// REQUIRES: no open transaction on CONN; LIMIT > 0.
+Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
+                                     int limit);
+
+// True while raw rows of FEED remain unconsolidated (committed state: rows a
+// concurrent batch holds count until it commits).
+Result<bool> UnconsolidatedRowsRemain(pg::Connection& conn, const std::string& feed);
+
+}  // namespace di::consolidate

@@ -1,0 +1,138 @@
+#include "consolidate/run_store.h"
+
+namespace di::consolidate {
+namespace {
+
+constexpr const char* kLoad =
+    "SELECT r.feed, r.run_type, r.status, extract(epoch FROM r.updated_to) * 1000,"
+    "  (SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id),"
+    "  (SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status IN ('pending', 'running')),"
+    "  (SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status = 'failed')"
+    " FROM run_metadata r WHERE r.run_id = $1";
+
+constexpr const char* kBegin =
+    "UPDATE run_metadata SET status = 'consolidating',"
+    "  consolidation_started_at = coalesce(consolidation_started_at, now()),"
+    "  consolidation_forced = consolidation_forced OR $2::boolean"
+    " WHERE run_id = $1 AND status <> 'completed'";
+
+// The raw writer resets `consolidated` whenever a payload changes; this keeps
+// the rule "payload_hash <> consolidated_hash means changed" true for rows
+// written any other way.
+constexpr const char* kReopen =
+    "UPDATE raw_diamonds_nivoda SET consolidated = false"
+    " WHERE feed = $1 AND consolidated AND consolidated_hash IS DISTINCT FROM payload_hash";
+
+constexpr const char* kLockRun = "SELECT status FROM run_metadata WHERE run_id = $1 FOR UPDATE";
+
+constexpr const char* kUndelete =
+    "UPDATE diamonds d SET status = 'active', deleted_at = NULL, last_run_id = $2, updated_at = now()"
+    " FROM raw_diamonds_nivoda r"
+    " WHERE r.feed = $1 AND r.run_id = $2 AND d.feed = $1 AND d.supplier_stone_id = r.supplier_stone_id"
+    "   AND d.status = 'deleted'";
+
+constexpr const char* kTouch =
+    "UPDATE diamonds d SET last_run_id = $2"
+    " FROM raw_diamonds_nivoda r"
+    " WHERE r.feed = $1 AND r.run_id = $2 AND d.feed = $1 AND d.supplier_stone_id = r.supplier_stone_id"
+    "   AND d.last_run_id IS DISTINCT FROM $2";
+
+// After kTouch every stone the run saw has last_run_id = the run.
+constexpr const char* kSoftDelete =
+    "UPDATE diamonds SET status = 'deleted', deleted_at = now(), updated_at = now()"
+    " WHERE feed = $1 AND status = 'active' AND last_run_id IS DISTINCT FROM $2";
+
+constexpr const char* kSeen = "SELECT count(*) FROM raw_diamonds_nivoda WHERE feed = $1 AND run_id = $2";
+
+constexpr const char* kFinalStats =
+    "UPDATE run_metadata SET consolidation_stats = coalesce(consolidation_stats, '{}'::jsonb) || jsonb_build_object("
+    "  'seen', $2::bigint,"
+    "  'unchanged', greatest(0, $2::bigint - coalesce((consolidation_stats->>'changed')::bigint, 0)),"
+    "  'deleted', coalesce((consolidation_stats->>'deleted')::bigint, 0) + $3::bigint,"
+    "  'undeleted', coalesce((consolidation_stats->>'undeleted')::bigint, 0) + $4::bigint)"
+    " WHERE run_id = $1";
+
+constexpr const char* kComplete =
+    "UPDATE run_metadata SET status = 'completed', completed_at = coalesce(completed_at, now()),"
+    "  consolidation_completed_at = now(),"
+    "  watermark_after = CASE WHEN $2::boolean THEN updated_to ELSE watermark_after END"
+    " WHERE run_id = $1";
+
+constexpr const char* kStats =
+    "SELECT coalesce((s->>'seen')::bigint, 0), coalesce((s->>'changed')::bigint, 0),"
+    "  coalesce((s->>'unchanged')::bigint, 0), coalesce((s->>'mapped')::bigint, 0),"
+    "  coalesce((s->>'inserted')::bigint, 0), coalesce((s->>'updated')::bigint, 0),"
+    "  coalesce((s->>'failed')::bigint, 0), coalesce((s->>'deleted')::bigint, 0),"
+    "  coalesce((s->>'undeleted')::bigint, 0)"
+    " FROM (SELECT coalesce(consolidation_stats, '{}'::jsonb) AS s FROM run_metadata WHERE run_id = $1) x";
+
+}  // namespace
+
+Result<std::optional<RunState>> LoadRunState(pg::Connection& conn, const std::string& run_id) {
+  DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kLoad, {pg::P(run_id)}));
+  if (r.rows() == 0) return std::optional<RunState>();
+  RunState s;
+  s.run_id = run_id;
+  s.feed = r.GetString(0, 0);
+  s.run_type = r.GetString(0, 1);
+  s.status = r.GetString(0, 2);
+  s.updated_to = WallTime(Millis(static_cast<int64_t>(r.GetDouble(0, 3))));
+  s.partitions = r.GetInt64(0, 4);
+  s.in_progress = r.GetInt64(0, 5);
+  s.failed = r.GetInt64(0, 6);
+  return std::optional<RunState>(std::move(s));
+}
+
+Status BeginConsolidation(pg::Connection& conn, const std::string& run_id, const std::string& feed, bool force) {
+  DI_RETURN_IF_ERROR(conn.Exec(kBegin, {pg::P(run_id), pg::P(force)}).status());
+  return conn.Exec(kReopen, {pg::P(feed)}).status();
+}
+
+Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_id, const std::string& feed,
+                                   bool soft_delete) {
+  FinalizeCounts out;
+  pg::Transaction tx(conn);
+  DI_RETURN_IF_ERROR(tx.begin_status());
+  DI_ASSIGN_OR_RETURN(pg::QueryResult run, conn.Exec(kLockRun, {pg::P(run_id)}));
+  if (run.rows() == 0) return Status(Code::kNotFound, "no run " + run_id);
+  if (run.Get(0, 0) == "completed") {
+    out.already_completed = true;
+    return out;
+  }
+  const pg::Params params = {pg::P(feed), pg::P(run_id)};
+  DI_ASSIGN_OR_RETURN(pg::QueryResult undeleted, conn.Exec(kUndelete, params));
+  out.undeleted = undeleted.Affected();
+  DI_RETURN_IF_ERROR(conn.Exec(kTouch, params).status());
+  if (soft_delete) {
+    DI_ASSIGN_OR_RETURN(pg::QueryResult deleted, conn.Exec(kSoftDelete, params));
+    out.deleted = deleted.Affected();
+  }
+  DI_ASSIGN_OR_RETURN(pg::QueryResult seen, conn.Exec(kSeen, params));
+  DI_RETURN_IF_ERROR(conn.Exec(kFinalStats, {pg::P(run_id), pg::P(seen.GetInt64(0, 0)), pg::P(out.deleted),
+                                             pg::P(out.undeleted)})
+                         .status());
+  DI_RETURN_IF_ERROR(tx.Commit());
+  return out;
+}
+
+Status CompleteRun(pg::Connection& conn, const std::string& run_id, bool watermark_advanced) {
+  return conn.Exec(kComplete, {pg::P(run_id), pg::P(watermark_advanced)}).status();
+}
+
+Result<ConsolidationStats> ReadStats(pg::Connection& conn, const std::string& run_id) {
+  DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kStats, {pg::P(run_id)}));
+  ConsolidationStats s;
+  if (r.rows() == 0) return s;
+  s.seen = r.GetInt64(0, 0);
+  s.changed = r.GetInt64(0, 1);
+  s.unchanged = r.GetInt64(0, 2);
+  s.mapped = r.GetInt64(0, 3);
+  s.inserted = r.GetInt64(0, 4);
+  s.updated = r.GetInt64(0, 5);
+  s.failed = r.GetInt64(0, 6);
+  s.deleted = r.GetInt64(0, 7);
+  s.undeleted = r.GetInt64(0, 8);
+  return s;
+}
+
+}  // namespace di::consolidate

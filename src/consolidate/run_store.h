@@ -1,0 +1,57 @@
+// RunStore: the run-level statements of a consolidation over run_metadata,
+// worker_runs, raw_diamonds_nivoda and diamonds (the batch-level ones are in
+// batch.h). Functions take a Connection: as thread-safe as that connection.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "consolidate/run_gate.h"
+#include "store/pg.h"
+
+namespace di::consolidate {
+
+// run_metadata.consolidation_stats, cumulative over every pass of the run.
+struct ConsolidationStats {
+  int64_t seen = 0;       // raw rows whose last run is this run
+  int64_t changed = 0;    // of those, mapped or failed because their payload changed
+  int64_t unchanged = 0;  // seen - changed: payload as last consolidated
+  int64_t mapped = 0;     // rows upserted into diamonds (any run's rows)
+  int64_t inserted = 0;
+  int64_t updated = 0;
+  int64_t failed = 0;     // rows recorded in consolidation_failures
+  int64_t deleted = 0;    // soft-deleted by this run
+  int64_t undeleted = 0;  // deleted stones this run saw again
+};
+
+// The run and its partition counts; nullopt when RUN_ID is unknown.
+Result<std::optional<RunState>> LoadRunState(pg::Connection& conn, const std::string& run_id);
+
+// Marks the run consolidating (keeping the first start time and recording
+// FORCE) and re-opens raw rows of FEED flagged consolidated whose payload hash
+// differs from the consolidated one. Idempotent.
+Status BeginConsolidation(pg::Connection& conn, const std::string& run_id, const std::string& feed, bool force);
+
+struct FinalizeCounts {
+  bool already_completed = false;  // another consolidator finished the run first
+  int64_t undeleted = 0;
+  int64_t deleted = 0;
+};
+
+// After every batch: in one transaction (the run row locked), undeletes the
+// stones of FEED this run saw, sets their last_run_id, soft-deletes (when
+// SOFT_DELETE) the active stones of FEED the run did not see, and stores the
+// final counts in consolidation_stats. Idempotent: a second call changes
+// nothing and adds zero.
+Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_id, const std::string& feed,
+                                   bool soft_delete);
+
+// Marks the run completed (consolidation_completed_at = now(); watermark_after
+// = the run's updated_to when WATERMARK_ADVANCED).
+Status CompleteRun(pg::Connection& conn, const std::string& run_id, bool watermark_advanced);
+
+Result<ConsolidationStats> ReadStats(pg::Connection& conn, const std::string& run_id);
+
+}  // namespace di::consolidate
