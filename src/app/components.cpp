@@ -1,6 +1,8 @@
 #include "app/components.h"
 
+#include "cloud/blob_watermark_store.h"
 #include "cloud/db_watermark_store.h"
+#include "cloud/resend_alert_sink.h"
 #include "common/log.h"
 #include "nivoda/account_rate_limiter.h"
 #include "nivoda/curl_transport.h"
@@ -53,8 +55,24 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
   qo.lease_seconds = static_cast<int>(config.queue_lease.count() / 1000);
   qo.max_deliveries = config.queue_max_deliveries;
   c.queue = std::make_shared<queue::PostgresQueue>(c.pool, qo);
-  c.watermark = std::make_shared<cloud::DbWatermarkStore>(c.pool, FeedName(config.feed));
-  c.alerts = std::make_shared<cloud::LogAlertSink>();
+  if (config.azure_storage) {
+    const StorageConnectionString& s = *config.azure_storage;
+    c.watermark = std::make_shared<cloud::BlobWatermarkStore>(
+        cloud::BlobAccount{s.account_name, s.account_key, s.blob_endpoint});
+    log::Info("watermark: Azure Blob", {{"blob", "watermarks/nivoda.json"}, {"endpoint", s.blob_endpoint}});
+  } else {
+    c.watermark = std::make_shared<cloud::DbWatermarkStore>(c.pool, FeedName(config.feed));
+  }
+  if (!config.resend_api_key.empty()) {
+    cloud::ResendOptions ro;
+    ro.api_key = config.resend_api_key;
+    if (!config.resend_base_url.empty()) ro.base_url = config.resend_base_url;
+    ro.from = config.alert_email_from;
+    ro.to = config.alert_email_to;
+    c.alerts = std::make_shared<cloud::ResendAlertSink>(ro, std::make_shared<nivoda::CurlTransport>());
+  } else {
+    c.alerts = std::make_shared<cloud::LogAlertSink>();
+  }
   if (needs.nivoda) {
     nivoda::AccountRateLimiterOptions lo;
     lo.account = config.nivoda_username.empty() ? "default" : config.nivoda_username;

@@ -1,0 +1,77 @@
+// BlobWatermarkStore: the watermark as an Azure Blob (watermarks/nivoda.json),
+// signed with SharedKey over libcurl.
+//
+// Read: GET the blob; 404 (blob or container) = no watermark; a body that is
+// not a watermark document is kCorrupt and names the blob.
+// Advance: reads the blob and its ETag, then
+//   - absent: PUT with If-None-Match: * (creating the container when missing);
+//   - present and malformed: kCorrupt, the blob is left untouched;
+//   - present and newer than NEXT: kConflict (forward-only);
+//   - present and equal: no-op (idempotent re-run);
+//   - otherwise: PUT with If-Match: <etag>.
+// A concurrent writer between our read and our write makes the PUT fail with
+// 412/409, reported as kConflict: two writers never silently overwrite each
+// other. Transport failures and 5xx are kUnavailable; 401/403 kUnauthenticated.
+//
+// Thread-safe: each call uses its own curl handle; no shared mutable state.
+// The account key is never logged nor put in a Status message.
+#pragma once
+
+#include <string>
+
+#include "cloud/watermark_store.h"
+#include "common/clock.h"
+
+namespace di::cloud {
+
+// The storage account, as StorageConnectionString gives it (components.cpp maps it).
+struct BlobAccount {
+  std::string account_name;
+  std::string account_key;    // base64 text, as in the connection string (a secret)
+  std::string blob_endpoint;  // "https://a.blob.core.windows.net" or "http://127.0.0.1:10000/devstoreaccount1"
+};
+
+struct BlobLocation {
+  std::string container = "watermarks";
+  std::string blob = "nivoda.json";
+};
+
+class BlobWatermarkStore final : public WatermarkStore {
+ public:
+  // REQUIRES: ACCOUNT.account_key is valid base64 (as ParseStorageConnectionString
+  // guarantees) and ACCOUNT.blob_endpoint is an http(s) URL; a trailing '/' is ignored.
+  BlobWatermarkStore(BlobAccount account, BlobLocation location = {},
+                     Millis timeout = Millis(15000), Clock* clock = &DefaultClock());
+
+  Result<std::optional<Watermark>> Read() override;
+  Status Advance(const Watermark& next) override;
+
+  // "container/blob", for messages.
+  std::string name() const { return location_.container + "/" + location_.blob; }
+
+  // The compare-and-swap primitives Advance() is made of (public for tests and
+  // tools). The raw blob and its ETag; nullopt when the blob (or container) is absent.
+  struct Snapshot {
+    std::string etag;
+    std::string body;
+  };
+  Result<std::optional<Snapshot>> ReadSnapshot();
+  // Writes W only if the blob's ETag is still ETAG (If-Match), or, with an
+  // empty ETAG, only if the blob does not exist (If-None-Match: *), creating the
+  // container when missing. kConflict when the precondition failed.
+  Status WriteIfMatch(const Watermark& w, const std::string& etag);
+
+ private:
+  // PUT BODY with the given precondition header (If-Match / If-None-Match).
+  Status Put(const std::string& body, const std::string& condition_header, const std::string& condition_value);
+  Status CreateContainer();
+
+  BlobAccount account_;
+  std::string key_;          // decoded account key (binary)
+  std::string path_prefix_;  // URL path of the endpoint ("" or "/devstoreaccount1")
+  BlobLocation location_;
+  Millis timeout_;
+  Clock* clock_;
+};
+
+}  // namespace di::cloud
