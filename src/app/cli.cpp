@@ -93,6 +93,19 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
     cmd->add_option("--plot", opts->plot, "Write the density histogram with partition boundaries as SVG")
         ->type_name("FILE");
   }
+  {
+    auto [cmd, opts] = commands.Add<StatusOptions>(
+        app, "status", "Show runs, partitions, queue depths, dead letters and stall warnings", RunStatus);
+    cmd->add_option("--run-id", opts->run_id, "Also list this run's partitions");
+    cmd->add_flag("--json", opts->json, "Print JSON (stable field names) instead of tables");
+    cmd->add_option("--limit", opts->limit, "Number of latest runs listed (default 10)");
+  }
+  {
+    auto [cmd, opts] = commands.Add<ReportOptions>(
+        app, "report", "Write a run's self-contained HTML report (charts, summary) to DIR/index.html", RunReport);
+    cmd->add_option("--run-id", opts->run_id, "The run")->required();
+    cmd->add_option("--out", opts->out, "Output directory")->required()->type_name("DIR");
+  }
 }
 
 // One global flag per setting; values land in FLAGS keyed by setting name.

@@ -78,4 +78,22 @@ struct ConsolidateOptions {
 };
 int RunConsolidate(const Config& config, const ConsolidateOptions& options);
 
+// diamond-ingest status [--run-id ID] [--json] [--limit N] (status.h): the
+// latest runs, one run's partitions, queue depths and dead letters, stall
+// warnings; human tables, or JSON with --json (field names in status.h).
+struct StatusOptions {
+  std::string run_id;  // empty: no partition list
+  bool json = false;
+  int limit = 10;      // latest runs listed
+};
+int RunStatus(const Config& config, const StatusOptions& options);
+
+// diamond-ingest report --run-id ID --out DIR (report.h): writes the run's
+// self-contained HTML report to DIR/index.html and prints its path.
+struct ReportOptions {
+  std::string run_id;
+  std::string out;
+};
+int RunReport(const Config& config, const ReportOptions& options);
+
 }  // namespace di
