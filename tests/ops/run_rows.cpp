@@ -21,8 +21,9 @@ SampleRunFacts InsertSampleRun(pg::Connection& conn, const SampleRun& run) {
   std::mt19937 rng(run.seed);
   std::lognormal_distribution<double> price(std::log(2500.0), 1.2);
   std::vector<int64_t> cents;
-  for (int i = 0; i < run.offers; ++i) {
-    cents.push_back(std::clamp<int64_t>(std::llround(price(rng) * 100), 20000, 2'000'000'00));
+  while (static_cast<int>(cents.size()) < run.offers) {  // $200 .. $2M, like the natural feed
+    const int64_t c = std::llround(price(rng) * 100);
+    if (c >= 20000 && c <= 2'000'000'00) cents.push_back(c);
   }
   std::sort(cents.begin(), cents.end());
 
