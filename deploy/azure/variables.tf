@@ -1,0 +1,68 @@
+variable "name" {
+  description = "Prefix of every resource name (lower-case letters and digits)"
+  type        = string
+  default     = "diamondingest"
+}
+
+variable "location" {
+  description = "Azure region"
+  type        = string
+  default     = "westeurope"
+}
+
+variable "image" {
+  description = "Container image built from deploy/docker/Dockerfile"
+  type        = string
+}
+
+variable "feed" {
+  description = "Nivoda feed: natural or labgrown"
+  type        = string
+  default     = "natural"
+}
+
+variable "database_url" {
+  description = "PostgreSQL connection string (Azure Database for PostgreSQL or any PostgreSQL 14+)"
+  type        = string
+  sensitive   = true
+}
+
+variable "nivoda_endpoint" {
+  description = "Nivoda GraphQL endpoint"
+  type        = string
+  default     = "https://integrations.nivoda.net/api/diamonds"
+}
+
+variable "nivoda_username" {
+  type      = string
+  sensitive = true
+}
+
+variable "nivoda_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "nivoda_rate_limit" {
+  description = "Account-wide requests per second, summed over every worker"
+  type        = number
+  default     = 25
+}
+
+variable "resend_api_key" {
+  description = "Resend API key for alert emails; empty: alerts are log lines"
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "alert_email_to" {
+  description = "Alert recipients (comma-separated); set together with resend_api_key"
+  type        = string
+  default     = ""
+}
+
+variable "alert_email_from" {
+  type    = string
+  default = ""
+}
