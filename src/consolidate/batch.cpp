@@ -17,7 +17,8 @@ constexpr const char* kClaim =
     " UPDATE raw_diamonds_nivoda r SET consolidated = true, consolidated_hash = r.payload_hash"
     " FROM c WHERE r.supplier_stone_id = c.supplier_stone_id"
     " RETURNING r.supplier_stone_id, r.run_id, r.payload_hash, r.payload,"
-    "   c.previous_hash IS NOT DISTINCT FROM r.payload_hash";
+    "   c.previous_hash IS NOT DISTINCT FROM r.payload_hash,"
+    "   EXISTS (SELECT 1 FROM diamonds d WHERE d.feed = $1 AND d.supplier_stone_id = r.supplier_stone_id)";
 
 constexpr const char* kRemain =
     "SELECT EXISTS (SELECT 1 FROM raw_diamonds_nivoda WHERE feed = $1 AND NOT consolidated)";
@@ -50,6 +51,13 @@ const std::string& CopySql() {
   return sql;
 }
 
+// Stones not in `diamonds` yet go straight in: no other transaction can insert
+// them meanwhile, because their raw rows are locked by this one.
+const std::string& CopyNewSql() {
+  static const std::string sql = "COPY diamonds (" + ColumnList() + ") FROM STDIN";
+  return sql;
+}
+
 const std::string& UpsertSql() {
   static const std::string sql = [] {
     std::string set;
@@ -59,8 +67,7 @@ const std::string& UpsertSql() {
     });
     return "WITH up AS (INSERT INTO diamonds AS d (" + ColumnList() + ") SELECT " + ColumnList() +
            " FROM consolidate_stage ON CONFLICT (feed, supplier_stone_id) DO UPDATE SET " + set +
-           "updated_at = now() RETURNING (d.xmax = 0) AS inserted)"
-           " SELECT count(*) FILTER (WHERE inserted), count(*) FROM up";
+           "updated_at = now() RETURNING 1) SELECT count(*) FROM up";
   }();
   return sql;
 }
@@ -87,8 +94,9 @@ Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& fe
   counts.claimed = claimed.rows();
   if (counts.claimed == 0) return counts;  // rolled back: nothing to do
 
-  std::string copy;
-  copy.reserve(static_cast<size_t>(counts.claimed) * 900);
+  std::string fresh;   // COPY text of stones new to `diamonds`
+  std::string copy;    // COPY text of stones to upsert
+  fresh.reserve(static_cast<size_t>(counts.claimed) * 900);
   auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < claimed.rows(); ++i) {
     if (claimed.GetBool(i, 4)) {
@@ -101,7 +109,9 @@ Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& fe
     if (row.ok()) {
       // The raw key is the stone's identity (it was taken from the same diamond.id).
       row->supplier_stone_id = std::string(claimed.Get(i, 0));
-      AppendCopyLine(&copy, *row);
+      const bool known = claimed.GetBool(i, 5);
+      AppendCopyLine(known ? &copy : &fresh, *row);
+      ++(known ? counts.updated : counts.inserted);
       continue;
     }
     ++counts.failed;
@@ -113,14 +123,19 @@ Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& fe
   counts.map_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
 
+  if (!fresh.empty()) {
+    DI_RETURN_IF_ERROR(conn.CopyIn(CopyNewSql(), fresh));
+  }
   if (!copy.empty()) {
     DI_RETURN_IF_ERROR(conn.Exec(StageSql()).status());
     DI_RETURN_IF_ERROR(conn.CopyIn(CopySql(), copy));
     DI_ASSIGN_OR_RETURN(pg::QueryResult up, conn.Exec(UpsertSql()));
-    counts.inserted = up.GetInt64(0, 0);
-    counts.mapped = up.GetInt64(0, 1);
-    counts.updated = counts.mapped - counts.inserted;
+    if (up.GetInt64(0, 0) != counts.updated) {
+      return Status(Code::kInternal, "upsert wrote " + std::string(up.Get(0, 0)) + " rows of " +
+                                         std::to_string(counts.updated));
+    }
   }
+  counts.mapped = counts.inserted + counts.updated;
   DI_RETURN_IF_ERROR(conn.Exec(kAddStats, {pg::P(run_id), pg::P(counts.mapped), pg::P(counts.inserted),
                                            pg::P(counts.updated), pg::P(counts.failed), pg::P(counts.changed)})
                          .status());

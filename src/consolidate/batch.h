@@ -3,8 +3,10 @@
 // Claims up to `limit` raw rows of the feed that are not consolidated
 // (FOR UPDATE SKIP LOCKED, so several consolidators share the work), marks
 // them consolidated (consolidated_hash = payload_hash), maps each payload
-// (MapOffer), upserts the rows into `diamonds` on (feed, supplier_stone_id)
-// with every column replaced, records the rows that cannot be mapped in
+// (MapOffer), writes the rows into `diamonds` (stones new to it with COPY,
+// known ones with an upsert on (feed, supplier_stone_id) replacing every
+// column; the raw row locks keep any other transaction from inserting the
+// same stone meanwhile), records the rows that cannot be mapped in
 // consolidation_failures, and adds the counts to the run's
 // consolidation_stats, all in that one transaction: a crash at any point
 // leaves either the whole batch or none of it.
