@@ -95,7 +95,12 @@ std::optional<int64_t> RoundCents(double v) {
 }
 
 int64_t PricePerCaratCents(int64_t price_cents, double carats) {
-  return static_cast<int64_t>(std::llround(static_cast<double>(price_cents) / carats));
+  // Exact decimal arithmetic on micro-carats, so that 2001 / 0.4 = 5002.5
+  // rounds to 5003 as in SQL's round(), not to 5002 through a binary fraction.
+  const int64_t micro = std::llround(carats * 1e6);
+  if (micro <= 0) return static_cast<int64_t>(std::llround(static_cast<double>(price_cents) / carats));
+  const __int128 scaled = static_cast<__int128>(price_cents) * 1000000;
+  return static_cast<int64_t>((scaled * 2 + micro) / (static_cast<__int128>(micro) * 2));
 }
 
 std::optional<double> Ratio(std::optional<double> length, std::optional<double> width) {

@@ -39,7 +39,8 @@ std::optional<double> ParseDecimal(std::string_view text);
 // Fractions are rounded half away from zero (used for the optional prices).
 std::optional<int64_t> RoundCents(double v);
 
-// round(price_cents / carats), half away from zero. REQUIRES: carats > 0.
+// round(price_cents / carats), half away from zero, computed in exact decimal
+// (carats to 6 decimals). REQUIRES: price_cents >= 0, carats > 0.
 int64_t PricePerCaratCents(int64_t price_cents, double carats);
 
 // length / width rounded to 3 decimals; nullopt unless both are > 0.

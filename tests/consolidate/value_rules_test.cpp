@@ -40,6 +40,9 @@ TEST(Prices, RoundingAndPerCarat) {
   EXPECT_EQ(RoundCents(std::numeric_limits<double>::infinity()), std::nullopt);
   EXPECT_EQ(PricePerCaratCents(100001, 3), 33334);
   EXPECT_EQ(PricePerCaratCents(3078, 0.18), 17100);
+  EXPECT_EQ(PricePerCaratCents(7, 0.56), 13);  // 12.5 exactly; 7 / 0.56 in binary is 12.4999...
+  EXPECT_EQ(PricePerCaratCents(1001, 2), 501);
+  EXPECT_EQ(PricePerCaratCents(900000000000000, 0.01), 90000000000000000);
 }
 
 TEST(Decimals, ParseAndRatio) {
