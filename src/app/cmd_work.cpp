@@ -5,6 +5,8 @@
 
 #include "app/commands.h"
 #include "app/components.h"
+#include "app/metrics.h"
+#include "app/request_recorder.h"
 #include "app/signals.h"
 #include "app/worker.h"
 #include "common/log.h"
@@ -18,17 +20,30 @@ int RunWork(const Config& config, const WorkOptions& options) {
     if (live && live->client) live->client->Cancel();
     if (live && live->limiter) live->limiter->Shutdown();
   });
+  WorkerMetrics metrics;
+  RequestRecorder recorder;  // declared before the components: flushes after they stop
   ComponentNeeds needs;
   needs.pool_size = config.worker_partitions * 2 + 4;
+  needs.observers.push_back(&metrics);
+  needs.observers.push_back(&recorder);
   auto components = BuildComponents(config, needs);
   if (!components.ok()) {
     log::Error("worker cannot start", {{"error", components.status().ToString()}});
     return kExitFailure;
   }
   live = &*components;
+  recorder.Start(components->pool);
   WorkerOptions wo = MakeWorkerOptions(config);
+  wo.recorder = &recorder;
   Worker worker(*components, wo);
+  metrics.Track(&worker.counters());
+  MetricsServer server([&metrics] { return metrics.Render(); }, [&stop] { return !stop.load(); });
+  if (Status s = server.Start(config.metrics_addr.host, config.metrics_addr.port); !s.ok()) {
+    log::Error("worker cannot start its metrics server", {{"error", s.ToString()}});
+    return kExitFailure;
+  }
   log::Info("worker started", {{"worker_id", wo.worker_id}, {"partitions", wo.partitions},
+                               {"metrics", config.metrics_addr.host + ":" + std::to_string(server.port())},
                                {"requests_in_flight", wo.requests_in_flight}, {"queue", wo.work_queue}});
   auto done = std::async(std::launch::async, [&] { worker.Run(stop); });
   while (done.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {

@@ -7,10 +7,25 @@
 #include "nivoda/account_rate_limiter.h"
 #include "nivoda/curl_transport.h"
 #include "queue/postgres_queue.h"
+#include "queue/servicebus_queue.h"
 #include "store/embedded_postgres.h"
 #include "store/migrations.h"
 
 namespace di {
+namespace {
+
+class FanOutObserver final : public nivoda::ClientObserver {
+ public:
+  explicit FanOutObserver(std::vector<nivoda::ClientObserver*> targets) : targets_(std::move(targets)) {}
+  void OnCall(const nivoda::CallEvent& event) override {
+    for (auto* t : targets_) t->OnCall(event);
+  }
+
+ private:
+  std::vector<nivoda::ClientObserver*> targets_;
+};
+
+}  // namespace
 
 const char* FeedName(Feed feed) { return feed == Feed::kLabgrown ? "labgrown" : "natural"; }
 
@@ -54,7 +69,13 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
   queue::QueueOptions qo;
   qo.lease_seconds = static_cast<int>(config.queue_lease.count() / 1000);
   qo.max_deliveries = config.queue_max_deliveries;
-  c.queue = std::make_shared<queue::PostgresQueue>(c.pool, qo);
+  if (config.azure_service_bus) {
+    c.queue = std::make_shared<queue::ServiceBusQueue>(c.pool, queue::ServiceBusOptionsFrom(*config.azure_service_bus));
+    log::Info("queue: Service Bus over AMQP 1.0 (sends in transactions go through the outbox)",
+              {{"host", config.azure_service_bus->host}, {"port", config.azure_service_bus->EffectivePort()}});
+  } else {
+    c.queue = std::make_shared<queue::PostgresQueue>(c.pool, qo);
+  }
   if (config.azure_storage) {
     const StorageConnectionString& s = *config.azure_storage;
     c.watermark = std::make_shared<cloud::BlobWatermarkStore>(
@@ -78,7 +99,12 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
     lo.account = config.nivoda_username.empty() ? "default" : config.nivoda_username;
     lo.requests_per_second = config.nivoda_rate_limit;
     c.limiter = std::make_shared<nivoda::AccountRateLimiter>(c.pool, lo);
-    DI_ASSIGN_OR_RETURN(c.client, nivoda::NivodaClient::Create(MakeClientOptions(config, c.limiter)));
+    nivoda::ClientOptions options = MakeClientOptions(config, c.limiter);
+    if (!needs.observers.empty()) {
+      c.observer = std::make_shared<FanOutObserver>(needs.observers);
+      options.observer = c.observer.get();
+    }
+    DI_ASSIGN_OR_RETURN(c.client, nivoda::NivodaClient::Create(options));
   }
   return c;
 }

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/config.h"
 #include "cloud/alert_sink.h"
@@ -20,6 +21,9 @@ namespace di {
 struct ComponentNeeds {
   bool nivoda = true;  // the client and the rate limiter
   int pool_size = 8;
+  // Told about every Nivoda HTTP exchange (metrics, request recording); each
+  // must be thread-safe and outlive the components.
+  std::vector<nivoda::ClientObserver*> observers;
 };
 
 struct Components {
@@ -30,6 +34,7 @@ struct Components {
   std::shared_ptr<cloud::AlertSink> alerts;
   std::shared_ptr<nivoda::RateLimiter> limiter;
   std::unique_ptr<nivoda::NivodaClient> client;
+  std::shared_ptr<nivoda::ClientObserver> observer;  // fans out to ComponentNeeds::observers
 };
 
 const char* FeedName(Feed feed);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -120,6 +121,8 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
     return;
   }
   const std::string& run = item->run_id;
+  std::optional<RequestRecorder::RunScope> attributed;
+  if (options_.recorder) attributed.emplace(options_.recorder->Enter(run));
   if (item->sweep) {
     auto status = [&]() -> Result<std::string> {
       DI_ASSIGN_OR_RETURN(auto conn, c_.pool->Acquire());

@@ -23,6 +23,7 @@
 
 #include "app/components.h"
 #include "app/partition_end.h"
+#include "app/request_recorder.h"
 #include "common/thread_pool.h"
 #include "ingest/partition_fetcher.h"
 #include "queue/messages.h"
@@ -40,6 +41,7 @@ struct WorkerOptions {
   Millis poll{2000};                  // receive wait
   std::string work_queue = queue::kWorkItems;
   CompletionOptions completion;  // its work_queue is set from work_queue
+  RequestRecorder* recorder = nullptr;  // optional: attributes Nivoda requests to runs
 };
 
 struct WorkerCounters {

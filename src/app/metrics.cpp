@@ -1,0 +1,121 @@
+#include "app/metrics.h"
+
+#include <httplib.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+#include "app/worker.h"
+
+namespace di {
+
+struct WorkerMetrics::Impl {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  prometheus::Family<prometheus::Counter>& requests =
+      prometheus::BuildCounter().Name("nivoda_requests_total").Help("HTTP exchanges with Nivoda by operation and outcome").Register(*registry);
+  prometheus::Family<prometheus::Counter>& retries =
+      prometheus::BuildCounter().Name("nivoda_retries_total").Help("Requests retried after a retryable error").Register(*registry);
+  prometheus::Family<prometheus::Histogram>& latency =
+      prometheus::BuildHistogram().Name("nivoda_request_seconds").Help("Nivoda request latency").Register(*registry);
+  prometheus::Family<prometheus::Histogram>& waits =
+      prometheus::BuildHistogram().Name("rate_limiter_wait_seconds").Help("Time spent waiting for the account-wide rate limiter").Register(*registry);
+  prometheus::Family<prometheus::Gauge>& worker =
+      prometheus::BuildGauge().Name("worker_state").Help("Worker counters (pages, offers, partitions)").Register(*registry);
+  std::mutex mu;
+  const WorkerCounters* counters = nullptr;
+};
+
+namespace {
+const prometheus::Histogram::BucketBoundaries kLatency = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 45, 60};
+const prometheus::Histogram::BucketBoundaries kWaits = {0.001, 0.01, 0.04, 0.1, 0.25, 0.5, 1, 2, 5};
+}  // namespace
+
+WorkerMetrics::WorkerMetrics() : impl_(std::make_unique<Impl>()) {}
+WorkerMetrics::~WorkerMetrics() = default;
+
+void WorkerMetrics::OnCall(const nivoda::CallEvent& e) {
+  impl_->requests.Add({{"operation", e.operation}, {"outcome", CodeName(e.code)}}).Increment();
+  impl_->latency.Add({{"operation", e.operation}}, kLatency).Observe(static_cast<double>(e.latency_ms) / 1000.0);
+  impl_->waits.Add({}, kWaits).Observe(static_cast<double>(e.limiter_wait_ms) / 1000.0);
+  if (e.retry_in) impl_->retries.Add({{"operation", e.operation}, {"reason", CodeName(e.code)}}).Increment();
+}
+
+void WorkerMetrics::Track(const WorkerCounters* counters) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->counters = counters;
+}
+
+std::shared_ptr<prometheus::Registry> WorkerMetrics::registry() const { return impl_->registry; }
+
+std::string WorkerMetrics::Render() const {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (const WorkerCounters* c = impl_->counters) {
+      auto set = [this](const char* what, int64_t v) {
+        impl_->worker.Add({{"counter", what}}).Set(static_cast<double>(v));
+      };
+      set("pages", c->pages.load());
+      set("offers", c->offers.load());
+      set("partitions_in_flight", c->in_flight.load());
+      set("partitions_completed", c->completed.load());
+      set("partitions_failed", c->failed.load());
+      set("work_items_abandoned", c->abandoned.load());
+      set("work_items_dead_lettered", c->dead_lettered.load());
+      set("work_items_duplicate", c->duplicates.load());
+    }
+  }
+  return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+}
+
+struct MetricsServer::Impl {
+  httplib::Server server;
+  std::thread thread;
+};
+
+MetricsServer::MetricsServer(std::function<std::string()> render, std::function<bool()> healthy)
+    : impl_(std::make_unique<Impl>()) {
+  // cpp-httplib also sets SO_REUSEPORT, which would let two workers share one
+  // port and answer each other's scrapes: keep SO_REUSEADDR only.
+  impl_->server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
+  });
+  impl_->server.Get("/metrics", [render](const httplib::Request&, httplib::Response& res) {
+    res.set_content(render(), "text/plain; version=0.0.4");
+  });
+  impl_->server.Get("/healthz", [healthy](const httplib::Request&, httplib::Response& res) {
+    bool ok = healthy();
+    res.status = ok ? 200 : 503;
+    res.set_content(ok ? "ok\n" : "unhealthy\n", "text/plain");
+  });
+}
+
+MetricsServer::~MetricsServer() { Stop(); }
+
+Status MetricsServer::Start(const std::string& host, int port) {
+  if (port == 0) {
+    port_ = impl_->server.bind_to_any_port(host);
+  } else {
+    port_ = impl_->server.bind_to_port(host, port) ? port : -1;
+  }
+  if (port_ <= 0) return Status(Code::kUnavailable, "cannot bind the metrics server to " + host + ":" + std::to_string(port));
+  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  // stop() before the listen loop runs would be lost: wait until it runs.
+  while (!impl_->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return Status::Ok();
+}
+
+void MetricsServer::Stop() {
+  if (impl_->thread.joinable()) {
+    impl_->server.stop();
+    impl_->thread.join();
+  }
+}
+
+}  // namespace di
