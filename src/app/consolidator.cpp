@@ -67,42 +67,56 @@ Consolidator::Consolidator(ConsolidatorDeps deps, ConsolidatorOptions options)
 
 Status Consolidator::BatchLoops(const consolidate::RunState& run, const std::atomic<bool>* stop,
                                 const std::function<void()>& heartbeat, int64_t* batches) {
-  std::mutex mu;
-  Status first_error;
-  std::atomic<bool> abort{false};
+  DI_ASSIGN_OR_RETURN(auto conn, deps_.pool->Acquire());
   std::atomic<int64_t> committed{0};
-  auto loop = [&] {
-    Status s = [&]() -> Status {
-      DI_ASSIGN_OR_RETURN(auto conn, deps_.pool->Acquire());
-      while (!abort) {
-        if (Stopped(stop)) return Status(Code::kCancelled, "shutdown requested");
-        DI_ASSIGN_OR_RETURN(auto counts, consolidate::ConsolidateBatch(*conn, run.feed, run.run_id, options_.batch_size));
-        if (heartbeat) heartbeat();
-        if (counts.claimed > 0) {
+  // Rounds: list the unconsolidated rows, let the loops share the list in
+  // slices of batch_size; list again until nothing is left. A round that
+  // claims nothing means other consolidators hold the rest: wait for them.
+  while (true) {
+    if (Stopped(stop)) return Status(Code::kCancelled, "shutdown requested");
+    DI_ASSIGN_OR_RETURN(const std::vector<std::string> stones, consolidate::ListUnconsolidated(*conn, run.feed));
+    if (stones.empty()) break;
+    const size_t size = static_cast<size_t>(options_.batch_size);
+    const size_t slices = (stones.size() + size - 1) / size;
+    std::atomic<size_t> next{0};
+    std::atomic<int64_t> claimed{0};
+    std::atomic<bool> abort{false};
+    std::mutex mu;
+    Status first_error;
+    auto loop = [&] {
+      Status s = [&]() -> Status {
+        DI_ASSIGN_OR_RETURN(auto mine, deps_.pool->Acquire());
+        for (size_t k = next++; k < slices && !abort; k = next++) {
+          if (Stopped(stop)) return Status(Code::kCancelled, "shutdown requested");
+          DI_ASSIGN_OR_RETURN(auto counts, consolidate::ConsolidateListed(*mine, run.feed, run.run_id, stones, k * size,
+                                                                          std::min(stones.size(), (k + 1) * size)));
+          if (heartbeat) heartbeat();
+          if (counts.claimed == 0) continue;
+          claimed += counts.claimed;
           ++committed;
           log::Debug("consolidation batch", {{"run_id", run.run_id}, {"claimed", counts.claimed},
                                              {"mapped", counts.mapped}, {"failed", counts.failed},
                                              {"map_us", counts.map_us}});
-          continue;
         }
-        DI_ASSIGN_OR_RETURN(bool remain, consolidate::UnconsolidatedRowsRemain(*conn, run.feed));
-        if (!remain) return Status::Ok();
-        std::this_thread::sleep_for(options_.wait_for_others);  // others hold the last rows
+        return Status::Ok();
+      }();
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (first_error.ok()) first_error = s;
+        abort = true;
       }
-      return Status::Ok();
-    }();
-    if (!s.ok()) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (first_error.ok()) first_error = s;
-      abort = true;
-    }
-  };
-  std::vector<std::thread> helpers;
-  for (int i = 1; i < options_.parallelism; ++i) helpers.emplace_back(loop);
-  loop();
-  for (auto& t : helpers) t.join();
+    };
+    std::vector<std::thread> helpers;
+    const int loops = static_cast<int>(std::min<size_t>(static_cast<size_t>(options_.parallelism), slices));
+    for (int i = 1; i < loops; ++i) helpers.emplace_back(loop);
+    loop();
+    for (auto& t : helpers) t.join();
+    *batches = committed.load();
+    DI_RETURN_IF_ERROR(first_error);
+    if (claimed == 0) std::this_thread::sleep_for(options_.wait_for_others);
+  }
   *batches = committed.load();
-  return first_error;
+  return Status::Ok();
 }
 
 Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_id, bool force,

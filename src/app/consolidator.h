@@ -9,9 +9,11 @@
 // steps are re-runnable; the watermark's Advance is idempotent).
 //   1. gate (consolidate/run_gate.h): unknown run, already completed, partitions
 //      still in progress, failed partitions without force -> stop there.
-//   2. run marked consolidating; `parallelism` loops claim batches of
-//      `batch_size` raw rows (FOR UPDATE SKIP LOCKED) until none is left,
-//      waiting for rows other consolidators hold.
+//   2. run marked consolidating; the unconsolidated raw rows of the feed are
+//      listed and `parallelism` loops take the list in slices of
+//      `batch_size`, one transaction each (FOR UPDATE SKIP LOCKED:
+//      consolidate/batch.h); listed again until none is left, waiting while
+//      other consolidators hold the last rows.
 //   3. finalize: undelete / last_run_id of the stones the run saw; soft delete
 //      (complete full runs only); final counts.
 //   4. watermark advanced to the run's updated_to (runs without failed

@@ -10,18 +10,25 @@
 namespace di::consolidate {
 namespace {
 
-constexpr const char* kClaim =
-    "WITH c AS ("
-    "  SELECT supplier_stone_id, consolidated_hash AS previous_hash FROM raw_diamonds_nivoda"
-    "  WHERE feed = $1 AND NOT consolidated LIMIT $2 FOR UPDATE SKIP LOCKED)"
-    " UPDATE raw_diamonds_nivoda r SET consolidated = true, consolidated_hash = r.payload_hash"
-    " FROM c WHERE r.supplier_stone_id = c.supplier_stone_id"
-    " RETURNING r.supplier_stone_id, r.run_id, r.payload_hash, r.payload,"
-    "   c.previous_hash IS NOT DISTINCT FROM r.payload_hash,"
-    "   EXISTS (SELECT 1 FROM diamonds d WHERE d.feed = $1 AND d.supplier_stone_id = r.supplier_stone_id)";
+// Claims (locks, marks consolidated) raw rows and returns what mapping needs.
+// $1 feed; the row source is ClaimAny (any unconsolidated rows, $2 = limit)
+// or ClaimListed ($2 = the stone ids of a listing).
+#define DI_CLAIM_SQL(source)                                                                            \
+  "WITH c AS (SELECT supplier_stone_id, consolidated_hash AS previous_hash FROM raw_diamonds_nivoda"    \
+  "  WHERE " source " FOR UPDATE SKIP LOCKED)"                                                          \
+  " UPDATE raw_diamonds_nivoda r SET consolidated = true, consolidated_hash = r.payload_hash"           \
+  " FROM c WHERE r.supplier_stone_id = c.supplier_stone_id"                                             \
+  " RETURNING r.supplier_stone_id, r.run_id, r.payload_hash, r.payload,"                                \
+  "   c.previous_hash IS NOT DISTINCT FROM r.payload_hash,"                                             \
+  "   EXISTS (SELECT 1 FROM diamonds d WHERE d.feed = $1 AND d.supplier_stone_id = r.supplier_stone_id)"
+constexpr const char* kClaimAny = DI_CLAIM_SQL("feed = $1 AND NOT consolidated LIMIT $2");
+constexpr const char* kClaimListed =
+    DI_CLAIM_SQL("supplier_stone_id = ANY ($2::text[]) AND feed = $1 AND NOT consolidated");
+#undef DI_CLAIM_SQL
 
-constexpr const char* kRemain =
-    "SELECT EXISTS (SELECT 1 FROM raw_diamonds_nivoda WHERE feed = $1 AND NOT consolidated)";
+// Heap order (the partial index keeps equal keys in TID order).
+constexpr const char* kList =
+    "SELECT supplier_stone_id FROM raw_diamonds_nivoda WHERE feed = $1 AND NOT consolidated";
 
 constexpr const char* kFailure =
     "INSERT INTO consolidation_failures (run_id, feed, supplier_stone_id, payload_hash, reason, raw)"
@@ -85,12 +92,31 @@ void BatchCounts::Add(const BatchCounts& o) {
   map_us += o.map_us;
 }
 
-Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
-                                     int limit) {
+namespace {
+
+// A text[] literal: {"a","b"} with \ and " escaped.
+std::string TextArray(const std::vector<std::string>& values, size_t begin, size_t end) {
+  std::string out = "{";
+  for (size_t i = begin; i < end; ++i) {
+    if (i > begin) out.push_back(',');
+    out.push_back('"');
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
+// One batch over the rows CLAIM_SQL claims with PARAMS.
+Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
+                             const char* claim_sql, const pg::Params& params) {
   BatchCounts counts;
   pg::Transaction tx(conn);
   DI_RETURN_IF_ERROR(tx.begin_status());
-  DI_ASSIGN_OR_RETURN(pg::QueryResult claimed, conn.Exec(kClaim, {pg::P(feed), pg::P(limit)}));
+  DI_ASSIGN_OR_RETURN(pg::QueryResult claimed, conn.Exec(claim_sql, params));
   counts.claimed = claimed.rows();
   if (counts.claimed == 0) return counts;  // rolled back: nothing to do
 
@@ -143,9 +169,26 @@ Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& fe
   return counts;
 }
 
-Result<bool> UnconsolidatedRowsRemain(pg::Connection& conn, const std::string& feed) {
-  DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kRemain, {pg::P(feed)}));
-  return r.GetBool(0, 0);
+}  // namespace
+
+Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
+                                     int limit) {
+  return RunBatch(conn, feed, run_id, kClaimAny, {pg::P(feed), pg::P(limit)});
 }
+
+Result<BatchCounts> ConsolidateListed(pg::Connection& conn, const std::string& feed, const std::string& run_id,
+                                      const std::vector<std::string>& stones, size_t begin, size_t end) {
+  if (begin >= end) return BatchCounts{};
+  return RunBatch(conn, feed, run_id, kClaimListed, {pg::P(feed), pg::P(TextArray(stones, begin, end))});
+}
+
+Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const std::string& feed) {
+  DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kList, {pg::P(feed)}));
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.Get(i, 0));
+  return out;
+}
+
 
 }  // namespace di::consolidate

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "store/pg.h"
@@ -37,14 +38,25 @@ struct BatchCounts {
   void Add(const BatchCounts& o);
 };
 
-// Runs one batch for RUN_ID over the unconsolidated raw rows of FEED.
-// claimed == 0 means no row was free (none left, or all locked by others).
+// Runs one batch for RUN_ID over up to LIMIT unconsolidated raw rows of FEED
+// (whichever the index gives first). claimed == 0 means no row was free (none
+// left, or all locked by others).
 // REQUIRES: no open transaction on CONN; LIMIT > 0.
 Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                      int limit);
 
-// True while raw rows of FEED remain unconsolidated (committed state: rows a
-// concurrent batch holds count until it commits).
-Result<bool> UnconsolidatedRowsRemain(pg::Connection& conn, const std::string& feed);
+// The stone ids of FEED's unconsolidated raw rows, in heap order: a pass walks
+// this list in slices (ConsolidateListed) instead of re-scanning the partial
+// index from its start for every batch, which grows quadratic as the index
+// fills with entries of rows already consolidated.
+Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const std::string& feed);
+
+// Runs one batch over STONES[BEGIN, END): those still unconsolidated and not
+// locked by another transaction (the others are skipped; a later listing
+// finds them again if they are still unconsolidated).
+// REQUIRES: no open transaction on CONN.
+Result<BatchCounts> ConsolidateListed(pg::Connection& conn, const std::string& feed, const std::string& run_id,
+                                      const std::vector<std::string>& stones, size_t begin, size_t end);
+
 
 }  // namespace di::consolidate

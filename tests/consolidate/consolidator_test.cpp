@@ -386,6 +386,23 @@ TEST(Consolidator, SeveralConsolidatorsShareARun) {
   EXPECT_EQ(env.RunStatus("r1"), "completed");
 }
 
+// Stone ids travel in a text[] literal: quotes, backslashes, commas and braces.
+TEST(Consolidator, OddStoneIdsAreClaimedAndMapped) {
+  ConsolidationEnv env;
+  env.CreateRun("r1", "full", 1, 1, 0);
+  auto stones = Stones(4);
+  stones[0].id = "a\"quoted\"";
+  stones[1].id = "back\\slash";
+  stones[2].id = "comma,{brace}";
+  stones[3].id = "NULL";
+  env.WriteRaw("r1", stones);
+  Consolidator c = env.MakeConsolidator(nullptr, 3, 1);
+  ConsolidationReport report = MustConsolidate(c, "r1");
+  EXPECT_EQ(report.stats.mapped, 4);
+  EXPECT_EQ(env.Scalar("SELECT string_agg(supplier_stone_id, ' ' ORDER BY supplier_stone_id) FROM diamonds"),
+            "NULL a\"quoted\" back\\slash comma,{brace}");
+}
+
 TEST(Consolidator, LongRunningRoleStopsOnTheFlag) {
   ConsolidationEnv env;
   env.CreateRun("r1", "incremental", 1, 1, 0);
