@@ -1,6 +1,10 @@
 #include "ingest/raw_writer.h"
 
+#include <algorithm>
 #include <chrono>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "common/log.h"
 
@@ -18,9 +22,8 @@ constexpr const char* kCopy =
 constexpr const char* kMerge =
     "INSERT INTO raw_diamonds_nivoda AS r (supplier_stone_id, feed, run_id, offer_id, price_cents,"
     "  source_updated_at, payload, payload_hash, consolidated)"
-    " SELECT DISTINCT ON (supplier_stone_id) supplier_stone_id, $1, $2, offer_id, price_cents,"
-    "  source_updated_at, payload::json, payload_hash, false"
-    " FROM raw_stage ORDER BY supplier_stone_id, source_updated_at DESC NULLS LAST"
+    " SELECT supplier_stone_id, $1, $2, offer_id, price_cents, source_updated_at, payload::json, payload_hash, false"
+    " FROM raw_stage"
     " ON CONFLICT (supplier_stone_id) DO UPDATE SET"
     "  run_id = EXCLUDED.run_id, feed = EXCLUDED.feed, updated_at = now(),"
     "  offer_id = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.offer_id ELSE r.offer_id END,"
@@ -31,6 +34,11 @@ constexpr const char* kMerge =
     "  payload_hash = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.payload_hash ELSE r.payload_hash END,"
     "  source_updated_at = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.source_updated_at ELSE r.source_updated_at END"
     " WHERE r.run_id IS DISTINCT FROM EXCLUDED.run_id OR r.payload_hash <> EXCLUDED.payload_hash";
+constexpr const char* kExisting =
+    "SELECT supplier_stone_id FROM raw_diamonds_nivoda WHERE supplier_stone_id = ANY($1::text[])";
+constexpr const char* kCopyNew =
+    "COPY raw_diamonds_nivoda (supplier_stone_id, offer_id, price_cents, source_updated_at, payload, payload_hash,"
+    " feed, run_id) FROM STDIN";
 constexpr const char* kFailure =
     "INSERT INTO raw_offer_failures (run_id, partition_id, reason, raw) VALUES ($1, $2, $3, $4)";
 
@@ -43,28 +51,72 @@ void AppendField(std::string* out, std::string_view value, bool last = false) {
   out->push_back(last ? '\n' : '\t');
 }
 
+// Each stone once, its newest version (ON CONFLICT cannot touch a row twice in
+// one statement; de-duplicating here spares the server a sort of the payloads).
+std::vector<const nivoda::Offer*> NewestPerStone(const std::vector<nivoda::Offer>& offers) {
+  std::unordered_map<std::string_view, const nivoda::Offer*> newest;
+  newest.reserve(offers.size());
+  std::vector<const nivoda::Offer*> order;
+  for (const auto& o : offers) {
+    auto [it, inserted] = newest.try_emplace(o.stone_id, &o);
+    if (inserted) {
+      order.push_back(&o);
+    } else if (o.updated_at >= it->second->updated_at) {
+      *std::find(order.begin(), order.end(), it->second) = &o;
+      it->second = &o;
+    }
+  }
+  return order;
+}
+
 }  // namespace
 
 Status WriteRawBatch(pg::Connection& conn, const RawTarget& target, const RawBatch& batch) {
   pg::Transaction tx(conn);
   DI_RETURN_IF_ERROR(tx.begin_status());
   if (!batch.offers.empty()) {
-    std::string data;
-    size_t bytes = 0;
-    for (const auto& o : batch.offers) bytes += o.raw_json.size() + 200;
-    data.reserve(bytes);
-    for (const auto& o : batch.offers) {
+    std::vector<const nivoda::Offer*> rows = NewestPerStone(batch.offers);
+    // Stones already stored take the merge; new ones are copied straight in.
+    // (A neighbour inserting the same new stone meanwhile makes the COPY fail
+    // with a unique violation: the batch is retried and takes the merge.)
+    std::string ids = "{";
+    for (const auto* o : rows) {
+      if (ids.size() > 1) ids += ',';
+      ids += '"';
+      for (char c : o->stone_id) {
+        if (c == '"' || c == '\\') ids += '\\';
+        ids += c;
+      }
+      ids += '"';
+    }
+    ids += '}';
+    DI_ASSIGN_OR_RETURN(auto existing_rows, conn.Exec(kExisting, {pg::P(ids)}));
+    std::unordered_set<std::string> existing;
+    for (int i = 0; i < existing_rows.rows(); ++i) existing.insert(existing_rows.GetString(i, 0));
+    std::string fresh, merge;
+    for (const auto* row : rows) {
+      const nivoda::Offer& o = *row;
+      std::string& data = existing.count(o.stone_id) ? merge : fresh;
       AppendField(&data, o.stone_id);
       pg::AppendCopyText(&data, o.offer_id);  // NOT NULL: an empty id stays an empty string
       data.push_back('\t');
       AppendField(&data, std::to_string(o.price_cents));
       AppendField(&data, o.updated_at);
       AppendField(&data, o.raw_json);
-      AppendField(&data, o.sha256_hex, /*last=*/true);
+      if (&data == &merge) {
+        AppendField(&data, o.sha256_hex, /*last=*/true);
+      } else {
+        AppendField(&data, o.sha256_hex);
+        AppendField(&data, target.feed);
+        AppendField(&data, target.run_id, /*last=*/true);
+      }
     }
-    DI_RETURN_IF_ERROR(conn.Exec(kStage).status());
-    DI_RETURN_IF_ERROR(conn.CopyIn(kCopy, data));
-    DI_RETURN_IF_ERROR(conn.Exec(kMerge, {pg::P(target.feed), pg::P(target.run_id)}).status());
+    if (!fresh.empty()) DI_RETURN_IF_ERROR(conn.CopyIn(kCopyNew, fresh));
+    if (!merge.empty()) {
+      DI_RETURN_IF_ERROR(conn.Exec(kStage).status());
+      DI_RETURN_IF_ERROR(conn.CopyIn(kCopy, merge));
+      DI_RETURN_IF_ERROR(conn.Exec(kMerge, {pg::P(target.feed), pg::P(target.run_id)}).status());
+    }
   }
   for (const auto& bad : batch.bad_items) {
     DI_RETURN_IF_ERROR(

@@ -1,7 +1,8 @@
 // RawWriter: stores fetched offers in raw_diamonds_nivoda, batched and off the
 // fetching thread.
 //
-// A batch is COPY'd into a session temp table and merged with one INSERT ...
+// A batch's new stones are COPY'd straight into the table; stones already
+// stored are COPY'd into a session temp table and merged with one INSERT ...
 // ON CONFLICT (supplier_stone_id): the last run that saw a stone is always
 // recorded; payload, hash, offer id, price and source_updated_at are replaced
 // only by a version at least as new (source_updated_at), so a late write of an

@@ -1,0 +1,133 @@
+// Worker benchmarks against nivoda-sim with its latency model and a 25/s
+// account limit (both enforced: our limiter and the simulator's 429s).
+// 1. Rate-limit efficiency: full-run wall time (schedule -> sweep ->
+//    consolidation message) over the physical bound (pages at 50/page, 25/s);
+//    and the seeds' configuration (page size 30, one partition per worker, one
+//    request in flight, 30 workers) on the same inventory, in the same run.
+// 2. Peak RSS of the real `diamond-ingest work` process with 8 partitions in flight.
+// BENCH_OFFERS (default 440000) sets the inventory size.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "nivoda/account_rate_limiter.h"
+#include "pipeline_fixture.h"
+
+using namespace di;
+using namespace di::testing;
+
+namespace {
+
+int64_t Offers() {
+  const char* v = getenv("BENCH_OFFERS");
+  return v ? std::atoll(v) : 440000;
+}
+
+std::vector<std::string> SimFlags(int64_t offers) {
+  return {"--natural", std::to_string(offers), "--labgrown", "0", "--latency-base-ms", "1500",
+          "--latency-jitter", "0.3", "--latency-per-1k-offset-ms", "20", "--rate-limit", "26", "--rate-burst", "3"};
+}
+
+struct RunFigures {
+  double seconds = 0;
+  int64_t requests = 0;
+  int64_t rate_limited = 0;
+  int64_t peak_per_second = 0;
+  bool ok = false;
+};
+
+RunFigures FullRun(int64_t offers, int page_size, int partitions, int in_flight) {
+  Pipeline p(SimFlags(offers));
+  nivoda::AccountRateLimiterOptions lo;
+  lo.account = "bench";
+  lo.requests_per_second = 25;
+  auto limiter = std::make_shared<nivoda::AccountRateLimiter>(p.components.pool, lo);
+  nivoda::ClientOptions co;
+  co.endpoint = p.sim->endpoint();
+  co.username = SimProcess::kUsername;
+  co.password = SimProcess::kPassword;
+  co.limiter = limiter;
+  p.components.client = std::move(nivoda::NivodaClient::Create(co)).value();
+  p.components.limiter = limiter;
+  auto t0 = std::chrono::steady_clock::now();
+  std::string run = p.ScheduleFull();
+  WorkerOptions o = p.FastWorkerOptions();
+  o.partitions = partitions;
+  o.requests_in_flight = in_flight;
+  o.fetch.page_size = page_size;
+  o.lease = Millis(60000);
+  RunFigures f;
+  f.ok = p.WorkUntilConsolidation(run, Millis(3600 * 1000), o);
+  f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto c = p.sim->Counters();
+  if (c.ok()) {
+    f.requests = c->requests;
+    f.rate_limited = c->rate_limited;
+    f.peak_per_second = c->peak_requests_per_second;
+  }
+  return f;
+}
+
+int64_t PeakRssKb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6);
+  }
+  return -1;
+}
+
+int64_t WorkerRss(int64_t offers) {
+  Pipeline p({"--natural", std::to_string(offers), "--labgrown", "0", "--latency-base-ms", "200"});
+  std::string run = p.ScheduleFull();
+  std::string bin = std::string(getenv("DI_BIN_DIR")) + "/diamond-ingest";
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<std::string> env = {"DATABASE_URL=" + p.db.url(), "NIVODA_ENDPOINT=" + p.sim->endpoint(),
+                                    std::string("NIVODA_USERNAME=") + SimProcess::kUsername,
+                                    std::string("NIVODA_PASSWORD=") + SimProcess::kPassword, "LOG_LEVEL=warn",
+                                    "WORKER_PARTITIONS=8", "WORKER_REQUESTS_IN_FLIGHT=48", "NIVODA_RATE_LIMIT=200",
+                                    "METRICS_ADDR=127.0.0.1:0"};
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    char* argv[] = {bin.data(), const_cast<char*>("work"), const_cast<char*>("--exit-when-idle"), nullptr};
+    execve(bin.c_str(), argv, envp.data());
+    _exit(127);
+  }
+  int64_t peak = 0;
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    peak = std::max(peak, PeakRssKb(pid));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return peak;
+}
+
+}  // namespace
+
+int main() {
+  const int64_t offers = Offers();
+  const double bound = std::ceil(offers / 50.0) / 25.0;
+  std::printf("bench_worker: %lld offers, latency median 1.5 s, account limit 25 requests/s\n",
+              static_cast<long long>(offers));
+  RunFigures ours = FullRun(offers, 50, 4, 48);
+  std::printf("  ours  (page 50, 4 partitions x 12 in flight): %7.1f s  ok=%d requests=%lld 429s=%lld peak=%lld/s\n",
+              ours.seconds, ours.ok, static_cast<long long>(ours.requests), static_cast<long long>(ours.rate_limited),
+              static_cast<long long>(ours.peak_per_second));
+  std::printf("  physical bound (pages at 50 / 25 per s):        %7.1f s\n", bound);
+  std::printf("  ratio ours/bound: %.3f (goal <= 1.15)\n", ours.seconds / bound);
+  RunFigures seeds = FullRun(offers, 30, 30, 30);
+  std::printf("  seeds (page 30, 30 workers x 1 in flight):    %7.1f s  ok=%d requests=%lld 429s=%lld peak=%lld/s\n",
+              seeds.seconds, seeds.ok, static_cast<long long>(seeds.requests),
+              static_cast<long long>(seeds.rate_limited), static_cast<long long>(seeds.peak_per_second));
+  std::printf("  ratio seeds/ours: %.2f\n", seeds.seconds / ours.seconds);
+  int64_t rss = WorkerRss(std::min<int64_t>(offers, 100000));
+  std::printf("  worker peak RSS, 8 partitions in flight: %.1f MB (goal < 150 MB)\n", rss / 1024.0);
+  return ours.ok && seeds.ok ? 0 : 1;
+}
