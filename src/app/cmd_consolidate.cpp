@@ -37,19 +37,23 @@ int RunConsolidate(const Config& config, const ConsolidateOptions& options) {
                    log::Redact(report.status().ToString()).c_str());
       return kExitFailure;
     }
+    bool done = report->outcome == ConsolidationOutcome::kCompleted ||
+                report->outcome == ConsolidationOutcome::kAlreadyCompleted;
+    if (!done) {
+      std::fprintf(stderr, "diamond-ingest: %s: %s\n", ConsolidationOutcomeName(report->outcome),
+                   report->reason.c_str());
+      return kExitFailure;
+    }
     const auto& s = report->stats;
-    std::printf("run %s: %s (%s)\n  seen %lld, mapped %lld (inserted %lld, updated %lld), failed %lld, "
+    std::printf("run %s: %s\n  seen %lld, mapped %lld (inserted %lld, updated %lld), failed %lld, "
                 "deleted %lld, undeleted %lld, unchanged %lld; watermark %s; %lld ms\n",
-                options.run_id.c_str(), ConsolidationOutcomeName(report->outcome), report->reason.c_str(),
+                options.run_id.c_str(), ConsolidationOutcomeName(report->outcome),
                 static_cast<long long>(s.seen), static_cast<long long>(s.mapped), static_cast<long long>(s.inserted),
                 static_cast<long long>(s.updated), static_cast<long long>(s.failed),
                 static_cast<long long>(s.deleted), static_cast<long long>(s.undeleted),
                 static_cast<long long>(s.unchanged), report->watermark_advanced ? "advanced" : "not moved",
                 static_cast<long long>(report->wall_ms));
-    bool done = report->outcome == ConsolidationOutcome::kCompleted ||
-                report->outcome == ConsolidationOutcome::kAlreadyCompleted;
-    if (!done) std::fprintf(stderr, "diamond-ingest: %s\n", report->reason.c_str());
-    return done ? kExitOk : kExitFailure;
+    return kExitOk;
   }
 
   log::Info("consolidator started", {{"queue", co.queue}, {"batch_size", co.batch_size},
