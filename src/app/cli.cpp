@@ -80,6 +80,10 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
     cmd->add_flag("--force", opts->force, "With --run-id: consolidate even though some partitions failed");
   }
   {
+    auto [cmd, opts] = commands.Add<RunOptions>(app, "run", "Schedule, work and consolidate one sync in this process", RunRun);
+    cmd->add_flag("--full", opts->full, "A full run even when a watermark exists");
+  }
+  {
     auto [cmd, opts] = commands.Add<RetryOptions>(app, "retry", "Re-publish a run's failed partitions", RunRetry);
     cmd->add_option("--run-id", opts->run_id, "The run")->required();
     cmd->add_option("--partition", opts->partition, "Only this partition");

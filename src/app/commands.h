@@ -48,6 +48,13 @@ struct WorkOptions {
 };
 int RunWork(const Config& config, const WorkOptions& options);
 
+// diamond-ingest run [--full]: all roles in one process (scheduler, in-process
+// workers, consolidator) for one machine; live progress, then a summary.
+struct RunOptions {
+  bool full = false;
+};
+int RunRun(const Config& config, const RunOptions& options);
+
 // diamond-ingest retry --run-id ID [--partition P]: re-publishes the failed
 // partitions of a run from their checkpoints (the seeds' worker:retry).
 struct RetryOptions {
