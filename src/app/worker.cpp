@@ -194,6 +194,7 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
       ingest::NivodaOfferSource source(*c_.client, base);
       ingest::RawPartitionSink sink(c_.pool, {run, item->partition_id, item->feed});
       ingest::FetchOptions fo = options_.fetch;
+      fo.expected_records = item->sweep ? -1 : item->expected_records;
       WallTime run_start;
       if (!item->is_incremental && ParseIso8601(item->updated_to, &run_start)) fo.catch_up_from = run_start;
       ingest::PartitionFetcher fetcher(source, sink, requests_, fo, &cancel);

@@ -1,5 +1,6 @@
 #include "ingest/partition_fetcher.h"
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <unordered_set>
@@ -29,8 +30,10 @@ PartitionFetcher::PartitionFetcher(OfferSource& source, PartitionSink& sink, Thr
 
 Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, int64_t offset,
                                                             const nivoda::Order& order, bool checkpoint,
-                                                            const std::string* changed_since) {
+                                                            const std::string* changed_since, int64_t expected) {
   const int limit = options_.page_size;
+  // Parallel up to the page that should be empty; then one page at a time.
+  const int64_t parallel_until = expected < 0 ? INT64_MAX : offset + (expected / limit + 2) * limit;
   std::map<int64_t, std::future<Result<nivoda::Page>>> outstanding;
   int64_t next = offset;
   int64_t end = INT64_MAX;
@@ -42,7 +45,8 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
   auto since = std::make_shared<const std::optional<std::string>>(
       changed_since ? std::optional<std::string>(*changed_since) : std::nullopt);
   while (true) {
-    while (failure.ok() && !cancelled() && next < end && static_cast<int>(outstanding.size()) < options_.in_flight) {
+    const int window = next < parallel_until ? options_.in_flight : 1;
+    while (failure.ok() && !cancelled() && next < end && static_cast<int>(outstanding.size()) < window) {
       int64_t off = next;
       outstanding.emplace(off, pool_.Submit([this, cell, off, limit, order, since] {
         return source_.FetchPage(cell, off, limit, order, *since);
@@ -120,16 +124,21 @@ Status PartitionFetcher::Verify(const Cell& range) {
       // Always since the run's start: a stone skipped by one catch-up pass
       // (offsets shift while the inventory changes) is read by the next one.
       std::string since = FormatIso8601(*changed_since - options_.catch_up_margin);
-      int64_t before = stats_.offers_received;
-      DI_ASSIGN_OR_RETURN(PassResult caught, Pass(range, 0, RefetchOrder(0), /*checkpoint=*/false, &since));
-      stats_.catch_up_offers += stats_.offers_received - before;
-      // Settled: the pass brought nothing new and saw every changed offer
-      // (a pass can skip one while offsets shift under churn).
-      settled = caught.novel == 0;
-      if (settled) {
-        DI_ASSIGN_OR_RETURN(int64_t changed, source_.Count(range, since));
-        ++stats_.count_queries;
-        settled = static_cast<int64_t>(caught.in_cell.size()) >= changed;
+      DI_ASSIGN_OR_RETURN(int64_t changed, source_.Count(range, since));
+      ++stats_.count_queries;
+      if (changed > 0) {
+        int64_t before = stats_.offers_received;
+        DI_ASSIGN_OR_RETURN(PassResult caught,
+                            Pass(range, 0, RefetchOrder(0), /*checkpoint=*/false, &since, changed));
+        stats_.catch_up_offers += stats_.offers_received - before;
+        // Settled: the pass brought nothing new and saw every changed offer
+        // (a pass can skip one while offsets shift under churn).
+        settled = caught.novel == 0;
+        if (settled) {
+          DI_ASSIGN_OR_RETURN(int64_t after, source_.Count(range, since));
+          ++stats_.count_queries;
+          settled = static_cast<int64_t>(caught.in_cell.size()) >= after;
+        }
       }
     }
     if (verified_all && settled) return Status::Ok();
@@ -171,7 +180,7 @@ Status PartitionFetcher::Verify(const Cell& range) {
       int attempt = attempts[Key(cell)]++;
       log::Debug("re-fetching cell", {{"cell", CellName(cell)}, {"expected", expected}, {"stored", local},
                                       {"attempt", attempt}});
-      DI_ASSIGN_OR_RETURN(PassResult r, Pass(cell, 0, RefetchOrder(attempt), false, nullptr));
+      DI_ASSIGN_OR_RETURN(PassResult r, Pass(cell, 0, RefetchOrder(attempt), false, nullptr, expected));
       ++stats_.refetched_cells;
       seen[Key(cell)].insert(r.in_cell.begin(), r.in_cell.end());
       next.push_back(cell);
@@ -198,7 +207,9 @@ Result<FetchStats> PartitionFetcher::Run(const Cell& range, const store::Checkpo
   stats_.pages = resume.pages_fetched;
   stats_.offers_received = resume.records_fetched;
   if (resume.phase == "paging") {
-    DI_RETURN_IF_ERROR(Pass(range, resume.next_offset, RefetchOrder(0), /*checkpoint=*/true, nullptr).status());
+    int64_t expected = options_.expected_records < 0 ? -1 : std::max<int64_t>(0, options_.expected_records - resume.next_offset);
+    DI_RETURN_IF_ERROR(
+        Pass(range, resume.next_offset, RefetchOrder(0), /*checkpoint=*/true, nullptr, expected).status());
     DI_RETURN_IF_ERROR(sink_.Submit(
         RawBatch{{}, {}, store::Checkpoint{0, "verifying", stats_.pages, stats_.offers_received}}));
   }

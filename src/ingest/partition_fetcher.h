@@ -76,6 +76,10 @@ struct FetchOptions {
   int in_flight = 12;          // page requests of this partition at once
   int64_t refetch_max = 1000;  // cells up to this count are re-fetched, larger ones bisected
   int64_t verify_cell = 2000;  // stored stones per initial verification cell
+  // Offers the plan expects in the partition (-1: unknown). Pages are requested
+  // in parallel only up to what a known count needs (+1 page); past it one at a
+  // time until the empty page, so no pass floods the API with empty pages.
+  int64_t expected_records = -1;
   int max_rounds = 12;
   // Full runs: catch-up passes fetch the offers updated since this time (the
   // run's start, minus a margin for clock skew between us and the vendor).
@@ -112,8 +116,9 @@ class PartitionFetcher {
   // Pages through CELL from OFFSET until an empty page; writes everything.
   // When CHECKPOINT is set, each page's batch carries the paging checkpoint.
   // CHANGED_SINCE: nullptr, or an ISO-8601 time narrowing the pass (catch-up).
+  // EXPECTED: offers the pass should find (-1: unknown), bounding parallel pages.
   Result<PassResult> Pass(const Cell& cell, int64_t offset, const nivoda::Order& order, bool checkpoint,
-                          const std::string* changed_since);
+                          const std::string* changed_since, int64_t expected);
   Status Verify(const Cell& range);
   bool cancelled() const { return cancel_ && cancel_->load(); }
 

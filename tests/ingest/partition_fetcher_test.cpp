@@ -191,6 +191,7 @@ TEST(PartitionFetcherTest, ChurnKeepsEveryOfferThatStayed) {
   FetchOptions options;
   options.catch_up_from = DefaultClock().Now();
   options.catch_up_margin = Millis(0);
+  options.max_rounds = 24;  // this churn (a re-pricing every 3 requests) is far above real rates
   PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
   auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
