@@ -23,7 +23,9 @@ test: build
 sanitize:
 	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DDI_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
-demo: build
+# The demo needs only the two executables and the PostgreSQL helper.
+demo: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target diamond-ingest nivoda-sim pg_fixture
 	@bash scripts/demo $(BUILD)
 
 bench: build

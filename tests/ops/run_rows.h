@@ -30,7 +30,7 @@ struct SampleRun {
 
 struct SampleRunFacts {
   int64_t expected_records = 0;  // == offers
-  int64_t records_fetched = 0;   // sum over partitions
+  int64_t records_fetched = 0;   // stones stored by the run (raw rows)
   int64_t requests = 0;
   int64_t rate_limited = 0;
   std::vector<int64_t> lower_bounds;  // partitions' price_min
