@@ -7,6 +7,7 @@
 #include "app/commands.h"
 #include "app/components.h"
 #include "app/consolidator.h"
+#include "app/metrics.h"
 #include "app/signals.h"
 #include "common/log.h"
 
@@ -56,8 +57,21 @@ int RunConsolidate(const Config& config, const ConsolidateOptions& options) {
     return kExitOk;
   }
 
+  CounterMetrics metrics("consolidator_state", "Consolidator counters (runs completed, duplicates, ...)");
+  const auto& counters = consolidator.counters();
+  metrics.Add("runs_completed", [&counters] { return counters.completed.load(); });
+  metrics.Add("duplicates", [&counters] { return counters.duplicates.load(); });
+  metrics.Add("not_ready", [&counters] { return counters.not_ready.load(); });
+  metrics.Add("failed", [&counters] { return counters.failed.load(); });
+  metrics.Add("dead_lettered", [&counters] { return counters.dead_lettered.load(); });
+  MetricsServer server([&metrics] { return metrics.Render(); }, [&stop] { return !stop.load(); });
+  if (Status s = server.Start(config.metrics_addr.host, config.metrics_addr.port); !s.ok()) {
+    log::Error("consolidator cannot start its metrics server", {{"error", s.ToString()}});
+    return kExitFailure;
+  }
   log::Info("consolidator started", {{"queue", co.queue}, {"batch_size", co.batch_size},
-                                     {"parallelism", co.parallelism}});
+                                     {"parallelism", co.parallelism},
+                                     {"metrics", config.metrics_addr.host + ":" + std::to_string(server.port())}});
   auto done = std::async(std::launch::async, [&] { consolidator.Run(stop); });
   while (done.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
   }

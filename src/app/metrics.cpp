@@ -10,10 +10,55 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "app/worker.h"
 
 namespace di {
+
+namespace {
+
+// A gauge family whose values are read from callbacks at scrape time.
+class ScrapedGauges {
+ public:
+  ScrapedGauges(prometheus::Registry& registry, const std::string& family, const std::string& help)
+      : family_(prometheus::BuildGauge().Name(family).Help(help).Register(registry)) {}
+  void Add(const std::string& counter, std::function<int64_t()> read) {
+    std::lock_guard<std::mutex> lock(mu_);
+    readers_.emplace_back(&family_.Add({{"counter", counter}}), std::move(read));
+  }
+  void Update() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [gauge, read] : readers_) gauge->Set(static_cast<double>(read()));
+  }
+
+ private:
+  prometheus::Family<prometheus::Gauge>& family_;
+  std::mutex mu_;
+  std::vector<std::pair<prometheus::Gauge*, std::function<int64_t()>>> readers_;
+};
+
+}  // namespace
+
+struct CounterMetrics::Impl {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<ScrapedGauges> gauges;
+};
+
+CounterMetrics::CounterMetrics(const std::string& family, const std::string& help) : impl_(std::make_unique<Impl>()) {
+  impl_->gauges = std::make_unique<ScrapedGauges>(*impl_->registry, family, help);
+}
+CounterMetrics::~CounterMetrics() = default;
+
+void CounterMetrics::Add(const std::string& counter, std::function<int64_t()> read) {
+  impl_->gauges->Add(counter, std::move(read));
+}
+
+std::string CounterMetrics::Render() const {
+  impl_->gauges->Update();
+  return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+}
 
 struct WorkerMetrics::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
@@ -25,10 +70,7 @@ struct WorkerMetrics::Impl {
       prometheus::BuildHistogram().Name("nivoda_request_seconds").Help("Nivoda request latency").Register(*registry);
   prometheus::Family<prometheus::Histogram>& waits =
       prometheus::BuildHistogram().Name("rate_limiter_wait_seconds").Help("Time spent waiting for the account-wide rate limiter").Register(*registry);
-  prometheus::Family<prometheus::Gauge>& worker =
-      prometheus::BuildGauge().Name("worker_state").Help("Worker counters (pages, offers, partitions)").Register(*registry);
-  std::mutex mu;
-  const WorkerCounters* counters = nullptr;
+  ScrapedGauges worker{*registry, "worker_state", "Worker counters (pages, offers, partitions)"};
 };
 
 namespace {
@@ -46,30 +88,24 @@ void WorkerMetrics::OnCall(const nivoda::CallEvent& e) {
   if (e.retry_in) impl_->retries.Add({{"operation", e.operation}, {"reason", CodeName(e.code)}}).Increment();
 }
 
-void WorkerMetrics::Track(const WorkerCounters* counters) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->counters = counters;
+void WorkerMetrics::Track(const WorkerCounters* c) {
+  auto add = [this](const char* what, const std::atomic<int64_t>* v) {
+    impl_->worker.Add(what, [v] { return v->load(); });
+  };
+  add("pages", &c->pages);
+  add("offers", &c->offers);
+  add("partitions_in_flight", &c->in_flight);
+  add("partitions_completed", &c->completed);
+  add("partitions_failed", &c->failed);
+  add("work_items_abandoned", &c->abandoned);
+  add("work_items_dead_lettered", &c->dead_lettered);
+  add("work_items_duplicate", &c->duplicates);
 }
 
 std::shared_ptr<prometheus::Registry> WorkerMetrics::registry() const { return impl_->registry; }
 
 std::string WorkerMetrics::Render() const {
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    if (const WorkerCounters* c = impl_->counters) {
-      auto set = [this](const char* what, int64_t v) {
-        impl_->worker.Add({{"counter", what}}).Set(static_cast<double>(v));
-      };
-      set("pages", c->pages.load());
-      set("offers", c->offers.load());
-      set("partitions_in_flight", c->in_flight.load());
-      set("partitions_completed", c->completed.load());
-      set("partitions_failed", c->failed.load());
-      set("work_items_abandoned", c->abandoned.load());
-      set("work_items_dead_lettered", c->dead_lettered.load());
-      set("work_items_duplicate", c->duplicates.load());
-    }
-  }
+  impl_->worker.Update();
   return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
 }
 

@@ -39,6 +39,21 @@ class WorkerMetrics final : public nivoda::ClientObserver {
   std::unique_ptr<Impl> impl_;
 };
 
+// Counters of a role read at every scrape, as one gauge family with a
+// "counter" label (e.g. consolidator_state{counter="completed"}).
+class CounterMetrics {
+ public:
+  CounterMetrics(const std::string& family, const std::string& help);
+  ~CounterMetrics();
+  // READ must stay callable for the object's lifetime.
+  void Add(const std::string& counter, std::function<int64_t()> read);
+  std::string Render() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class MetricsServer {
  public:
   // RENDER produces the /metrics body; HEALTHY decides /healthz (200 or 503).

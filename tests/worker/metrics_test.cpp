@@ -47,6 +47,15 @@ TEST(MetricsTest, ServesRequestMetricsWorkerCountersAndHealth) {
   server.Stop();
 }
 
+TEST(MetricsTest, CounterMetricsReadAtScrapeTime) {
+  std::atomic<int64_t> completed{1};
+  CounterMetrics metrics("consolidator_state", "test");
+  metrics.Add("runs_completed", [&] { return completed.load(); });
+  EXPECT_NE(metrics.Render().find("consolidator_state{counter=\"runs_completed\"} 1"), std::string::npos);
+  completed = 5;
+  EXPECT_NE(metrics.Render().find("consolidator_state{counter=\"runs_completed\"} 5"), std::string::npos);
+}
+
 TEST(MetricsTest, RefusesAnAddressInUse) {
   MetricsServer first([] { return std::string(); }, [] { return true; });
   ASSERT_TRUE(first.Start("127.0.0.1", 0).ok());
