@@ -9,6 +9,7 @@
 #include "app/consolidator.h"
 #include "app/metrics.h"
 #include "app/signals.h"
+#include "app/stall_watch.h"
 #include "common/log.h"
 
 namespace di {
@@ -73,7 +74,16 @@ int RunConsolidate(const Config& config, const ConsolidateOptions& options) {
                                      {"parallelism", co.parallelism},
                                      {"metrics", config.metrics_addr.host + ":" + std::to_string(server.port())}});
   auto done = std::async(std::launch::async, [&] { consolidator.Run(stop); });
+  StallWatch stalls(*components->alerts, config.stall_alert);
+  auto next_check = std::chrono::steady_clock::now();
   while (done.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+    if (std::chrono::steady_clock::now() < next_check) continue;
+    next_check = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    auto conn = components->pool->Acquire();
+    if (conn.ok()) {
+      auto checked = stalls.Check(**conn);
+      if (!checked.ok()) log::Warn("stall check failed", {{"error", checked.status().ToString()}});
+    }
   }
   const auto& c = consolidator.counters();
   log::Info("consolidator stopped", {{"completed", c.completed.load()}, {"duplicates", c.duplicates.load()},

@@ -217,6 +217,15 @@ Result<std::vector<PartitionStatus>> LoadPartitions(pg::Connection& conn, const 
   return out;
 }
 
+Result<std::vector<RunSummary>> LoadStalledRuns(pg::Connection& conn, Millis stall_alert) {
+  DI_ASSIGN_OR_RETURN(auto running, LoadRunsWhere(conn, std::nullopt, 1000, stall_alert, true));
+  std::vector<RunSummary> stalls;
+  for (auto& r : running) {
+    if (r.stalled) stalls.push_back(std::move(r));
+  }
+  return stalls;
+}
+
 Result<StatusReport> LoadStatus(pg::Connection& conn, queue::Queue& queue, const StatusRequest& request) {
   StatusReport report;
   report.generated_at = FormatIso8601(DefaultClock().Now());
@@ -228,10 +237,7 @@ Result<StatusReport> LoadStatus(pg::Connection& conn, queue::Queue& queue, const
     report.run = one.front();
     DI_ASSIGN_OR_RETURN(report.partitions, LoadPartitions(conn, *request.run_id));
   }
-  DI_ASSIGN_OR_RETURN(auto running, LoadRunsWhere(conn, std::nullopt, 1000, request.stall_alert, true));
-  for (auto& r : running) {
-    if (r.stalled) report.stalls.push_back(std::move(r));
-  }
+  DI_ASSIGN_OR_RETURN(report.stalls, LoadStalledRuns(conn, request.stall_alert));
   for (const std::string& name : request.queues) {
     QueueStatus q;
     q.name = name;

@@ -115,6 +115,8 @@ struct StatusReport {
 // The latest runs (newest first), or only RUN_ID. STALL_ALERT decides `stalled`.
 Result<std::vector<RunSummary>> LoadRuns(pg::Connection& conn, const std::optional<std::string>& run_id, int limit,
                                          Millis stall_alert);
+// Running runs whose partitions have not progressed for STALL_ALERT.
+Result<std::vector<RunSummary>> LoadStalledRuns(pg::Connection& conn, Millis stall_alert);
 // RUN_ID's partitions by id (empty when it has none).
 Result<std::vector<PartitionStatus>> LoadPartitions(pg::Connection& conn, const std::string& run_id);
 
