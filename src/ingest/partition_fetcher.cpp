@@ -39,6 +39,9 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
   int64_t end = INT64_MAX;
   std::unordered_set<std::string> in_cell;
   int64_t novel = 0;
+  std::vector<Cell> straddled;
+  const bool ascending_price = order.type == "price" && order.direction == nivoda::Direction::kAsc;
+  int64_t previous_last = -1;  // price of the previous page's last offer (offset order)
   Status failure;
   // Shared by the page tasks (an optional<string> copied into each lambda trips
   // GCC 12's maybe-uninitialized false positive).
@@ -68,6 +71,13 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
       end = std::min(end, off);
       continue;
     }
+    if (ascending_price && !page->offers.empty()) {
+      int64_t first = page->offers.front().price_cents;
+      if (first == previous_last && (straddled.empty() || !InCell(first, straddled.back()))) {
+        straddled.push_back(first % 100 == 0 ? Cell{first / 100, first / 100} : Cell{first / 100, first / 100 + 1});
+      }
+      previous_last = page->offers.back().price_cents;
+    }
     stats_.offers_received += static_cast<int64_t>(page->item_count());
     stats_.bad_items += static_cast<int64_t>(page->bad_items.size());
     for (const auto& o : page->offers) {
@@ -89,7 +99,44 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
   }
   if (failure.ok() && cancelled()) failure = Status(Code::kCancelled, "fetch cancelled");
   if (!failure.ok()) return failure;
-  return PassResult{std::move(in_cell), novel};
+  return PassResult{std::move(in_cell), novel, std::move(straddled)};
+}
+
+Status PartitionFetcher::RefetchTies(const std::vector<Cell>& cells) {
+  const int limit = options_.page_size;
+  for (size_t start = 0; start < cells.size(); start += static_cast<size_t>(options_.in_flight)) {
+    size_t stop = std::min(cells.size(), start + static_cast<size_t>(options_.in_flight));
+    std::vector<std::future<Result<nivoda::Page>>> pages;
+    for (size_t i = start; i < stop; ++i) {
+      Cell cell = cells[i];
+      pages.push_back(pool_.Submit([this, cell, limit] {
+        return source_.FetchPage(cell, 0, limit, RefetchOrder(0), std::nullopt);
+      }));
+    }
+    std::vector<Cell> larger;
+    Status failure;
+    for (size_t i = start; i < stop; ++i) {
+      Result<nivoda::Page> page = pages[i - start].get();
+      if (!failure.ok()) continue;
+      if (!page.ok()) {
+        failure = page.status();
+        continue;
+      }
+      ++stats_.pages;
+      ++stats_.tie_cells;
+      stats_.offers_received += static_cast<int64_t>(page->item_count());
+      if (static_cast<int>(page->item_count()) >= limit) larger.push_back(cells[i]);  // a group over one page
+      for (const auto& o : page->offers) known_.try_emplace(o.stone_id, Known{o.sha256_hex, o.updated_at, o.price_cents});
+      failure = sink_.Submit(RawBatch{std::move(page->offers), std::move(page->bad_items), std::nullopt});
+    }
+    DI_RETURN_IF_ERROR(failure);
+    for (const Cell& cell : larger) {  // count it, then read exactly its pages
+      DI_ASSIGN_OR_RETURN(int64_t count, source_.Count(cell, std::nullopt));
+      ++stats_.count_queries;
+      DI_RETURN_IF_ERROR(Pass(cell, 0, RefetchOrder(1), false, nullptr, count).status());
+    }
+  }
+  return Status::Ok();
 }
 
 int64_t PartitionFetcher::StillInCell(const std::unordered_set<std::string>& seen, const Cell& cell) const {
@@ -208,8 +255,9 @@ Result<FetchStats> PartitionFetcher::Run(const Cell& range, const store::Checkpo
   stats_.offers_received = resume.records_fetched;
   if (resume.phase == "paging") {
     int64_t expected = options_.expected_records < 0 ? -1 : std::max<int64_t>(0, options_.expected_records - resume.next_offset);
-    DI_RETURN_IF_ERROR(
-        Pass(range, resume.next_offset, RefetchOrder(0), /*checkpoint=*/true, nullptr, expected).status());
+    DI_ASSIGN_OR_RETURN(PassResult paged,
+                        Pass(range, resume.next_offset, RefetchOrder(0), /*checkpoint=*/true, nullptr, expected));
+    DI_RETURN_IF_ERROR(RefetchTies(paged.straddled));
     DI_RETURN_IF_ERROR(sink_.Submit(
         RawBatch{{}, {}, store::Checkpoint{0, "verifying", stats_.pages, stats_.offers_received}}));
   }
