@@ -78,7 +78,7 @@ const Setting kSettings[] = {
      &Config::records_per_partition, Range(1, 10000000)},
 
     // --- worker ---
-    {"WORKER_PARTITIONS", K::kInt, "4", "Partitions one worker process ingests at once",
+    {"WORKER_PARTITIONS", K::kInt, "12", "Partitions one worker process ingests at once",
      &Config::worker_partitions, Range(1, 256)},
     {"WORKER_REQUESTS_IN_FLIGHT", K::kInt, "48", "Page requests in flight per worker process",
      &Config::worker_requests_in_flight, Range(1, 1024)},

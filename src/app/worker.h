@@ -32,7 +32,7 @@ namespace di {
 
 struct WorkerOptions {
   std::string worker_id;              // e.g. host:pid
-  int partitions = 4;                 // work items handled at once
+  int partitions = 12;                // work items handled at once
   int requests_in_flight = 48;        // page/count requests at once, whole process
   ingest::FetchOptions fetch;         // page_size etc.; in_flight is derived
   Millis lease{60000};                // the queue's lease; renewed every third of it
