@@ -85,21 +85,8 @@ int64_t PeakRssKb(pid_t pid) {
 int64_t WorkerRss(int64_t offers) {
   Pipeline p({"--natural", std::to_string(offers), "--labgrown", "0", "--latency-base-ms", "200"});
   std::string run = p.ScheduleFull();
-  std::string bin = std::string(getenv("DI_BIN_DIR")) + "/diamond-ingest";
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<std::string> env = {"DATABASE_URL=" + p.db.url(), "NIVODA_ENDPOINT=" + p.sim->endpoint(),
-                                    std::string("NIVODA_USERNAME=") + SimProcess::kUsername,
-                                    std::string("NIVODA_PASSWORD=") + SimProcess::kPassword, "LOG_LEVEL=warn",
-                                    "WORKER_PARTITIONS=8", "WORKER_REQUESTS_IN_FLIGHT=48", "NIVODA_RATE_LIMIT=200",
-                                    "METRICS_ADDR=127.0.0.1:0"};
-    std::vector<char*> envp;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    char* argv[] = {bin.data(), const_cast<char*>("work"), const_cast<char*>("--exit-when-idle"), nullptr};
-    execve(bin.c_str(), argv, envp.data());
-    _exit(127);
-  }
+  pid_t pid = p.StartWorkerProcess(
+      {"WORKER_PARTITIONS=8", "WORKER_REQUESTS_IN_FLIGHT=48", "NIVODA_RATE_LIMIT=200"}, /*exit_when_idle=*/true);
   int64_t peak = 0;
   int status = 0;
   while (waitpid(pid, &status, WNOHANG) == 0) {

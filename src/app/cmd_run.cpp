@@ -55,8 +55,7 @@ int RunRun(const Config& config, const RunOptions& options) {
   std::atomic<bool> stop{false};
   Components* live = nullptr;
   InstallShutdownSignals(&stop, [&live] {
-    if (live && live->client) live->client->Cancel();
-    if (live && live->limiter) live->limiter->Shutdown();
+    if (live) CancelNivodaCalls(*live);
   });
   RequestRecorder recorder;
   ComponentNeeds needs;

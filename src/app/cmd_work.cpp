@@ -17,8 +17,7 @@ int RunWork(const Config& config, const WorkOptions& options) {
   std::atomic<bool> stop{false};
   Components* live = nullptr;
   InstallShutdownSignals(&stop, [&live] {
-    if (live && live->client) live->client->Cancel();
-    if (live && live->limiter) live->limiter->Shutdown();
+    if (live) CancelNivodaCalls(*live);
   });
   WorkerMetrics metrics;
   RequestRecorder recorder;  // declared before the components: flushes after they stop

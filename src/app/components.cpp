@@ -57,6 +57,11 @@ nivoda::ClientOptions MakeClientOptions(const Config& config, std::shared_ptr<ni
   return o;
 }
 
+void CancelNivodaCalls(Components& c) {
+  if (c.client) c.client->Cancel();
+  if (c.limiter) c.limiter->Shutdown();
+}
+
 Result<Components> BuildComponents(const Config& config, const ComponentNeeds& needs) {
   Components c;
   DI_ASSIGN_OR_RETURN(c.database_url, ResolveDatabaseUrl(config));

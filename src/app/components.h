@@ -39,6 +39,10 @@ struct Components {
 
 const char* FeedName(Feed feed);
 
+// On shutdown: makes in-flight and sleeping Nivoda calls return kCancelled
+// promptly (client retries and rate-limiter waits). Safe on partial components.
+void CancelNivodaCalls(Components& components);
+
 // Connects (starting the embedded PostgreSQL when DATABASE_URL is unset),
 // applies migrations and builds what NEEDS asks for.
 Result<Components> BuildComponents(const Config& config, const ComponentNeeds& needs);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <thread>
 
 #include "cloud/db_watermark_store.h"
@@ -116,6 +118,28 @@ bool Pipeline::WorkUntilConsolidation(const std::string& run_id, Millis timeout,
   stop = true;
   runner.join();
   return consolidating;
+}
+
+pid_t Pipeline::StartWorkerProcess(const std::vector<std::string>& extra_env, bool exit_when_idle) {
+  std::string bin = std::string(getenv("DI_BIN_DIR")) + "/diamond-ingest";
+  std::vector<std::string> env = {"DATABASE_URL=" + db.url(), "NIVODA_ENDPOINT=" + sim->endpoint(),
+                                  std::string("NIVODA_USERNAME=") + SimProcess::kUsername,
+                                  std::string("NIVODA_PASSWORD=") + SimProcess::kPassword, "LOG_LEVEL=warn",
+                                  "METRICS_ADDR=127.0.0.1:0", "PATH=/usr/bin:/bin"};
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  std::vector<std::string> args = {bin, "work"};
+  if (exit_when_idle) args.push_back("--exit-when-idle");
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> envp, argv;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execve(bin.c_str(), argv.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
 }
 
 std::map<std::string, std::string> Pipeline::RawOfRun(const std::string& run_id) {

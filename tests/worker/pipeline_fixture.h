@@ -4,6 +4,8 @@
 // simulator's ground truth.
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -47,6 +49,10 @@ class Pipeline {
   std::map<std::string, std::string> RawOfRun(const std::string& run_id);
   std::map<std::string, std::string> SimTruth();
   std::string RunStatus(const std::string& run_id);
+  // Starts the real `diamond-ingest work [--exit-when-idle]` on this pipeline's
+  // database and simulator (environment only, plus EXTRA_ENV "NAME=value").
+  // The caller stops it by the returned PID.
+  pid_t StartWorkerProcess(const std::vector<std::string>& extra_env, bool exit_when_idle);
 
   TestDatabase db;
   std::unique_ptr<SimProcess> sim;

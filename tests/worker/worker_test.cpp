@@ -176,27 +176,9 @@ TEST(WorkerTest, FourOfTenFailedPartitionsFailTheRunAndRetryCompletesIt) {
 
 // The real `diamond-ingest work` process, killed with SIGKILL mid-partition.
 pid_t StartWorkerProcess(Pipeline& p, bool exit_when_idle) {
-  std::string bin = std::string(getenv("DI_BIN_DIR")) + "/diamond-ingest";
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<std::string> env = {"DATABASE_URL=" + p.db.url(), "NIVODA_ENDPOINT=" + p.sim->endpoint(),
-                                    std::string("NIVODA_USERNAME=") + SimProcess::kUsername,
-                                    std::string("NIVODA_PASSWORD=") + SimProcess::kPassword,
-                                    "QUEUE_LEASE_SECONDS=3", "QUEUE_RETRY_DELAY_SECONDS=1", "LOG_LEVEL=warn",
-                                    "RETRY_BASE_MS=50", "WORKER_PARTITIONS=3", "WORKER_REQUESTS_IN_FLIGHT=12",
-                                    "METRICS_ADDR=127.0.0.1:0", "PATH=/usr/bin:/bin"};
-    std::vector<char*> envp;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> args = {bin, "work"};
-    if (exit_when_idle) args.push_back("--exit-when-idle");
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execve(bin.c_str(), argv.data(), envp.data());
-    _exit(127);
-  }
-  return pid;
+  return p.StartWorkerProcess({"QUEUE_LEASE_SECONDS=3", "QUEUE_RETRY_DELAY_SECONDS=1", "RETRY_BASE_MS=50",
+                               "WORKER_PARTITIONS=3", "WORKER_REQUESTS_IN_FLIGHT=12"},
+                              exit_when_idle);
 }
 
 TEST(WorkerTest, KillNineMidPartitionLosesAndDuplicatesNothing) {
