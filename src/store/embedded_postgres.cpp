@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -121,20 +122,60 @@ std::string UrlFor(int port, const std::string& database) {
   return "postgresql://postgres@127.0.0.1:" + std::to_string(port) + "/" + database;
 }
 
+// True when every ancestor of DIR can be traversed by UID/GID (as the
+// cluster's user must, e.g. not under a 0700 directory made by mktemp -d).
+bool ReachableBy(const fs::path& dir, uid_t uid, gid_t gid) {
+  for (fs::path p = dir.parent_path(); !p.empty(); p = p.parent_path()) {
+    struct stat st {};
+    if (stat(p.c_str(), &st) != 0) return false;
+    bool x = (st.st_mode & S_IXOTH) || (st.st_uid == uid && (st.st_mode & S_IXUSR)) ||
+             (st.st_gid == gid && (st.st_mode & S_IXGRP));
+    if (!x) return false;
+    if (p == p.parent_path()) break;
+  }
+  return true;
+}
+
+// Where the cluster of DIR lives: DIR itself, or (as root, when the cluster's
+// user cannot reach DIR) a directory under /var/tmp recorded in DIR/cluster.
+fs::path ClusterRoot(const fs::path& dir) {
+  std::ifstream in(dir / "cluster");
+  std::string moved;
+  if (in && std::getline(in, moved) && !moved.empty()) return moved;
+  return dir;
+}
+
+Result<fs::path> ChooseClusterRoot(const fs::path& dir, const std::string& os_user) {
+  if (geteuid() != 0) return dir;
+  passwd* pw = getpwnam(os_user.c_str());
+  if (!pw || ReachableBy(dir, pw->pw_uid, pw->pw_gid)) return ClusterRoot(dir);
+  fs::path root = fs::path("/var/tmp") / ("diamond-ingest-pg-" + std::to_string(std::hash<std::string>{}(dir.string())));
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) return Status(Code::kInternal, "cannot create " + root.string() + ": " + ec.message());
+  std::ofstream(dir / "cluster") << root.string() << "\n";
+  return root;
+}
+
 }  // namespace
 
 bool EmbeddedPostgres::IsRunning(const std::string& dir) {
   pid_t pid = 0;
   int port = 0;
-  return ReadPidFile(fs::path(dir) / "data", &pid, &port) && kill(pid, 0) == 0;
+  return ReadPidFile(ClusterRoot(fs::absolute(dir)) / "data", &pid, &port) && kill(pid, 0) == 0;
 }
 
 Result<std::string> EmbeddedPostgres::StartOrReuse(const EmbeddedOptions& o) {
-  fs::path dir = fs::absolute(o.dir);
-  fs::path data = dir / "data";
+  fs::path requested = fs::absolute(o.dir);
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status(Code::kInternal, "cannot create " + dir.string() + ": " + ec.message());
+  fs::create_directories(requested, ec);
+  if (ec) return Status(Code::kInternal, "cannot create " + requested.string() + ": " + ec.message());
+  DI_ASSIGN_OR_RETURN(fs::path dir, ChooseClusterRoot(requested, o.os_user));
+  if (dir != requested) {
+    log::Info("the PostgreSQL user cannot reach the data directory; the cluster lives elsewhere",
+              {{"requested", requested.string()}, {"cluster", dir.string()}});
+  }
+  fs::path data = dir / "data";
   std::string bin = FindBinDir();
   if (bin.empty()) return Status(Code::kInternal, "PostgreSQL server binaries not found under /usr/lib/postgresql");
   std::string log_path = (dir / "postgres.log").string();
@@ -179,7 +220,7 @@ Result<std::string> EmbeddedPostgres::StartOrReuse(const EmbeddedOptions& o) {
 Status EmbeddedPostgres::Stop(const std::string& dir) {
   pid_t pid = 0;
   int port = 0;
-  if (!ReadPidFile(fs::path(dir) / "data", &pid, &port)) return Status::Ok();
+  if (!ReadPidFile(ClusterRoot(fs::absolute(dir)) / "data", &pid, &port)) return Status::Ok();
   if (kill(pid, SIGINT) != 0) return Status::Ok();  // already gone
   for (int i = 0; i < 600; ++i) {
     if (kill(pid, 0) != 0) return Status::Ok();

@@ -3,7 +3,9 @@
 // StartOrReuse(dir) initialises DIR/data when it holds no cluster, starts the
 // server on 127.0.0.1 (a free port, remembered) unless it is already running,
 // and makes sure the database exists. When run as root, the cluster belongs to
-// an unprivileged user (default "postgres"), because PostgreSQL refuses root.
+// an unprivileged user (default "postgres"), because PostgreSQL refuses root;
+// when that user cannot reach DIR (e.g. under a 0700 directory), the cluster
+// lives under /var/tmp instead and DIR/cluster says where.
 // Stop() shuts it down by the PID in postmaster.pid (fast shutdown).
 // Not thread-safe; use it from start-up code.
 #pragma once
