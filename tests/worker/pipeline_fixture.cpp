@@ -86,6 +86,7 @@ WorkerOptions Pipeline::FastWorkerOptions() const {
   o.max_deliveries = 10;
   o.poll = Millis(200);
   o.fetch.catch_up_margin = Millis(1000);
+  o.fetch.max_rounds = 30;  // the churn tests change 5% of the stones per minute (far above real rates)
   o.completion.consolidation_delay = Millis(2000);
   return o;
 }
