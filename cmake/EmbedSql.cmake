@@ -3,6 +3,7 @@
 function(di_embed_sql out)
   file(GLOB sql_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/sql/[0-9][0-9][0-9]_*.sql)
   list(SORT sql_files)
+  set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sql_files})
   set(body "// Generated from sql/*.sql by cmake/EmbedSql.cmake. Do not edit.\n#include \"store/migrations.h\"\n\nnamespace di::pg {\n\nconst std::vector<Migration>& AllMigrations() {\n  static const std::vector<Migration> kMigrations = {\n")
   foreach(f ${sql_files})
     get_filename_component(name ${f} NAME_WE)

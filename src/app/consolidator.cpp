@@ -146,7 +146,7 @@ Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_
   log::Info("consolidation started", {{"run_id", run_id}, {"feed", run->feed}, {"run_type", run->run_type},
                                       {"force", force}, {"soft_delete", gate.soft_delete},
                                       {"advance_watermark", gate.advance_watermark}});
-  DI_RETURN_IF_ERROR(consolidate::BeginConsolidation(*conn, run_id, run->feed, force));
+  DI_RETURN_IF_ERROR(consolidate::BeginConsolidation(*conn, run_id, force));
   DI_RETURN_IF_ERROR(BatchLoops(*run, stop, heartbeat, &report.batches));
   if (Stopped(stop)) return Status(Code::kCancelled, "shutdown requested");
   DI_ASSIGN_OR_RETURN(consolidate::FinalizeCounts fin,

@@ -10,25 +10,35 @@
 namespace di::consolidate {
 namespace {
 
-// Claims (locks, marks consolidated) raw rows and returns what mapping needs.
-// $1 feed; the row source is ClaimAny (any unconsolidated rows, $2 = limit)
-// or ClaimListed ($2 = the stone ids of a listing).
+// Claims raw rows whose payload hash differs from the hash last consolidated
+// (FOR UPDATE SKIP LOCKED on the raw rows, so consolidators sharing a run skip
+// each other's), records the claimed hashes in raw_consolidation and returns
+// what mapping needs. The raw rows are only locked, not updated, so a row
+// another consolidator claimed and committed after this statement's snapshot
+// is not skipped by the lock: the upsert's WHERE (which sees the latest
+// committed hash) drops it, and only rows the upsert changed are returned. $1 feed; the row source is
+// ClaimAny (any unconsolidated rows, $2 = limit) or ClaimListed ($2 = the stone
+// ids of a listing).
 #define DI_CLAIM_SQL(source)                                                                            \
-  "WITH c AS (SELECT supplier_stone_id, consolidated_hash AS previous_hash FROM raw_diamonds_nivoda"    \
-  "  WHERE " source " FOR UPDATE SKIP LOCKED)"                                                          \
-  " UPDATE raw_diamonds_nivoda r SET consolidated = true, consolidated_hash = r.payload_hash"           \
-  " FROM c WHERE r.supplier_stone_id = c.supplier_stone_id"                                             \
-  " RETURNING r.supplier_stone_id, r.run_id, r.payload_hash, r.payload,"                                \
-  "   c.previous_hash IS NOT DISTINCT FROM r.payload_hash,"                                             \
-  "   EXISTS (SELECT 1 FROM diamonds d WHERE d.feed = $1 AND d.supplier_stone_id = r.supplier_stone_id)"
-constexpr const char* kClaimAny = DI_CLAIM_SQL("feed = $1 AND NOT consolidated LIMIT $2");
-constexpr const char* kClaimListed =
-    DI_CLAIM_SQL("supplier_stone_id = ANY ($2::text[]) AND feed = $1 AND NOT consolidated");
+  "WITH src AS (SELECT r.supplier_stone_id, r.run_id, r.payload_hash, r.payload"                        \
+  "  FROM raw_diamonds_nivoda r LEFT JOIN raw_consolidation c USING (supplier_stone_id)"               \
+  "  WHERE r.feed = $1 AND c.consolidated_hash IS DISTINCT FROM r.payload_hash AND " source            \
+  "  FOR UPDATE OF r SKIP LOCKED),"                                                                     \
+  " mark AS (INSERT INTO raw_consolidation AS m (supplier_stone_id, consolidated_hash)"                  \
+  "  SELECT supplier_stone_id, payload_hash FROM src"                                                   \
+  "  ON CONFLICT (supplier_stone_id) DO UPDATE SET consolidated_hash = EXCLUDED.consolidated_hash,"     \
+  "    consolidated_at = now() WHERE m.consolidated_hash IS DISTINCT FROM EXCLUDED.consolidated_hash"      \
+  "  RETURNING supplier_stone_id)"                                                                      \
+  " SELECT s.supplier_stone_id, s.run_id, s.payload_hash, s.payload,"                                   \
+  "   (SELECT d.id FROM diamonds d WHERE d.feed = $1 AND d.supplier_stone_id = s.supplier_stone_id) IS NOT NULL" \
+  " FROM src s JOIN mark USING (supplier_stone_id)"
+constexpr const char* kClaimAny = DI_CLAIM_SQL("true LIMIT $2");
+constexpr const char* kClaimListed = DI_CLAIM_SQL("r.supplier_stone_id = ANY ($2::text[])");
 #undef DI_CLAIM_SQL
 
-// Heap order (the partial index keeps equal keys in TID order).
+// Heap order of the raw table.
 constexpr const char* kList =
-    "SELECT supplier_stone_id FROM raw_diamonds_nivoda WHERE feed = $1 AND NOT consolidated";
+    "SELECT supplier_stone_id FROM raw_consolidation_state WHERE feed = $1 AND NOT consolidated";
 
 constexpr const char* kFailure =
     "INSERT INTO consolidation_failures (run_id, feed, supplier_stone_id, payload_hash, reason, raw)"
@@ -87,7 +97,6 @@ void BatchCounts::Add(const BatchCounts& o) {
   inserted += o.inserted;
   updated += o.updated;
   failed += o.failed;
-  same_hash += o.same_hash;
   changed += o.changed;
   map_us += o.map_us;
 }
@@ -125,17 +134,13 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
   fresh.reserve(static_cast<size_t>(counts.claimed) * 900);
   auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < claimed.rows(); ++i) {
-    if (claimed.GetBool(i, 4)) {
-      ++counts.same_hash;
-      continue;
-    }
     const std::string_view raw_run = claimed.Get(i, 1);
     if (raw_run == run_id) ++counts.changed;
     Result<DiamondRow> row = MapOffer({feed, raw_run, claimed.Get(i, 3), claimed.Get(i, 2)});
     if (row.ok()) {
       // The raw key is the stone's identity (it was taken from the same diamond.id).
       row->supplier_stone_id = std::string(claimed.Get(i, 0));
-      const bool known = claimed.GetBool(i, 5);
+      const bool known = claimed.GetBool(i, 4);
       AppendCopyLine(known ? &copy : &fresh, *row);
       ++(known ? counts.updated : counts.inserted);
       continue;

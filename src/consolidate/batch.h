@@ -1,8 +1,9 @@
 // Batch: one transaction of a run's consolidation.
 //
-// Claims up to `limit` raw rows of the feed that are not consolidated
-// (FOR UPDATE SKIP LOCKED, so several consolidators share the work), marks
-// them consolidated (consolidated_hash = payload_hash), maps each payload
+// Claims up to `limit` raw rows of the feed that are not consolidated (their
+// payload_hash differs from raw_consolidation's hash; FOR UPDATE SKIP LOCKED,
+// so several consolidators share the work), records their hashes in
+// raw_consolidation (the raw rows are not rewritten), maps each payload
 // (MapOffer), writes the rows into `diamonds` (stones new to it with COPY,
 // known ones with an upsert on (feed, supplier_stone_id) replacing every
 // column; the raw row locks keep any other transaction from inserting the
@@ -11,8 +12,8 @@
 // consolidation_stats, all in that one transaction: a crash at any point
 // leaves either the whole batch or none of it.
 //
-// A claimed row whose payload hash equals the hash of its last consolidation
-// (the payload came back to a version already consolidated) is only marked.
+// A row whose payload hash equals the hash of its last consolidation is not
+// claimed at all (unchanged stones are never re-mapped).
 // Functions take a Connection: as thread-safe as that connection.
 #pragma once
 
@@ -31,7 +32,6 @@ struct BatchCounts {
   int64_t inserted = 0;
   int64_t updated = 0;
   int64_t failed = 0;    // recorded in consolidation_failures
-  int64_t same_hash = 0; // only marked: payload equal to the last consolidated one
   int64_t changed = 0;   // mapped or failed rows last seen by the run being consolidated
   int64_t map_us = 0;    // time spent in MapOffer (microseconds)
 
@@ -45,10 +45,9 @@ struct BatchCounts {
 Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                      int limit);
 
-// The stone ids of FEED's unconsolidated raw rows, in heap order: a pass walks
-// this list in slices (ConsolidateListed) instead of re-scanning the partial
-// index from its start for every batch, which grows quadratic as the index
-// fills with entries of rows already consolidated.
+// The stone ids of FEED's unconsolidated raw rows (one anti-join of the raw
+// table with raw_consolidation), in heap order: a pass walks this list in
+// slices (ConsolidateListed) instead of re-running the anti-join per batch.
 Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const std::string& feed);
 
 // Runs one batch over STONES[BEGIN, END): those still unconsolidated and not

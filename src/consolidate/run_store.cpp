@@ -16,13 +16,6 @@ constexpr const char* kBegin =
     "  consolidation_forced = consolidation_forced OR $2::boolean"
     " WHERE run_id = $1 AND status <> 'completed'";
 
-// The raw writer resets `consolidated` whenever a payload changes; this keeps
-// the rule "payload_hash <> consolidated_hash means changed" true for rows
-// written any other way.
-constexpr const char* kReopen =
-    "UPDATE raw_diamonds_nivoda SET consolidated = false"
-    " WHERE feed = $1 AND consolidated AND consolidated_hash IS DISTINCT FROM payload_hash";
-
 constexpr const char* kLockRun = "SELECT status FROM run_metadata WHERE run_id = $1 FOR UPDATE";
 
 constexpr const char* kUndelete =
@@ -83,9 +76,8 @@ Result<std::optional<RunState>> LoadRunState(pg::Connection& conn, const std::st
   return std::optional<RunState>(std::move(s));
 }
 
-Status BeginConsolidation(pg::Connection& conn, const std::string& run_id, const std::string& feed, bool force) {
-  DI_RETURN_IF_ERROR(conn.Exec(kBegin, {pg::P(run_id), pg::P(force)}).status());
-  return conn.Exec(kReopen, {pg::P(feed)}).status();
+Status BeginConsolidation(pg::Connection& conn, const std::string& run_id, bool force) {
+  return conn.Exec(kBegin, {pg::P(run_id), pg::P(force)}).status();
 }
 
 Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_id, const std::string& feed,

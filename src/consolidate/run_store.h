@@ -30,9 +30,8 @@ struct ConsolidationStats {
 Result<std::optional<RunState>> LoadRunState(pg::Connection& conn, const std::string& run_id);
 
 // Marks the run consolidating (keeping the first start time and recording
-// FORCE) and re-opens raw rows of FEED flagged consolidated whose payload hash
-// differs from the consolidated one. Idempotent.
-Status BeginConsolidation(pg::Connection& conn, const std::string& run_id, const std::string& feed, bool force);
+// FORCE). Idempotent.
+Status BeginConsolidation(pg::Connection& conn, const std::string& run_id, bool force);
 
 struct FinalizeCounts {
   bool already_completed = false;  // another consolidator finished the run first

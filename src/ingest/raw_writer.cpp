@@ -21,16 +21,14 @@ constexpr const char* kCopy =
 // DI_NEWER_X: the incoming version is at least as new as the stored one.
 constexpr const char* kMerge =
     "INSERT INTO raw_diamonds_nivoda AS r (supplier_stone_id, feed, run_id, offer_id, price_cents,"
-    "  source_updated_at, payload, payload_hash, consolidated)"
-    " SELECT supplier_stone_id, $1, $2, offer_id, price_cents, source_updated_at, payload::json, payload_hash, false"
+    "  source_updated_at, payload, payload_hash)"
+    " SELECT supplier_stone_id, $1, $2, offer_id, price_cents, source_updated_at, payload::json, payload_hash"
     " FROM raw_stage"
     " ON CONFLICT (supplier_stone_id) DO UPDATE SET"
     "  run_id = EXCLUDED.run_id, feed = EXCLUDED.feed, updated_at = now(),"
     "  offer_id = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.offer_id ELSE r.offer_id END,"
     "  price_cents = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.price_cents ELSE r.price_cents END,"
     "  payload = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.payload ELSE r.payload END,"
-    "  consolidated = CASE WHEN " DI_NEWER_X " AND EXCLUDED.payload_hash <> r.payload_hash THEN false"
-    "                 ELSE r.consolidated END,"
     "  payload_hash = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.payload_hash ELSE r.payload_hash END,"
     "  source_updated_at = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.source_updated_at ELSE r.source_updated_at END"
     " WHERE r.run_id IS DISTINCT FROM EXCLUDED.run_id OR r.payload_hash <> EXCLUDED.payload_hash";

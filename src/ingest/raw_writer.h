@@ -6,8 +6,8 @@
 // ON CONFLICT (supplier_stone_id): the last run that saw a stone is always
 // recorded; payload, hash, offer id, price and source_updated_at are replaced
 // only by a version at least as new (source_updated_at), so a late write of an
-// older page can never overwrite a newer payload; `consolidated` is reset only
-// when the payload hash changed. The partition's checkpoint (when the batch
+// older page can never overwrite a newer payload (a changed payload_hash is
+// what makes the consolidator map the stone again). The partition's checkpoint (when the batch
 // carries one) is saved in the same transaction, so a checkpoint never runs
 // ahead of the data it covers. Bad items go to raw_offer_failures.
 //

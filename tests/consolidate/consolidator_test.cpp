@@ -76,7 +76,7 @@ TEST(Consolidator, EndToEndFullRun) {
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE status = 'active' AND last_run_id = 'r1'"), 24);
   EXPECT_EQ(env.Scalar("SELECT reason FROM consolidation_failures WHERE run_id = 'r1' AND supplier_stone_id = 's-007'"),
             "carats must be > 0: 0");
-  EXPECT_EQ(env.Count("SELECT count(*) FROM raw_diamonds_nivoda WHERE NOT consolidated OR consolidated_hash <> payload_hash"), 0);
+  EXPECT_EQ(env.Count("SELECT count(*) FROM raw_consolidation_state WHERE NOT consolidated"), 0);
   // Spot checks of the mapping through the database.
   EXPECT_EQ(env.Scalar("SELECT concat_ws('|', price_cents, carats, price_per_carat_cents, availability, availability_raw,"
                        " color, shape, lab_grown, eye_clean, source_updated_at AT TIME ZONE 'UTC')"
@@ -130,13 +130,13 @@ TEST(Consolidator, CrashHalfWayThenRetryEqualsCleanPass) {
   ConsolidationEnv crashed;
   crashed.CreateRun("r1", "full", 1, 1, 0);
   crashed.WriteRaw("r1", stones);
-  ASSERT_TRUE(consolidate::BeginConsolidation(*crashed.conn, "r1", "natural", false).ok());
+  ASSERT_TRUE(consolidate::BeginConsolidation(*crashed.conn, "r1", false).ok());
   for (int i = 0; i < 2; ++i) {
     auto b = consolidate::ConsolidateBatch(*crashed.conn, "natural", "r1", 7);
     ASSERT_TRUE(b.ok()) << b.status().ToString();
     EXPECT_EQ(b->claimed, 7);
   }
-  EXPECT_EQ(crashed.Count("SELECT count(*) FROM raw_diamonds_nivoda WHERE consolidated"), 14);
+  EXPECT_EQ(crashed.Count("SELECT count(*) FROM raw_consolidation_state WHERE consolidated"), 14);
   EXPECT_EQ(crashed.RunStatus("r1"), "consolidating");
   EXPECT_FALSE(crashed.Watermark().has_value());
   Consolidator c = crashed.MakeConsolidator();
@@ -335,7 +335,7 @@ TEST(Consolidator, FailingBatchKeepsWatermarkAndRetryCompletes) {
   EXPECT_NE(failed.status().message().find("injected failure"), std::string::npos) << failed.status().ToString();
   EXPECT_EQ(env.RunStatus("r1"), "consolidating");
   EXPECT_FALSE(env.Watermark().has_value());
-  EXPECT_EQ(env.Count("SELECT count(*) FROM raw_diamonds_nivoda WHERE supplier_stone_id = 's-020' AND consolidated"), 0);
+  EXPECT_EQ(env.Count("SELECT count(*) FROM raw_consolidation_state WHERE supplier_stone_id = 's-020' AND consolidated"), 0);
 
   ASSERT_TRUE(env.conn->ExecScript("DROP TRIGGER reject ON diamonds").ok());
   ConsolidationReport report = MustConsolidate(c, "r1");
