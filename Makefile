@@ -31,5 +31,9 @@ demo: configure
 bench: build
 	@bash scripts/bench $(BUILD)
 
+# The long versions of the reliability scenarios (tests/reliability, docs/RELIABILITY.md).
+soak: build
+	@cd $(BUILD) && DI_SOAK=1 ctest --output-on-failure -L reliability --timeout 7200
+
 clean:
 	rm -rf $(BUILD) build-asan
