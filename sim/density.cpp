@@ -74,7 +74,7 @@ int64_t PriceSampler::SampleCents(Rng& rng) const {
     dollars = rng.Range(band.from, band.to);
   }
   int64_t cents = rng.Chance(whole_dollar_fraction_) ? 0 : rng.Range(1, 99);
-  return dollars * 100 + cents;
+  return std::max<int64_t>(100, dollars * 100 + cents);
 }
 
 }  // namespace di::sim

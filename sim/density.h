@@ -34,7 +34,8 @@ Result<Density> LoadDensity(const std::string& path);
 // cover (baseline - sum of counts, about 2% in the February 2026 scan) are drawn
 // from a Pareto tail (alpha 1.3) above the highest band, capped at $20,000,000.
 // A drawn price is a whole dollar with probability whole_dollar_fraction, else
-// it has 1..99 cents.
+// it has 1..99 cents. A band starting at $0 never yields a free offer: $0.00
+// draws become $1.00 (no real offer is free; the consolidator rejects price 0).
 class PriceSampler {
  public:
   PriceSampler(const Density& density, double whole_dollar_fraction);

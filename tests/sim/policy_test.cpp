@@ -44,6 +44,14 @@ TEST(Density, SingleWholeDollarBandHoldsEveryOffer) {
   EXPECT_LT(fractional, 1200);
 }
 
+TEST(Density, ABandFromZeroNeverYieldsAFreeOffer) {
+  auto d = ParseDensity(R"({"dollar_value":[{"from":0,"to":1,"count":5000}]})");
+  ASSERT_TRUE(d.ok());
+  PriceSampler sampler(*d, 1.0);  // whole dollars only: $0 or $1
+  Rng rng(3);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(sampler.SampleCents(rng), 100);
+}
+
 TEST(RateLimiter, BurstThenRefillsAtTheRate) {
   RateLimiter limiter(10, 5);
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(limiter.Acquire(1000).allowed);
