@@ -35,5 +35,9 @@ bench: build
 soak: build
 	@cd $(BUILD) && DI_SOAK=1 ctest --output-on-failure -L reliability --timeout 7200
 
+# libFuzzer targets (fuzz/README.md): clang tree build-fuzz, FUZZ_SECONDS per target (default 60).
+fuzz:
+	@bash scripts/fuzz
+
 clean:
 	rm -rf $(BUILD) build-asan

@@ -6,6 +6,11 @@ if(DI_SANITIZE)
   target_compile_options(di_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(di_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(DI_FUZZ AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  # Libraries instrumented for libFuzzer; fuzz/ links the targets with -fsanitize=fuzzer.
+  target_compile_options(di_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(di_options INTERFACE -fsanitize=address,undefined)
+endif()
 
 # di_library(NAME SOURCES... DEPS ...): a static library for one folder of src/.
 function(di_library name)
