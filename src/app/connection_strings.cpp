@@ -44,7 +44,7 @@ bool ParsePort(std::string_view text, bool allow_zero, int* out) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return false;
-  if (value > 65535 || (value == 0 && !allow_zero)) return false;
+  if (value < 0 || value > 65535 || (value == 0 && !allow_zero)) return false;
   *out = value;
   return true;
 }

@@ -1,7 +1,9 @@
 #include "common/clock.h"
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <string_view>
 #include <thread>
 
 namespace di {
@@ -38,10 +40,20 @@ std::string FormatIso8601(WallTime t) {
 bool ParseIso8601(std::string_view text, WallTime* out) {
   int y, mo, d, h, mi, s;
   char tail[64] = {0};
-  std::string str(text.substr(0, 60));
+  // One token of digits and "-T:.Z+" (sscanf would stop at a space and ignore
+  // the rest; the cut at 60 would hide a tail).
+  if (text.size() > 60) return false;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c)) && std::string_view("-T:.Z+").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  std::string str(text);
   int n = std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%63s", &y, &mo, &d, &h, &mi, &s, tail);
   if (n < 6) return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
+  // Years outside 1900..2200 do not fit WallTime's nanoseconds (1678..2262).
+  if (y < 1900 || y > 2200) return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60) return false;
   std::string rest = n == 7 ? tail : "";
   int ms = 0;
   size_t i = 0;

@@ -49,7 +49,8 @@ SystemClock& DefaultClock();
 
 // ISO-8601 UTC with milliseconds, e.g. 2026-02-12T19:01:13.001Z.
 std::string FormatIso8601(WallTime t);
-// Parses ISO-8601 UTC ("Z" or "+00:00", optional fraction). False if malformed.
+// Parses ISO-8601 UTC ("Z" or "+00:00", optional fraction), years 1900..2200,
+// the whole text (no spaces, nothing after the zone). False if malformed.
 bool ParseIso8601(std::string_view text, WallTime* out);
 
 }  // namespace di
