@@ -1,0 +1,92 @@
+// Helpers shared by three reliability scenarios of issue 8 (vendor faults,
+// inventory churn, rate limit): soak/short selection, a real `diamond-ingest
+// work` process whose JSON log goes to a file, the verification rounds read
+// back from those logs, consolidation through the real Consolidator, and
+// small SQL and reporting helpers. Builds on the worker tests' Pipeline.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "pipeline_fixture.h"
+
+namespace di::testing {
+
+// DI_SOAK=1 selects the long versions.
+bool SoakMode();
+// SHORT or SOAK by SoakMode().
+inline int64_t Sized(int64_t short_value, int64_t soak_value) { return SoakMode() ? soak_value : short_value; }
+
+// The first column of the first row of SQL (with ARGS) as an integer; -1 when
+// there is no row or it is NULL.
+int64_t QueryInt(Pipeline& p, const std::string& sql, const std::vector<std::string>& args = {});
+// The first column of every row of SQL (with ARGS).
+std::set<std::string> QuerySet(Pipeline& p, const std::string& sql, const std::vector<std::string>& args = {});
+
+// Replaces the in-process client (the scheduler's) by one with ATTEMPTS
+// attempts per request and TIMEOUT, so scheduling survives injected faults.
+void UseSturdyClient(Pipeline& p, int attempts, Millis timeout);
+
+// Schedules a full run cut into at most MAX_PARTITIONS of at least
+// MIN_RECORDS offers; returns its id ("" on failure, with a test failure).
+std::string ScheduleFullRun(Pipeline& p, int max_partitions, int64_t min_records);
+
+// A real `diamond-ingest work` process on P's database and simulator with ENV
+// ("NAME=value", taking precedence over the defaults: JSON logs at info level,
+// metrics on a free port), its stdout and stderr appended to LOG_PATH.
+// The destructor stops it (SIGTERM, then SIGKILL after 30 s) by its PID.
+class WorkerProcess {
+ public:
+  WorkerProcess(Pipeline& p, const std::vector<std::string>& env, std::string log_path);
+  ~WorkerProcess();
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  // SIGTERM and wait; returns the wait status (-1 when already stopped).
+  int Stop();
+  pid_t pid() const { return pid_; }
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+};
+
+// A fresh directory for this test's worker logs (kept for inspection).
+std::string MakeLogDir(const std::string& prefix);
+
+// Waits until RUN's consolidation message is queued (true), or the run failed
+// or TIMEOUT passed (false).
+bool WaitForConsolidationMessage(Pipeline& p, const std::string& run, Millis timeout);
+
+// Receives the queued consolidation message and hands it to the real
+// Consolidator (as `diamond-ingest consolidate` does); returns the run's
+// status afterwards ("completed" on success).
+std::string ConsolidateQueued(Pipeline& p, const std::string& run, Millis timeout);
+
+// Verification rounds per partition of RUN, from the workers' "partition
+// fetched" log lines (the sweep, partition -1, included).
+struct FetchRounds {
+  int partitions = 0;  // lines found (a partition fetched twice counts twice)
+  int max_rounds = 0;
+  double mean_rounds = 0;
+  int64_t refetched_cells = 0;
+  int64_t catch_up_offers = 0;
+  int sweep_rounds = 0;
+  std::map<int, int> histogram;  // rounds -> partitions
+};
+FetchRounds ReadFetchRounds(const std::vector<std::string>& log_paths, const std::string& run);
+std::string Describe(const FetchRounds& rounds);
+
+// "500=12 502=9 ..." of the simulator's injected faults, plus requests and 429s.
+std::string DescribeFaults(const SimCounters& counters);
+
+// Stone ids of a dump.
+std::set<std::string> StoneIds(const std::vector<SimDumpRow>& dump);
+
+}  // namespace di::testing
