@@ -5,7 +5,8 @@
 // - price_cents > 0, carats > 0 and finite, price_per_carat_cents >= 0 and
 //   within a cent of price / carats (when that fits in 64 bits);
 // - lab_grown from the feed; feed, run id and hash copied from the raw row;
-// - optional prices >= 0, measurements > 0, brown/green/milky 0..32767;
+// - optional prices >= 0, measurements > 0 and finite, ratio finite >= 0,
+//   brown/green/milky 0..32767;
 // - availability is NormalizeAvailability(availability_raw);
 // - source_updated_at, when set, is normalised (normalising it is a no-op);
 // - the same item served in a page: when the page parser takes it as an
@@ -71,7 +72,9 @@ int FuzzMapOffer(const uint8_t* data, size_t size) {
   DI_FUZZ_CHECK(kTarget, r.last_run_id == "run-fuzz" && r.payload_hash == "hash-fuzz", "run id or hash not copied");
   DI_FUZZ_CHECK(kTarget, NonNegative(r.diamond_price_cents) && NonNegative(r.markup_price_cents),
                 "negative optional price");
-  for (const auto* m : {&r.table_pct, &r.depth_pct, &r.length_mm, &r.width_mm, &r.depth_mm, &r.ratio, &r.crown_angle,
+  // The ratio is rounded to 3 decimals: an absurd width can make it 0.000.
+  DI_FUZZ_CHECK(kTarget, !r.ratio || (*r.ratio >= 0 && std::isfinite(*r.ratio)), "ratio negative or not finite");
+  for (const auto* m : {&r.table_pct, &r.depth_pct, &r.length_mm, &r.width_mm, &r.depth_mm, &r.crown_angle,
                         &r.crown_height, &r.pavilion_angle, &r.pavilion_depth}) {
     DI_FUZZ_CHECK(kTarget, Positive(*m), "measurement not > 0");
   }

@@ -235,6 +235,10 @@ Result<StorageConnectionString> ParseStorageConnectionString(std::string_view te
   out.account_name = Take(pairs, "AccountName");
   out.account_key = Take(pairs, "AccountKey");
   if (out.account_name.empty()) return Invalid("missing AccountName");
+  if (!std::all_of(out.account_name.begin(), out.account_name.end(),
+                   [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; })) {
+    return Invalid("AccountName must be letters and digits");
+  }
   if (out.account_key.empty()) return Invalid("missing AccountKey");
   if (!DecodeBase64(out.account_key).ok()) return Invalid("AccountKey is not valid base64");
   std::string protocol = Lower(Take(pairs, "DefaultEndpointsProtocol"));
@@ -252,6 +256,7 @@ Result<StorageConnectionString> ParseStorageConnectionString(std::string_view te
       return Invalid("EndpointSuffix is not a host name suffix");
     }
     out.blob_endpoint = protocol + "://" + out.account_name + ".blob." + suffix;
+    if (!ParseHttpUrl(out.blob_endpoint).ok()) return Invalid("EndpointSuffix is not a host name suffix");
   }
   for (const auto& [key, value] : pairs) {
     if (key.ends_with("Endpoint") && !ParseHttpUrl(value).ok()) {

@@ -47,7 +47,8 @@ struct StorageConnectionString {
   std::string raw;            // the whole string (a secret)
 };
 // Keys are matched case-insensitively; unknown keys, duplicates, empty values,
-// a non-base64 AccountKey or a malformed BlobEndpoint are errors.
+// a non-base64 AccountKey, an AccountName other than letters and digits, or a
+// malformed BlobEndpoint (or EndpointSuffix) are errors.
 Result<StorageConnectionString> ParseStorageConnectionString(std::string_view text);
 
 // Azure Service Bus namespace, from

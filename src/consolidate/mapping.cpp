@@ -156,6 +156,10 @@ Result<DiamondRow> MapOffer(const RawOffer& raw) {
   if (!carats) return Bad("missing certificate.carats");
   if (*carats <= 0) return Bad("carats must be > 0: " + NumberText(*Field(cert, "carats")));
   row.carats = *carats;
+  // price_per_carat_cents is a bigint: a tiny carat weight must not overflow it.
+  if (static_cast<double>(row.price_cents) / row.carats > 9.0e15) {
+    return Bad("price per carat out of range: carats " + std::to_string(row.carats));
+  }
   auto shape = CleanCodeOf(Field(cert, "shape"));
   if (!shape) return Bad("missing certificate.shape");
   row.shape = std::move(*shape);

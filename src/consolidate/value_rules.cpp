@@ -105,7 +105,9 @@ int64_t PricePerCaratCents(int64_t price_cents, double carats) {
 
 std::optional<double> Ratio(std::optional<double> length, std::optional<double> width) {
   if (!length || !width || *length <= 0 || *width <= 0) return std::nullopt;
-  return std::round(*length / *width * 1000.0) / 1000.0;
+  const double ratio = std::round(*length / *width * 1000.0) / 1000.0;
+  if (!std::isfinite(ratio)) return std::nullopt;  // e.g. 1e300 / 1e-300
+  return ratio;
 }
 
 std::optional<std::string> NormalizeTimestamp(std::string_view text) {

@@ -43,7 +43,8 @@ std::optional<int64_t> RoundCents(double v);
 // (carats to 6 decimals). REQUIRES: price_cents >= 0, carats > 0.
 int64_t PricePerCaratCents(int64_t price_cents, double carats);
 
-// length / width rounded to 3 decimals; nullopt unless both are > 0.
+// length / width rounded to 3 decimals; nullopt unless both are > 0 and the
+// ratio is finite.
 std::optional<double> Ratio(std::optional<double> length, std::optional<double> width);
 
 // ISO-8601 UTC text normalised to millisecond precision

@@ -12,6 +12,7 @@
 #include "app/connection_strings.h"
 #include "common/clock.h"
 #include "consolidate/mapping.h"
+#include "consolidate/value_rules.h"
 #include "nivoda/response_parser.h"
 #include "queue/messages.h"
 
@@ -78,6 +79,48 @@ TEST(FuzzFixes, OfferWithAYearOutOfRangeMapsWithoutATimestamp) {
   ASSERT_TRUE(row.ok()) << row.status().ToString();
   EXPECT_FALSE(row->source_updated_at.has_value());
   EXPECT_EQ(row->price_cents, 419950);
+}
+
+// fuzz/regressions/connection_strings/account_name_control_characters.txt:
+// an AccountName with control characters made a blob endpoint that is not a URL.
+TEST(FuzzFixes, StorageAccountNameAndSuffixMakeAUrl) {
+  const std::string key = ";AccountKey=c2VjcmV0LWtleQ==";
+  EXPECT_FALSE(ParseStorageConnectionString(std::string("AccountName=a\x17" "b") + key).ok());
+  EXPECT_FALSE(ParseStorageConnectionString("AccountName=a b" + key).ok());
+  EXPECT_FALSE(ParseStorageConnectionString("AccountName=a/b" + key).ok());
+  EXPECT_FALSE(ParseStorageConnectionString("AccountName=a" + key + ";EndpointSuffix=x@y").ok());
+  EXPECT_FALSE(ParseStorageConnectionString("AccountName=a" + key + ";EndpointSuffix=x:port").ok());
+  auto ok = ParseStorageConnectionString("AccountName=acct1" + key + ";EndpointSuffix=core.windows.net");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->blob_endpoint, "https://acct1.blob.core.windows.net");
+}
+
+// fuzz/regressions/map_offer/carats_tiny_price_per_carat_overflow.json:
+// price / carats beyond a bigint gave price_per_carat_cents = INT64_MIN.
+TEST(FuzzFixes, PricePerCaratOutOfRangeIsRejected) {
+  auto row = consolidate::MapOffer(
+      {"natural", "run", R"({"price":419950,"diamond":{"id":"s","certificate":{"carats":1e-300,"shape":"ROUND"}}})",
+       "hash"});
+  ASSERT_FALSE(row.ok());
+  EXPECT_NE(row.status().message().find("price per carat out of range"), std::string::npos);
+  auto small = consolidate::MapOffer(
+      {"natural", "run", R"({"price":419950,"diamond":{"id":"s","certificate":{"carats":0.001,"shape":"ROUND"}}})",
+       "hash"});
+  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  EXPECT_EQ(small->price_per_carat_cents, 419950000);
+}
+
+// fuzz/regressions/map_offer/ratio_infinite.json: 1e300 / 1e-300 gave ratio = inf.
+TEST(FuzzFixes, InfiniteRatioIsNull) {
+  EXPECT_FALSE(consolidate::Ratio(1e300, 1e-300).has_value());
+  EXPECT_DOUBLE_EQ(*consolidate::Ratio(6.65, 6.46), 1.029);
+  auto row = consolidate::MapOffer({"natural", "run",
+                                    R"({"price":1,"diamond":{"id":"s","certificate":{"carats":1,"shape":"ROUND",)"
+                                    R"("length":1e300,"width":1e-300}}})",
+                                    "hash"});
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  EXPECT_FALSE(row->ratio.has_value());
+  EXPECT_EQ(row->length_mm, 1e300);
 }
 
 // The seeds reach the success paths, where the targets check their invariants.
