@@ -259,7 +259,11 @@ class DbFaults {
              (f.what == "restart" ? "all" : std::to_string(f.terminated)) + " | " +
              (f.recovered_after >= 0 ? Secs(f.recovered_after) : "never") + " |\n";
     }
-    out += "\nprocesses that exited instead of reconnecting: " + std::to_string(self_exits_) + "; total " +
+    int64_t errors = CountLogLines(dir_, {"terminating connection", "server closed the connection",
+                                          "cannot connect to PostgreSQL", "the database system is shutting down",
+                                          "the database system is starting up"});
+    out += "\ndatabase errors logged (and survived) by the processes: " + std::to_string(errors) +
+           "; processes that exited instead of reconnecting: " + std::to_string(self_exits_) + "; total " +
            Secs(total_) + " s; partitions " + std::to_string(check.expected_workers) + "\n\n";
     out += FormatSyncTable(check);
     std::printf("%s\n", out.c_str());

@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
-#include <set>
+#include <fstream>
 #include <thread>
 
 namespace di::testing::reliability {
@@ -114,6 +114,25 @@ int RunDiamondIngest(const std::vector<std::string>& args, const std::vector<std
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int64_t CountLogLines(const std::string& dir, const std::vector<std::string>& needles) {
+  int64_t n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() != ".log") continue;
+    std::ifstream in(e.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      for (const auto& needle : needles) {
+        if (line.find(needle) != std::string::npos) {
+          ++n;
+          break;
+        }
+      }
+    }
+  }
+  return n;
 }
 
 int64_t Scalar(pg::Connection& conn, const std::string& sql, const pg::Params& params) {

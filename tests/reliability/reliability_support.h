@@ -50,6 +50,9 @@ std::string DescribeWaitStatus(int status);
 int RunDiamondIngest(const std::vector<std::string>& args, const std::vector<std::string>& env,
                      const std::string& log_path, std::chrono::seconds timeout);
 
+// Lines of the *.log files in DIR that contain any of NEEDLES.
+int64_t CountLogLines(const std::string& dir, const std::vector<std::string>& needles);
+
 // One scalar of SQL (int64; -1 when NULL, no row or error).
 int64_t Scalar(pg::Connection& conn, const std::string& sql, const pg::Params& params = {});
 
