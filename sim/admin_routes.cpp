@@ -17,9 +17,10 @@ namespace {
 const char* kJson = "application/json";
 
 // Appends one dump line: stone_id,offer_id,price_cents,updated_at,payload_sha256
-void AppendDumpLine(std::string* out, const Offer& o, uint64_t seed, std::string* scratch) {
+void AppendDumpLine(std::string* out, const Offer& o, uint64_t seed, const ItemContent& content,
+                    std::string* scratch) {
   scratch->clear();
-  WriteItem(scratch, o, seed, FullItemSelection());
+  WriteItem(scratch, o, seed, FullItemSelection(), content);
   out->append(StoneId(seed, o.stone));
   out->push_back(',');
   out->append(OfferId(o.offer_key));
@@ -45,11 +46,12 @@ void Dump(Simulator::Parts* p, const httplib::Request& req, httplib::Response& r
     std::erase_if(*offers, [lab](const Offer& o) { return o.labgrown() != lab; });
   }
   uint64_t seed = p->generator->seed();
+  ItemContent content = p->generator->content();
   res.set_header("X-Offer-Count", std::to_string(offers->size()));
-  res.set_chunked_content_provider("text/plain", [offers, seed, next = size_t{0}](size_t, httplib::DataSink& sink) mutable {
+  res.set_chunked_content_provider("text/plain", [offers, seed, content, next = size_t{0}](size_t, httplib::DataSink& sink) mutable {
     std::string chunk, scratch;
     size_t end = std::min(offers->size(), next + 2000);
-    for (; next < end; ++next) AppendDumpLine(&chunk, (*offers)[next], seed, &scratch);
+    for (; next < end; ++next) AppendDumpLine(&chunk, (*offers)[next], seed, content, &scratch);
     if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
     if (next >= offers->size()) sink.done();
     return true;
@@ -125,6 +127,11 @@ void AddAdminRoutes(Simulator::Parts* p) {
     res.set_content("{\"paused\":false}", kJson);
   });
   s.Post("/admin/churn/trigger", [p](const httplib::Request& req, httplib::Response& res) { Trigger(p, req, res); });
+  s.Get("/admin/tokens", [p](const httplib::Request&, httplib::Response& res) {
+    std::string out;
+    for (const auto& token : p->tokens->Tokens()) out += token + "\n";
+    res.set_content(out, "text/plain");
+  });
   s.Post("/admin/tokens/revoke", [p](const httplib::Request&, httplib::Response& res) {
     std::string out = "{\"revoked\":";
     json::Int(&out, p->tokens->RevokeAll());

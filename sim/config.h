@@ -7,6 +7,7 @@
 
 #include "sim/churn.h"
 #include "sim/faults.h"
+#include "sim/item_content.h"
 
 namespace di::sim {
 
@@ -31,6 +32,8 @@ struct SimConfig {
   // Paging.
   int64_t max_limit = 50;
   double short_page_fraction = 0;
+  // Content faults (per stone): bad offers, hostile text.
+  ItemContent content;
   // Churn.
   ChurnRates churn;
   // Faults and limits.

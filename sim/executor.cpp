@@ -329,7 +329,7 @@ class Runner {
         out->push_back('[');
         for (size_t i = 0; i < offers.size(); ++i) {
           if (i) out->push_back(',');
-          WriteItem(out, offers[i], inventory_->generator().seed(), child.items);
+          WriteItem(out, offers[i], inventory_->generator().seed(), child.items, inventory_->generator().content());
         }
         out->push_back(']');
       }

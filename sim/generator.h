@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "sim/density.h"
+#include "sim/item_content.h"
 #include "sim/offer.h"
 #include "sim/rng.h"
 
@@ -16,6 +17,7 @@ struct GeneratorOptions {
   uint64_t seed = 1;
   int64_t as_of_ms = 0;           // initial updated_at values lie in the year before this
   double labgrown_price_factor = 0.12;  // lab-grown total price = natural draw * factor (min $30)
+  ItemContent content;            // bad / hostile stones (tests)
 };
 
 class OfferGenerator {
@@ -35,6 +37,7 @@ class OfferGenerator {
   void ChangePayload(Offer* offer, Rng& rng, int64_t now_ms) const;
 
   uint64_t seed() const { return options_.seed; }
+  const ItemContent& content() const { return options_.content; }
 
  private:
   Offer Build(uint32_t stone, bool labgrown, uint32_t insert_seq, Rng& rng) const;

@@ -52,6 +52,7 @@ struct Ctx {
   uint64_t seed;
   uint64_t stable;
   uint64_t vol;
+  StoneContent kind = StoneContent::kNormal;
   uint64_t S(uint64_t k) const { return HashOf(stable, k); }
   uint64_t V(uint64_t k) const { return HashOf(vol, k); }
   int Markup() const { return 5 + static_cast<int>(S(1) % 11); }
@@ -256,13 +257,37 @@ void WriteLeaf(std::string* out, const Ctx& c, const SelectedField& f) {
   }
 }
 
+// The text leaves a hostile stone serves as kHostileText: every string field
+// except the ids (id, diamond.id) and updated_at.
+bool IsHostileText(FieldId id) {
+  switch (id) {
+    case F::kAvailability: case F::kHoldId: case F::kNivodaStockId: case F::kSupplierStockId: case F::kImage:
+    case F::kVideo: case F::kEyeClean: case F::kBowtie: case F::kMineOfOrigin: case F::kSupplierVideoLink:
+    case F::kApprovalType: case F::kCertificateType: case F::kSupplierId: case F::kSupplierName:
+    case F::kSupplierLegalName: case F::kCertId: case F::kLab: case F::kCertNumber: case F::kPdfUrl:
+    case F::kShape: case F::kFullShape: case F::kClarity: case F::kCut: case F::kPolish: case F::kSymmetry:
+    case F::kColor: case F::kFloInt: case F::kFloCol: case F::kLabgrownType: case F::kGirdle: case F::kCuletSize:
+    case F::kGirdleCondition: case F::kCuletCondition: case F::kCutStyle: case F::kKeyToSymbols: case F::kComments:
+    case F::kFColor: case F::kFIntensity: case F::kFOvertone:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void WriteObject(std::string* out, const Ctx& c, const std::vector<SelectedField>& fields) {
   out->push_back('{');
   bool first = true;
   for (const auto& f : fields) {
+    if (c.kind == StoneContent::kNoPrice && f.id == F::kPrice) continue;
+    if (c.kind == StoneContent::kNoStoneId && f.id == F::kDiamondId) continue;
     if (!first) out->push_back(',');
     first = false;
     json::Key(out, f.key);
+    if (c.kind == StoneContent::kHostile && IsHostileText(f.id)) {
+      json::String(out, kHostileText);
+      continue;
+    }
     WriteLeaf(out, c, f);
   }
   out->push_back('}');
@@ -270,9 +295,20 @@ void WriteObject(std::string* out, const Ctx& c, const std::vector<SelectedField
 
 }  // namespace
 
-void WriteItem(std::string* out, const Offer& offer, uint64_t seed, const std::vector<SelectedField>& fields) {
-  Ctx c{offer, seed, HashOf(seed, offer.stone, 0x57ab1e), HashOf(seed, offer.stone, 0x10000u + offer.payload_version)};
+void WriteItem(std::string* out, const Offer& offer, uint64_t seed, const std::vector<SelectedField>& fields,
+               const ItemContent& content) {
+  Ctx c{offer, seed, HashOf(seed, offer.stone, 0x57ab1e), HashOf(seed, offer.stone, 0x10000u + offer.payload_version),
+        ContentOf(seed, offer.stone, content)};
   WriteObject(out, c, fields);
+}
+
+StoneContent ContentOf(uint64_t seed, uint32_t stone, const ItemContent& content) {
+  if (content.bad_offer_fraction <= 0 && content.hostile_text_fraction <= 0) return StoneContent::kNormal;
+  uint64_t h = HashOf(seed, stone, 0xbadc0de);
+  double u = static_cast<double>(h >> 11) * 0x1.0p-53;  // uniform in [0, 1)
+  if (u < content.bad_offer_fraction) return (h & 1) ? StoneContent::kNoStoneId : StoneContent::kNoPrice;
+  if (u < content.bad_offer_fraction + content.hostile_text_fraction) return StoneContent::kHostile;
+  return StoneContent::kNormal;
 }
 
 std::string StoneId(uint64_t seed, uint32_t stone) {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/item_content.h"
 #include "sim/item_fields.h"
 #include "sim/offer.h"
 
@@ -23,8 +24,10 @@ struct SelectedField {
   std::vector<SelectedField> children;
 };
 
-// Appends the JSON object `{...}` for OFFER with FIELDS (a selection on Item).
-void WriteItem(std::string* out, const Offer& offer, uint64_t seed, const std::vector<SelectedField>& fields);
+// Appends the JSON object `{...}` for OFFER with FIELDS (a selection on Item);
+// CONTENT makes some stones bad or hostile (see item_content.h).
+void WriteItem(std::string* out, const Offer& offer, uint64_t seed, const std::vector<SelectedField>& fields,
+               const ItemContent& content = {});
 
 // The stable stone id served as diamond.id (a UUID-shaped string).
 std::string StoneId(uint64_t seed, uint32_t stone);

@@ -97,6 +97,12 @@ void AddFlags(CLI::App& app, SimConfig& c) {
   app.add_option("--fault-graphql-error", c.faults.graphql_error,
                  "Probability of HTTP 200 with a transient GraphQL error (INTERNAL_SERVER_ERROR)")
       ->check(range01)->capture_default_str();
+  app.add_option("--bad-offer-fraction", c.content.bad_offer_fraction,
+                 "Fraction of stones served without a required field (price or diamond.id; fixed per stone)")
+      ->check(range01)->capture_default_str();
+  app.add_option("--hostile-text-fraction", c.content.hostile_text_fraction,
+                 "Fraction of stones whose every text field holds SQL/JSON/COPY-hostile text (fixed per stone)")
+      ->check(range01)->capture_default_str();
   app.add_option("--fault-seed", c.fault_seed, "Seed for fault and latency draws; 0 = derived from --seed")
       ->capture_default_str();
 }

@@ -108,6 +108,7 @@ Result<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& config) {
   gen.seed = config.seed;
   gen.as_of_ms = std::chrono::duration_cast<Millis>(as_of_time.time_since_epoch()).count();
   gen.labgrown_price_factor = config.labgrown_price_factor;
+  gen.content = config.content;
   parts->generator = std::make_unique<OfferGenerator>(gen, parts->sampler.get());
   parts->inventory = std::make_unique<Inventory>(parts->generator.get(), static_cast<uint32_t>(config.natural),
                                                  static_cast<uint32_t>(config.labgrown));

@@ -1,5 +1,7 @@
 #include "sim/tokens.h"
 
+#include <algorithm>
+
 #include <random>
 
 #include "sim/rng.h"
@@ -41,6 +43,14 @@ TokenStore::Check TokenStore::Validate(const std::string& token) const {
   auto it = expiry_ms_.find(token);
   if (it == expiry_ms_.end()) return Check::kInvalid;
   return WallMs(clock_) >= it->second ? Check::kExpired : Check::kValid;
+}
+
+std::vector<std::string> TokenStore::Tokens() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [token, expiry] : expiry_ms_) out.push_back(token);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 int64_t TokenStore::RevokeAll() {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <vector>
 #include <unordered_map>
 
 #include "common/clock.h"
@@ -25,6 +26,8 @@ class TokenStore {
 
   // Forgets every token; returns how many were live.
   int64_t RevokeAll();
+  // Every token issued and not revoked (expired ones too), sorted.
+  std::vector<std::string> Tokens() const;
   int64_t issued() const;
 
  private:

@@ -36,6 +36,9 @@ Status RequireInt(const json& doc, const char* key, std::optional<int64_t>* out,
     return optional ? Status::Ok() : Invalid(std::string("missing field ") + key);
   }
   if (!it->is_number_integer()) return Invalid(std::string("field ") + key + " must be an integer");
+  if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    return Invalid(std::string("field ") + key + " is out of range");  // would wrap to a negative int64
+  }
   *out = it->get<int64_t>();
   return Status::Ok();
 }
