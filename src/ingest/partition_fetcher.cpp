@@ -6,11 +6,15 @@
 #include <unordered_set>
 
 #include "common/log.h"
+#include "common/sha256.h"
 
 namespace di::ingest {
 namespace {
 
 std::string Key(const Cell& c) { return CellName(c); }
+
+// Prefix of the pseudo stone ids of bad items in a pass's `in_cell` set.
+constexpr const char* kBadItemKey = "bad-item:";
 
 }  // namespace
 
@@ -80,6 +84,10 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
     }
     stats_.offers_received += static_cast<int64_t>(page->item_count());
     stats_.bad_items += static_cast<int64_t>(page->bad_items.size());
+    // An item the parser rejected (no diamond.id or price) is still counted by
+    // the vendor's count of the queried cell: count it as seen there, once per
+    // distinct item, or a cell holding one would never verify.
+    for (const auto& b : page->bad_items) in_cell.insert(kBadItemKey + Sha256Hex(b.raw_json));
     for (const auto& o : page->offers) {
       if (InCell(o.price_cents, cell)) in_cell.insert(o.stone_id);
       auto [it, inserted] = known_.try_emplace(o.stone_id, Known{o.sha256_hex, o.updated_at, o.price_cents});
@@ -142,6 +150,10 @@ Status PartitionFetcher::RefetchTies(const std::vector<Cell>& cells) {
 int64_t PartitionFetcher::StillInCell(const std::unordered_set<std::string>& seen, const Cell& cell) const {
   int64_t n = 0;
   for (const auto& id : seen) {
+    if (id.rfind(kBadItemKey, 0) == 0) {  // seen by a query filtered to the cell
+      ++n;
+      continue;
+    }
     auto it = known_.find(id);
     if (it != known_.end() && InCell(it->second.price_cents, cell)) ++n;
   }
@@ -229,7 +241,16 @@ Status PartitionFetcher::Verify(const Cell& range) {
                                       {"attempt", attempt}});
       DI_ASSIGN_OR_RETURN(PassResult r, Pass(cell, 0, RefetchOrder(attempt), false, nullptr, expected));
       ++stats_.refetched_cells;
-      seen[Key(cell)].insert(r.in_cell.begin(), r.in_cell.end());
+      auto& cell_seen = seen[Key(cell)];
+      cell_seen.insert(r.in_cell.begin(), r.in_cell.end());
+      // A cell holding stored stones the vendor no longer lists there (removed,
+      // or re-priced into a partition that already ended) never matches its
+      // count, and a full round starts with `seen` cleared: checked only in the
+      // next round, such a cell would never be verified in a full round (a
+      // livelock until max_rounds). So compare the passes with a fresh count now.
+      DI_ASSIGN_OR_RETURN(int64_t now, source_.Count(cell, std::nullopt));
+      ++stats_.count_queries;
+      if (StillInCell(cell_seen, cell) >= now) continue;
       next.push_back(cell);
     }
     verified_all = full && next.empty() && settled;

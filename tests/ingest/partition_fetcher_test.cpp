@@ -212,6 +212,27 @@ TEST(PartitionFetcherTest, ChurnKeepsEveryOfferThatStayed) {
   EXPECT_EQ(stale, 0) << "rounds " << stats->rounds << " catchup " << stats->catch_up_offers << " refetched " << stats->refetched_cells;
 }
 
+TEST(PartitionFetcherTest, StoredStoneRemovedFromTheVendorDoesNotKeepTheCellOpen) {
+  // The run stored a stone that the vendor then removed: its raw row stays in
+  // the cell, so the cell's stored count exceeds the vendor's for good. The
+  // re-fetch proves every listed stone is stored; a full round must still be
+  // able to verify the cell (it used to livelock until max_rounds).
+  std::vector<FakeOffer> offers;
+  for (int i = 0; i < 500; ++i) offers.push_back({"s" + std::to_string(i), 1000 + 37 * i, 1});
+  FakeVendor vendor(offers, 0.0, 9);
+  MemorySink sink;
+  sink.stored_["removed"] = {5000, "2020-01-01T00:00:00.000Z"};
+  ThreadPool pool(4);
+  FetchOptions options;
+  options.catch_up_from = DefaultClock().Now();
+  options.catch_up_margin = Millis(0);
+  PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
+  auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(sink.stored_.size(), 501u);
+  EXPECT_LE(stats->rounds, 3) << "verified in a full round, not by reaching max_rounds";
+}
+
 TEST(PartitionFetcherTest, ResumesFromCheckpointWithoutRefetchingDonePages) {
   std::vector<FakeOffer> offers;
   for (int i = 0; i < 3000; ++i) offers.push_back({"s" + std::to_string(i), 1000 + 37 * i, 1});  // no ties
