@@ -130,6 +130,15 @@ int64_t CurlTransport::connections_opened() const { return impl_->connections_op
 
 Result<HttpResponse> CurlTransport::Post(const std::string& url, const std::string& body,
                                          const HttpHeaders& headers, Millis timeout) {
+  return Perform(url, &body, headers, timeout);
+}
+
+Result<HttpResponse> CurlTransport::Get(const std::string& url, const HttpHeaders& headers, Millis timeout) {
+  return Perform(url, nullptr, headers, timeout);
+}
+
+Result<HttpResponse> CurlTransport::Perform(const std::string& url, const std::string* body,
+                                            const HttpHeaders& headers, Millis timeout) {
   CURL* curl = impl_->Borrow();
   if (curl == nullptr) return Status(Code::kInternal, "curl_easy_init failed");
   // Options are reset per request; the handle keeps its connection cache.
@@ -138,9 +147,11 @@ Result<HttpResponse> CurlTransport::Post(const std::string& url, const std::stri
   HttpResponse response;
   char error[CURL_ERROR_SIZE] = {0};
   curl_slist* header_list = nullptr;
-  header_list = curl_slist_append(header_list, "Content-Type: application/json");
-  header_list = curl_slist_append(header_list, "Accept: application/json");
-  header_list = curl_slist_append(header_list, "Expect:");  // no 100-continue round trip
+  if (body != nullptr) {
+    header_list = curl_slist_append(header_list, "Content-Type: application/json");
+    header_list = curl_slist_append(header_list, "Accept: application/json");
+    header_list = curl_slist_append(header_list, "Expect:");  // no 100-continue round trip
+  }
   for (const auto& [name, value] : headers) {
     header_list = curl_slist_append(header_list, (name + ": " + value).c_str());
   }
@@ -148,9 +159,13 @@ Result<HttpResponse> CurlTransport::Post(const std::string& url, const std::stri
   const Options& o = impl_->options;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_SHARE, impl_->share);
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  if (body != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+  } else {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, o.user_agent.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));

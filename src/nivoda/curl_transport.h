@@ -53,12 +53,18 @@ class CurlTransport final : public HttpTransport {
   // (TLS verification failed), kInvalidArgument (malformed or unsupported URL).
   Result<HttpResponse> Post(const std::string& url, const std::string& body,
                             const HttpHeaders& headers, Millis timeout) override;
+  // Same contract as Post; no default Content-Type/Accept headers.
+  Result<HttpResponse> Get(const std::string& url, const HttpHeaders& headers, Millis timeout) override;
 
   // Number of new connections libcurl opened so far (summed over all requests);
   // connection reuse keeps it near the peak concurrency.
   int64_t connections_opened() const;
 
  private:
+  // One request; BODY == nullptr means GET.
+  Result<HttpResponse> Perform(const std::string& url, const std::string* body, const HttpHeaders& headers,
+                               Millis timeout);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

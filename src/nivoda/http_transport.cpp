@@ -26,4 +26,8 @@ std::optional<Millis> HttpResponse::RetryAfter() const {
   return Millis(seconds * 1000);
 }
 
+Result<HttpResponse> HttpTransport::Get(const std::string& url, const HttpHeaders&, Millis) {
+  return Status(Code::kInternal, "this transport cannot GET " + url);
+}
+
 }  // namespace di::nivoda

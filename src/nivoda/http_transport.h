@@ -1,6 +1,7 @@
 // HttpTransport: the seam through which the Nivoda client talks HTTP.
 //
-// One operation, a POST of a small JSON body that returns status, headers and body.
+// A POST of a small JSON body (the Nivoda API), and a GET (management reads
+// such as Service Bus queue counts); both return status, headers and body.
 // Implementations: CurlTransport (libcurl, production) and fakes in tests.
 // Contract for implementations: thread-safe, so many threads may call Post() at
 // once; a transport-level failure (DNS, connect, TLS, reset, timeout) is returned
@@ -42,6 +43,9 @@ class HttpTransport {
   // always sent). TIMEOUT bounds the whole exchange.
   virtual Result<HttpResponse> Post(const std::string& url, const std::string& body,
                                     const HttpHeaders& headers, Millis timeout) = 0;
+  // GETs URL with HEADERS. The default refuses (kInternal): transports
+  // that only serve the Nivoda API need not implement it.
+  virtual Result<HttpResponse> Get(const std::string& url, const HttpHeaders& headers, Millis timeout);
 };
 
 }  // namespace di::nivoda

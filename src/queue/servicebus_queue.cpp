@@ -7,6 +7,7 @@
 #include <proton/value.hpp>
 
 #include "common/log.h"
+#include "nivoda/curl_transport.h"
 #include "queue/outbox.h"
 #include "queue/servicebus_frames.h"
 
@@ -65,6 +66,9 @@ ServiceBusQueueOptions ServiceBusOptionsFrom(const ServiceBusConnectionString& c
     o.amqp.key = cs.key;
     o.amqp.abandon_as_modified = true;
     o.service_bus = true;
+    o.runtime.base_url = "https://" + cs.host;
+    o.runtime.key_name = cs.key_name;
+    o.runtime.key = cs.key;
   }
   return o;
 }
@@ -75,6 +79,9 @@ ServiceBusQueue::ServiceBusQueue(std::shared_ptr<pg::Pool> pool, ServiceBusQueue
   relay_ = std::make_unique<OutboxRelay>(
       pool_, [this](const OutMessage& m) { return Send(m); }, options_.relay);
   relay_->Start();
+  if (!options_.runtime.base_url.empty()) {
+    runtime_ = std::make_unique<sb::ServiceBusRuntime>(options_.runtime, std::make_shared<nivoda::CurlTransport>());
+  }
 }
 
 ServiceBusQueue::~ServiceBusQueue() {
@@ -185,7 +192,14 @@ Result<Depth> ServiceBusQueue::GetDepth(const std::string& queue) {
   d.ready = p.ready;
   d.scheduled = p.scheduled;
   d.leased = leased_.load();
-  return d;
+  if (runtime_ == nullptr) return d;
+  auto broker = runtime_->Counts(queue);
+  if (!broker.ok()) {
+    log::Warn("Service Bus queue counts unavailable; showing this process's view only",
+              {{"queue", queue}, {"error", broker.status().ToString()}});
+    return d;
+  }
+  return sb::WithBrokerCounts(d, *broker);
 }
 
 }  // namespace di::queue

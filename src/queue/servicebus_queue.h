@@ -18,10 +18,11 @@
 // - RenewLease: com.microsoft:renew-lock on "<queue>/$management" (Service
 //   Bus); a generic broker keeps a delivery locked for as long as the
 //   connection lives, so renewal there only checks that the lock is still held.
-// - GetDepth: what this process can see: rows waiting in the outbox (ready or
-//   scheduled) and messages leased here; the broker's own counts are not
-//   available over AMQP (use the Azure portal / KEDA's scaler for those), so
-//   `ready` counts only the outbox.
+// - GetDepth: rows waiting in the outbox (ready or scheduled) and messages
+//   leased here, plus, on Service Bus, the broker's counts read over REST
+//   (servicebus_runtime.h: active, scheduled, dead-lettered; AMQP cannot report
+//   them). A generic broker has no such interface: there `ready` counts only
+//   the outbox. A failed REST read is logged and the local counts returned.
 // Thread-safe.
 #pragma once
 
@@ -33,6 +34,7 @@
 #include "queue/outbox_relay.h"
 #include "queue/queue.h"
 #include "queue/servicebus_connection.h"
+#include "queue/servicebus_runtime.h"
 #include "store/pool.h"
 
 namespace di::queue {
@@ -45,6 +47,8 @@ struct ServiceBusQueueOptions {
   bool service_bus = true;
   Millis send_timeout{30000};
   OutboxRelayOptions relay;
+  // Broker counts over REST (Service Bus only; base_url empty: none).
+  sb::RuntimeOptions runtime;
 };
 
 // Options for a parsed AZURE_SERVICE_BUS_CONNECTION_STRING. Service Bus: AMQPS
@@ -81,6 +85,7 @@ class ServiceBusQueue final : public Queue {
   ServiceBusQueueOptions options_;
   std::unique_ptr<sb::ServiceBusConnection> connection_;
   std::unique_ptr<OutboxRelay> relay_;
+  std::unique_ptr<sb::ServiceBusRuntime> runtime_;  // null: no broker counts
   std::atomic<int64_t> leased_{0};
 };
 
