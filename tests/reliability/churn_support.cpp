@@ -202,6 +202,32 @@ std::string Describe(const FetchRounds& r) {
   return s.str();
 }
 
+std::map<std::string, int64_t> RetriesByCode(const std::vector<std::string>& log_paths) {
+  std::map<std::string, int64_t> out;
+  for (const auto& path : log_paths) {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find("nivoda call failed, retrying") == std::string::npos) continue;
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded()) ++out[j.value("code", "?")];
+    }
+  }
+  return out;
+}
+
+std::string Describe(const std::map<std::string, int64_t>& counts) {
+  std::ostringstream s;
+  s << "{";
+  bool first = true;
+  for (const auto& [k, n] : counts) {
+    s << (first ? "" : ", ") << k << ": " << n;
+    first = false;
+  }
+  s << "}";
+  return s.str();
+}
+
 std::string DescribeFaults(const SimCounters& c) {
   std::ostringstream s;
   s << "requests " << c.requests << ", 429 sent " << c.rate_limited << ", peak req/s " << c.peak_requests_per_second

@@ -83,6 +83,11 @@ struct FetchRounds {
 FetchRounds ReadFetchRounds(const std::vector<std::string>& log_paths, const std::string& run);
 std::string Describe(const FetchRounds& rounds);
 
+// The workers' retried Nivoda calls by error code ("unavailable", "corrupt",
+// "rate_limited", ...), from their "nivoda call failed, retrying" log lines.
+std::map<std::string, int64_t> RetriesByCode(const std::vector<std::string>& log_paths);
+std::string Describe(const std::map<std::string, int64_t>& counts);
+
 // "500=12 502=9 ..." of the simulator's injected faults, plus requests and 429s.
 std::string DescribeFaults(const SimCounters& counters);
 
