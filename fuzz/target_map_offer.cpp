@@ -3,7 +3,8 @@
 // Invariants when MapOffer succeeds (DiamondRow's contract):
 // - stone id and shape non-empty and trimmed, shape upper-case;
 // - price_cents > 0, carats > 0 and finite, price_per_carat_cents >= 0 and
-//   within a cent of price / carats (when that fits in 64 bits);
+//   within a cent of price / carats (carats rounded to 6 decimals, as
+//   PricePerCaratCents computes it);
 // - lab_grown from the feed; feed, run id and hash copied from the raw row;
 // - optional prices >= 0, measurements > 0 and finite, ratio finite >= 0,
 //   brown/green/milky 0..32767;
@@ -62,7 +63,9 @@ int FuzzMapOffer(const uint8_t* data, size_t size) {
   DI_FUZZ_CHECK(kTarget, r.carats > 0 && std::isfinite(r.carats), "carats not > 0");
   DI_FUZZ_CHECK(kTarget, r.price_per_carat_cents >= 0,
                 "negative price_per_carat_cents " + std::to_string(r.price_per_carat_cents));
-  const double per_carat = static_cast<double>(r.price_cents) / r.carats;
+  // PricePerCaratCents divides by the carats rounded to 6 decimals (exact decimal).
+  const double micro = std::round(r.carats * 1e6);
+  const double per_carat = static_cast<double>(r.price_cents) / (micro > 0 ? micro / 1e6 : r.carats);
   if (per_carat < 9.0e18) {
     DI_FUZZ_CHECK(kTarget, std::fabs(static_cast<double>(r.price_per_carat_cents) - per_carat) <= 1.0 + per_carat * 1e-9,
                   "price_per_carat_cents " + std::to_string(r.price_per_carat_cents) + " is not price / carats " +

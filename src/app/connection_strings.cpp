@@ -59,6 +59,10 @@ Status SplitHostPort(std::string_view authority, std::string* host, std::string_
     if (!rest.empty() && rest.front() != ':') return Invalid("unexpected text after ']'");
     *port = rest.empty() ? rest : rest.substr(1);
     if (host->empty()) return Invalid("empty IPv6 host");
+    if (host->find(':') == std::string::npos ||
+        host->find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos) {
+      return Invalid("the host in brackets is not an IPv6 address");
+    }
     return Status::Ok();
   }
   size_t colon = authority.rfind(':');

@@ -95,6 +95,18 @@ TEST(FuzzFixes, StorageAccountNameAndSuffixMakeAUrl) {
   EXPECT_EQ(ok->blob_endpoint, "https://acct1.blob.core.windows.net");
 }
 
+// fuzz/regressions/connection_strings/bracket_in_brackets.txt: "Http://[[]"
+// was accepted with host "[", which no URL can carry back.
+TEST(FuzzFixes, BracketedHostIsAnIpv6Address) {
+  EXPECT_FALSE(ParseHttpUrl("Http://[[]").ok());
+  EXPECT_FALSE(ParseHttpUrl("http://[ab]/").ok());
+  EXPECT_FALSE(ParseHostPort("[x y]:80").ok());
+  auto v6 = ParseHttpUrl("http://[2001:DB8::1]:8443/x");
+  ASSERT_TRUE(v6.ok()) << v6.status().ToString();
+  EXPECT_EQ(v6->host, "2001:DB8::1");
+  EXPECT_TRUE(ParseHostPort("[::ffff:127.0.0.1]:0").ok());
+}
+
 // fuzz/regressions/map_offer/carats_tiny_price_per_carat_overflow.json:
 // price / carats beyond a bigint gave price_per_carat_cents = INT64_MIN.
 TEST(FuzzFixes, PricePerCaratOutOfRangeIsRejected) {
