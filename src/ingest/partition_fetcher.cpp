@@ -6,11 +6,15 @@
 #include <unordered_set>
 
 #include "common/log.h"
+#include "common/sha256.h"
 
 namespace di::ingest {
 namespace {
 
 std::string Key(const Cell& c) { return CellName(c); }
+
+// Prefix of the pseudo stone ids of bad items in a pass's `in_cell` set.
+constexpr const char* kBadItemKey = "bad-item:";
 
 }  // namespace
 
@@ -80,6 +84,10 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
     }
     stats_.offers_received += static_cast<int64_t>(page->item_count());
     stats_.bad_items += static_cast<int64_t>(page->bad_items.size());
+    // An item the parser rejected (no diamond.id or price) is still counted by
+    // the vendor's count of the queried cell: count it as seen there, once per
+    // distinct item, or a cell holding one would never verify.
+    for (const auto& b : page->bad_items) in_cell.insert(kBadItemKey + Sha256Hex(b.raw_json));
     for (const auto& o : page->offers) {
       if (InCell(o.price_cents, cell)) in_cell.insert(o.stone_id);
       auto [it, inserted] = known_.try_emplace(o.stone_id, Known{o.sha256_hex, o.updated_at, o.price_cents});
@@ -142,6 +150,10 @@ Status PartitionFetcher::RefetchTies(const std::vector<Cell>& cells) {
 int64_t PartitionFetcher::StillInCell(const std::unordered_set<std::string>& seen, const Cell& cell) const {
   int64_t n = 0;
   for (const auto& id : seen) {
+    if (id.rfind(kBadItemKey, 0) == 0) {  // seen by a query filtered to the cell
+      ++n;
+      continue;
+    }
     auto it = known_.find(id);
     if (it != known_.end() && InCell(it->second.price_cents, cell)) ++n;
   }
@@ -157,11 +169,15 @@ Status PartitionFetcher::Verify(const Cell& range) {
   std::map<std::string, std::unordered_set<std::string>> seen;  // per cell, over its passes
   std::map<std::string, int> attempts;
   std::optional<WallTime> changed_since = options_.catch_up_from;
-  // Done when every cell of the range was verified in one round whose counts
-  // were taken between two settled catch-ups (the inventory did not change
-  // meanwhile). Without catch-up, when no cell is open.
+  // Done when every cell of the range was verified in the rounds since the
+  // range was last split, every one of them between settled catch-ups (the
+  // inventory did not change meanwhile). Not "in one round": a cell whose
+  // stored stones the vendor no longer lists there (removed, or re-priced into
+  // a partition that already ended) never matches its count, so it is verified
+  // by a re-fetch, a round later; requiring it in the round of the split was a
+  // livelock until max_rounds. Without catch-up, when no cell is open.
   const bool catch_up = changed_since.has_value();
-  bool full = true;          // OPEN covers the whole range this round
+  bool clean = true;         // every round since the last split was settled
   bool verified_all = false; // the previous round verified the whole range on a settled state
   for (int round = 0; round < options_.max_rounds; ++round) {
     if (cancelled()) return Status(Code::kCancelled, "fetch cancelled");
@@ -194,8 +210,9 @@ Status PartitionFetcher::Verify(const Cell& range) {
       DI_ASSIGN_OR_RETURN(std::vector<int64_t> stored, sink_.StoredPrices(range));
       open = SplitIntoCells(range, stored, options_.verify_cell);
       seen.clear();
-      full = true;
+      clean = true;
     }
+    clean = clean && settled;
     std::vector<std::future<Result<int64_t>>> counts;
     for (const Cell& c : open) counts.push_back(pool_.Submit([this, c] { return source_.Count(c, std::nullopt); }));
     std::vector<Result<int64_t>> answers;
@@ -229,21 +246,11 @@ Status PartitionFetcher::Verify(const Cell& range) {
                                       {"attempt", attempt}});
       DI_ASSIGN_OR_RETURN(PassResult r, Pass(cell, 0, RefetchOrder(attempt), false, nullptr, expected));
       ++stats_.refetched_cells;
-      auto& cell_seen = seen[Key(cell)];
-      cell_seen.insert(r.in_cell.begin(), r.in_cell.end());
-      // A cell holding stored stones the vendor no longer lists there (removed,
-      // or re-priced into a partition that already ended) never matches its
-      // count, and a full round starts with `seen` cleared: checked only in the
-      // next round, such a cell would never be verified in a full round (a
-      // livelock until max_rounds). So compare the passes with a fresh count now.
-      DI_ASSIGN_OR_RETURN(int64_t now, source_.Count(cell, std::nullopt));
-      ++stats_.count_queries;
-      if (StillInCell(cell_seen, cell) >= now) continue;
+      seen[Key(cell)].insert(r.in_cell.begin(), r.in_cell.end());
       next.push_back(cell);
     }
-    verified_all = full && next.empty() && settled;
+    verified_all = next.empty() && clean;
     if (verified_all && !catch_up) return Status::Ok();
-    full = false;
     open = std::move(next);
   }
   if (open.empty()) {
