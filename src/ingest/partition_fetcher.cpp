@@ -6,11 +6,15 @@
 #include <unordered_set>
 
 #include "common/log.h"
+#include "common/sha256.h"
 
 namespace di::ingest {
 namespace {
 
 std::string Key(const Cell& c) { return CellName(c); }
+
+// Prefix of the pseudo stone ids of bad items in a pass's `in_cell` set.
+constexpr const char* kBadItemKey = "bad-item:";
 
 }  // namespace
 
@@ -80,6 +84,10 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
     }
     stats_.offers_received += static_cast<int64_t>(page->item_count());
     stats_.bad_items += static_cast<int64_t>(page->bad_items.size());
+    // An item the parser rejected (no diamond.id or price) is still counted by
+    // the vendor's count of the queried cell: count it as seen there, once per
+    // distinct item, or a cell holding one would never verify.
+    for (const auto& b : page->bad_items) in_cell.insert(kBadItemKey + Sha256Hex(b.raw_json));
     for (const auto& o : page->offers) {
       if (InCell(o.price_cents, cell)) in_cell.insert(o.stone_id);
       auto [it, inserted] = known_.try_emplace(o.stone_id, Known{o.sha256_hex, o.updated_at, o.price_cents});
@@ -142,6 +150,10 @@ Status PartitionFetcher::RefetchTies(const std::vector<Cell>& cells) {
 int64_t PartitionFetcher::StillInCell(const std::unordered_set<std::string>& seen, const Cell& cell) const {
   int64_t n = 0;
   for (const auto& id : seen) {
+    if (id.rfind(kBadItemKey, 0) == 0) {  // seen by a query filtered to the cell
+      ++n;
+      continue;
+    }
     auto it = known_.find(id);
     if (it != known_.end() && InCell(it->second.price_cents, cell)) ++n;
   }
