@@ -95,8 +95,8 @@ TEST(ChurnTest, ChurnDuringAFullRunLosesNothingAndDeletesOnlyRemovedStones) {
   std::set<std::string> before = StoneIds(*before_dump);
   ASSERT_EQ(QuerySet(p, kActive), before) << "run 0 is exact";
 
-  // Run 1: churn spread over ~60% of run 0's fetch time, in ticks of 250 ms.
-  const int ticks = std::max(8, static_cast<int>(r0.fetch_seconds * 0.6 / 0.25));
+  // Run 1: churn spread over ~60% of run 0's fetch time (at least 4 s), in ticks of 250 ms.
+  const int ticks = std::max(16, static_cast<int>(r0.fetch_seconds * 0.6 / 0.25));
   SimChurn per_tick{0.02 / ticks, 0, 0.01 / ticks, 0.01 / ticks};
   SimChurn churned;
   int ticks_done = 0;
