@@ -59,6 +59,25 @@ Code CodeForSqlState(std::string_view s) {
   return Code::kInternal;
 }
 
+std::string OneLine(std::string_view message) {
+  std::string out;
+  bool pending_break = false;
+  for (char c : message) {
+    if (c == '\n' || c == '\r') {
+      pending_break = true;
+      continue;
+    }
+    if (pending_break) {
+      if (c == '\t' || c == ' ') continue;
+      out += "; ";
+      pending_break = false;
+    }
+    out.push_back(c);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 bool IsRetryable(const Status& status) {
   return status.code() == Code::kUnavailable || status.code() == Code::kConflict;
 }
@@ -66,8 +85,7 @@ bool IsRetryable(const Status& status) {
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
   PGconn* conn = PQconnectdb(url.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
-    std::string msg = conn ? PQerrorMessage(conn) : "out of memory";
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    std::string msg = OneLine(conn ? PQerrorMessage(conn) : "out of memory");
     PQfinish(conn);
     return Status(Code::kUnavailable, "cannot connect to PostgreSQL: " + msg);
   }
@@ -87,8 +105,7 @@ Status Connection::ResultStatus(pg_result* res, std::string_view what) {
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   std::string sqlstate = state ? state : "";
   const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  std::string msg = primary ? primary : PQerrorMessage(conn_);
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  std::string msg = OneLine(primary ? primary : PQerrorMessage(conn_));
   if (!healthy()) sqlstate = sqlstate.empty() ? "08006" : sqlstate;
   std::string context(what.substr(0, 60));
   return Status(CodeForSqlState(sqlstate), msg + " [" + context + "]", sqlstate);

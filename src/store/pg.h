@@ -119,6 +119,11 @@ Code CodeForSqlState(std::string_view sqlstate);
 // True for errors worth retrying after reconnecting (kUnavailable, kConflict).
 bool IsRetryable(const Status& status);
 
+// MESSAGE (libpq's multi-line errors, e.g. "connection ... failed: refused\n\t
+// Is the server running ...?\n") as one line: line breaks and the indentation
+// after them become "; ", trailing blanks dropped.
+std::string OneLine(std::string_view message);
+
 // Escapes a value for COPY ... FROM STDIN text format (tab-separated).
 void AppendCopyText(std::string* out, std::string_view value);
 

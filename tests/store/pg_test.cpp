@@ -77,6 +77,16 @@ TEST(PgTest, UnreachableServerIsUnavailable) {
   auto conn = Connection::Open("postgresql://postgres@127.0.0.1:1/none?connect_timeout=2");
   ASSERT_FALSE(conn.ok());
   EXPECT_EQ(conn.status().code(), Code::kUnavailable);
+  EXPECT_EQ(conn.status().message().find('\n'), std::string::npos) << conn.status().message();
+}
+
+TEST(PgTest, LibpqMultiLineErrorsBecomeOneLine) {
+  EXPECT_EQ(OneLine("connection to server at \"127.0.0.1\", port 1 failed: Connection refused\n"
+                    "\tIs the server running on that host and accepting TCP/IP connections?\n"),
+            "connection to server at \"127.0.0.1\", port 1 failed: Connection refused; "
+            "Is the server running on that host and accepting TCP/IP connections?");
+  EXPECT_EQ(OneLine("plain"), "plain");
+  EXPECT_EQ(OneLine("a\r\nb\n\n  c \n"), "a; b; c");
 }
 
 TEST(PgTest, TerminatedBackendIsUnavailableAndUnhealthy) {
