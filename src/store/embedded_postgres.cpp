@@ -229,4 +229,16 @@ Status EmbeddedPostgres::Stop(const std::string& dir) {
   return Status(Code::kUnavailable, "PostgreSQL (pid " + std::to_string(pid) + ") did not stop within 30 s");
 }
 
+Status EmbeddedPostgres::Restart(const std::string& dir, const std::string& os_user) {
+  fs::path root = ClusterRoot(fs::absolute(dir));
+  std::string bin = FindBinDir();
+  if (bin.empty()) return Status(Code::kInternal, "PostgreSQL server binaries not found under /usr/lib/postgresql");
+  std::string log_path = (root / "postgres.log").string();
+  DI_ASSIGN_OR_RETURN(int rc, RunAs({bin + "/pg_ctl", "-D", (root / "data").string(), "-l", log_path, "-m", "fast",
+                                     "-w", "-t", "60", "restart"},
+                                    os_user, log_path));
+  if (rc != 0) return Status(Code::kInternal, "pg_ctl restart failed (exit " + std::to_string(rc) + "), see " + log_path);
+  return Status::Ok();
+}
+
 }  // namespace di::pg

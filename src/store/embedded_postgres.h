@@ -6,7 +6,8 @@
 // an unprivileged user (default "postgres"), because PostgreSQL refuses root;
 // when that user cannot reach DIR (e.g. under a 0700 directory), the cluster
 // lives under /var/tmp instead and DIR/cluster says where.
-// Stop() shuts it down by the PID in postmaster.pid (fast shutdown).
+// Stop() shuts it down by the PID in postmaster.pid (fast shutdown);
+// Restart() runs `pg_ctl restart -m fast` on it (tests of lost connections).
 // Not thread-safe; use it from start-up code.
 #pragma once
 
@@ -30,6 +31,9 @@ class EmbeddedPostgres {
   static Result<std::string> StartOrReuse(const EmbeddedOptions& options);
   // Fast shutdown of the server running in DIR, by PID; waits until it is gone.
   static Status Stop(const std::string& dir);
+  // `pg_ctl restart -m fast -w` of the cluster of DIR (as OS_USER when we
+  // are root): every connection is dropped; same port and options after.
+  static Status Restart(const std::string& dir, const std::string& os_user = "postgres");
   // True when the server of DIR is running.
   static bool IsRunning(const std::string& dir);
 };

@@ -14,8 +14,6 @@
 //   exact bytes, and every other offer of its page is stored.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,35 +33,17 @@
 namespace di::testing {
 namespace {
 
-std::string Bin() { return std::string(getenv("DI_BIN_DIR")) + "/diamond-ingest"; }
-
 // Environment of a fast pipeline process on P's database and simulator.
-std::vector<std::string> ProcessEnv(Pipeline& p, const std::string& data_dir) {
-  return {"DATABASE_URL=" + p.db.url(), "NIVODA_ENDPOINT=" + p.sim->endpoint(),
-          std::string("NIVODA_USERNAME=") + SimProcess::kUsername,
-          std::string("NIVODA_PASSWORD=") + SimProcess::kPassword, "LOG_FORMAT=json", "LOG_LEVEL=info",
-          "METRICS_ADDR=127.0.0.1:0", "PATH=/usr/bin:/bin", "DI_DATA_DIR=" + data_dir, "NIVODA_RATE_LIMIT=500",
-          "RETRY_BASE_MS=50", "RETRY_CAP_MS=500", "QUEUE_LEASE_SECONDS=10", "QUEUE_RETRY_DELAY_SECONDS=1",
-          "CONSOLIDATION_DELAY_SECONDS=1", "WORKER_PARTITIONS=4", "WORKER_REQUESTS_IN_FLIGHT=16"};
+std::vector<std::string> FastEnv(Pipeline& p, const std::string& data_dir) {
+  return ProcessEnv(p.db.url(), p.sim->endpoint(),
+                    {"LOG_LEVEL=info", "DI_DATA_DIR=" + data_dir, "NIVODA_RATE_LIMIT=500", "RETRY_BASE_MS=50",
+                     "RETRY_CAP_MS=500", "QUEUE_LEASE_SECONDS=10", "QUEUE_RETRY_DELAY_SECONDS=1",
+                     "CONSOLIDATION_DELAY_SECONDS=1", "WORKER_PARTITIONS=4", "WORKER_REQUESTS_IN_FLIGHT=16"});
 }
 
-// Starts BIN ARGS with exactly ENV, stdout and stderr into LOG; returns the PID.
-pid_t Spawn(const std::vector<std::string>& args, std::vector<std::string> env, const std::string& log) {
-  std::vector<std::string> a = args;
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> envp, argv;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    for (auto& s : a) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  return pid;
+// Starts `diamond-ingest COMMAND` with ENV, stdout and stderr into LOG; returns the PID.
+pid_t Spawn(const std::string& command, const std::vector<std::string>& env, const std::string& log) {
+  return SpawnProcess({DiamondIngestBin(), command}, env, log, LogMode::kTruncate);
 }
 
 bool Alive(pid_t pid) {
@@ -71,25 +51,8 @@ bool Alive(pid_t pid) {
   return waitpid(pid, &st, WNOHANG) == 0;
 }
 
-// SIGTERM, then the exit status (-1 after a SIGKILL at 20 s).
-int Stop(pid_t pid) {
-  kill(pid, SIGTERM);
-  for (int i = 0; i < 200; ++i) {
-    int st = 0;
-    if (waitpid(pid, &st, WNOHANG) == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  return -1;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// SIGTERM, then the exit code (-1 after a SIGKILL at 20 s).
+int Stop(pid_t pid) { return StopProcess(pid, std::chrono::seconds(20)); }
 
 int64_t Count(Pipeline& p, const std::string& sql, const std::string& arg = "") {
   auto conn = p.db.Connect();
@@ -151,9 +114,9 @@ std::vector<BadMessage> BadMessages() {
 TEST(BadInput, MalformedQueueMessagesAreDeadLetteredAndAGoodRunStillCompletes) {
   Pipeline p({"--natural", "3000", "--labgrown", "0", "--log-level", "warn"});
   test::TempDir dir;
-  auto env = ProcessEnv(p, dir.path());
-  pid_t work = Spawn({Bin(), "work"}, env, dir.path() + "/work.log");
-  pid_t cons = Spawn({Bin(), "consolidate"}, env, dir.path() + "/consolidate.log");
+  auto env = FastEnv(p, dir.path());
+  pid_t work = Spawn("work", env, dir.path() + "/work.log");
+  pid_t cons = Spawn("consolidate", env, dir.path() + "/consolidate.log");
   auto bad = BadMessages();
   for (const auto& b : bad) ASSERT_TRUE(p.components.queue->Send({b.queue, b.body, std::nullopt, std::nullopt}).ok());
   std::string run = p.ScheduleFull(4);  // queued behind the bad messages
@@ -246,7 +209,7 @@ TEST(BadInput, InvalidConfigurationExits2NamingTheVariable) {
       if (e.rfind("DATABASE_URL=", 0) == 0) env.erase(env.begin() + 2);
       env.push_back(e);
     }
-    std::vector<std::string> argv = {"/usr/bin/timeout", "10", Bin()};
+    std::vector<std::string> argv = {"/usr/bin/timeout", "10", DiamondIngestBin()};
     argv.insert(argv.end(), c.flags.begin(), c.flags.end());
     argv.push_back("work");
     auto r = test::RunProcess(argv, env, dir.path());
@@ -279,7 +242,7 @@ TEST(BadInput, BadOffersAreRecordedAsFailuresAndTheRestOfTheirPagesStored) {
   std::string run = p.ScheduleFull(4);
   ASSERT_FALSE(run.empty());
   auto start = std::chrono::steady_clock::now();
-  pid_t work = Spawn({Bin(), "work"}, ProcessEnv(p, dir.path()), dir.path() + "/work.log");
+  pid_t work = Spawn("work", FastEnv(p, dir.path()), dir.path() + "/work.log");
   auto deadline = start + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline && p.Pending(queue::kConsolidate) == 0 &&
          p.RunStatus(run) != "failed" && Alive(work)) {

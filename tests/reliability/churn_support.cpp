@@ -1,11 +1,6 @@
 #include "churn_support.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -16,11 +11,6 @@
 #include "queue/messages.h"
 
 namespace di::testing {
-
-bool SoakMode() {
-  const char* v = getenv("DI_SOAK");
-  return v != nullptr && std::string(v) == "1";
-}
 
 int64_t QueryInt(Pipeline& p, const std::string& sql, const std::vector<std::string>& args) {
   auto conn = p.db.Connect();
@@ -56,82 +46,21 @@ void UseSturdyClient(Pipeline& p, int attempts, Millis timeout) {
   p.components.client = std::move(client).value();
 }
 
-std::string ScheduleFullRun(Pipeline& p, int max_partitions, int64_t min_records) {
-  SchedulerSettings settings;
-  settings.full_plan.max_partitions = max_partitions;
-  settings.full_plan.min_records_per_partition = min_records;
-  SchedulerDeps deps;
-  deps.database_url = p.db.url();
-  deps.queue = p.components.queue.get();
-  deps.watermark = p.components.watermark.get();
-  deps.client = p.components.client.get();
-  Scheduler scheduler(settings, deps);
-  ScheduleRequest request;
-  request.full = true;
-  auto r = scheduler.Run(request);
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  return r.ok() ? r->run_id : "";
-}
-
 WorkerProcess::WorkerProcess(Pipeline& p, const std::vector<std::string>& env, std::string log_path)
     : log_path_(std::move(log_path)) {
-  std::string bin = std::string(getenv("DI_BIN_DIR")) + "/diamond-ingest";
-  std::map<std::string, std::string> vars = {
-      {"DATABASE_URL", p.db.url()},       {"NIVODA_ENDPOINT", p.sim->endpoint()},
-      {"NIVODA_USERNAME", SimProcess::kUsername}, {"NIVODA_PASSWORD", SimProcess::kPassword},
-      {"LOG_LEVEL", "info"},              {"LOG_FORMAT", "json"},
-      {"METRICS_ADDR", "127.0.0.1:0"},    {"PATH", "/usr/bin:/bin"}};
-  for (const auto& e : env) {
-    auto eq = e.find('=');
-    vars[e.substr(0, eq)] = eq == std::string::npos ? "" : e.substr(eq + 1);
-  }
-  std::vector<std::string> envs;
-  for (const auto& [k, v] : vars) envs.push_back(k + "=" + v);
-  std::vector<std::string> args = {bin, "work"};
-  pid_ = fork();
-  if (pid_ == 0) {
-    int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      close(fd);
-    }
-    std::vector<char*> envp, argv;
-    for (auto& e : envs) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execve(bin.c_str(), argv.data(), envp.data());
-    _exit(127);
-  }
+  std::vector<std::string> overrides = {"LOG_LEVEL=info"};
+  overrides.insert(overrides.end(), env.begin(), env.end());
+  pid_ = SpawnProcess({DiamondIngestBin(), "work"}, ProcessEnv(p.db.url(), p.sim->endpoint(), overrides), log_path_);
   EXPECT_GT(pid_, 0) << "fork failed";
 }
 
 int WorkerProcess::Stop() {
-  if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  for (int i = 0; i < 300; ++i) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return status;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
+  int code = StopProcess(pid_, std::chrono::seconds(30));
   pid_ = -1;
-  return status;
+  return code;
 }
 
 WorkerProcess::~WorkerProcess() { Stop(); }
-
-std::string MakeLogDir(const std::string& prefix) {
-  std::string templ = "/tmp/" + prefix + "-XXXXXX";
-  char* dir = mkdtemp(templ.data());
-  EXPECT_NE(dir, nullptr);
-  return dir ? std::string(dir) : "/tmp";
-}
 
 bool WaitForConsolidationMessage(Pipeline& p, const std::string& run, Millis timeout) {
   int64_t deadline = DefaultClock().MonotonicMs() + timeout.count();

@@ -2,7 +2,8 @@
 // inventory churn, rate limit): soak/short selection, a real `diamond-ingest
 // work` process whose JSON log goes to a file, the verification rounds read
 // back from those logs, consolidation through the real Consolidator, and
-// small SQL and reporting helpers. Builds on the worker tests' Pipeline.
+// small SQL and reporting helpers. Builds on the worker tests' Pipeline and
+// on reliability_support.h (soak mode, log directories, the process launcher).
 #pragma once
 
 #include <sys/types.h>
@@ -14,11 +15,13 @@
 #include <vector>
 
 #include "pipeline_fixture.h"
+#include "reliability_support.h"
 
 namespace di::testing {
 
-// DI_SOAK=1 selects the long versions.
-bool SoakMode();
+// DI_SOAK=1 selects the long versions; the scenarios' logs go under the build tree.
+using reliability::ScenarioDir;
+using reliability::SoakMode;
 // SHORT or SOAK by SoakMode().
 inline int64_t Sized(int64_t short_value, int64_t soak_value) { return SoakMode() ? soak_value : short_value; }
 
@@ -32,13 +35,9 @@ std::set<std::string> QuerySet(Pipeline& p, const std::string& sql, const std::v
 // attempts per request and TIMEOUT, so scheduling survives injected faults.
 void UseSturdyClient(Pipeline& p, int attempts, Millis timeout);
 
-// Schedules a full run cut into at most MAX_PARTITIONS of at least
-// MIN_RECORDS offers; returns its id ("" on failure, with a test failure).
-std::string ScheduleFullRun(Pipeline& p, int max_partitions, int64_t min_records);
-
 // A real `diamond-ingest work` process on P's database and simulator with ENV
-// ("NAME=value", taking precedence over the defaults: JSON logs at info level,
-// metrics on a free port), its stdout and stderr appended to LOG_PATH.
+// ("NAME=value", taking precedence over ProcessEnv's defaults and info-level
+// logs), its stdout and stderr appended to LOG_PATH.
 // The destructor stops it (SIGTERM, then SIGKILL after 30 s) by its PID.
 class WorkerProcess {
  public:
@@ -47,7 +46,7 @@ class WorkerProcess {
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
-  // SIGTERM and wait; returns the wait status (-1 when already stopped).
+  // SIGTERM and wait; returns the exit code (-1: a signal, or already stopped).
   int Stop();
   pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_path_; }
@@ -56,9 +55,6 @@ class WorkerProcess {
   pid_t pid_ = -1;
   std::string log_path_;
 };
-
-// A fresh directory for this test's worker logs (kept for inspection).
-std::string MakeLogDir(const std::string& prefix);
 
 // Waits until RUN's consolidation message is queued (true), or the run failed
 // or TIMEOUT passed (false).

@@ -36,7 +36,7 @@ struct RunResult {
 RunResult FullRun(Pipeline& p, const std::string& log_dir, const std::string& name,
                   const std::function<void(const std::atomic<bool>&)>& during = {}) {
   RunResult out;
-  out.run = ScheduleFullRun(p, 30, Sized(200, 1000));
+  out.run = p.ScheduleFull(30, Sized(200, 1000));
   if (out.run.empty()) return out;
   std::vector<std::string> logs = {log_dir + "/" + name + "-a.log", log_dir + "/" + name + "-b.log"};
   int64_t start = DefaultClock().MonotonicMs();
@@ -85,7 +85,7 @@ TEST(ChurnTest, ChurnDuringAFullRunLosesNothingAndDeletesOnlyRemovedStones) {
   Pipeline p({"--natural", std::to_string(offers), "--labgrown", "0", "--whole-dollar-fraction", "0.6",
               "--latency-base-ms", "5"});
   ASSERT_TRUE(p.sim);
-  std::string logs = MakeLogDir("di-churn");
+  std::string logs = ScenarioDir("churn");
 
   // Run 0: quiet; `diamonds` holds the inventory before the churn.
   RunResult r0 = FullRun(p, logs, "run0");

@@ -56,12 +56,12 @@ struct ConsolidatorKill {
 class Storm {
  public:
   Storm(const StormPlan& plan, uint64_t seed)
-      : plan_(plan), rng_(seed), db_(TestDatabase::Create()), conn_(db_.Connect()), dir_(ScenarioDir("crash_storm")) {}
-
-  ~Storm() {
-    for (pid_t& pid : workers_) KillAndReap(pid, SIGKILL);
-    KillAndReap(consolidator_, SIGKILL);
-  }
+      : plan_(plan),
+        rng_(seed),
+        db_(TestDatabase::Create()),
+        conn_(db_.Connect()),
+        dir_(ScenarioDir("crash_storm")),
+        processes_(dir_) {}
 
   void Run() {
     auto sim = SimProcess::Start({"--natural", std::to_string(plan_.offers), "--labgrown", "0",
@@ -70,30 +70,22 @@ class Storm {
                                   "--latency-jitter", "0.3", "--seed", std::to_string(rng_() % 1000 + 1)});
     ASSERT_TRUE(sim.ok()) << sim.status().ToString();
     sim_ = std::move(sim).value();
-    env_ = BaseEnv(db_.url(), sim_->endpoint());
-    for (std::string e : {"QUEUE_LEASE_SECONDS=3", "QUEUE_RETRY_DELAY_SECONDS=1", "RETRY_BASE_MS=50",
-                          "RETRY_CAP_MS=1000", "WORKER_PARTITIONS=3", "WORKER_REQUESTS_IN_FLIGHT=12",
-                          "MIN_RECORDS_PER_PARTITION=100", "MAX_PARTITIONS_FULL=200", "SHUTDOWN_GRACE_SECONDS=5"}) {
-      env_.push_back(e);
-    }
-    env_.push_back("NIVODA_RATE_LIMIT=" + std::to_string(plan_.rate_limit));
-    env_.push_back("RECORDS_PER_PARTITION=" + std::to_string(plan_.records_per_partition));
-    env_.push_back("CONSOLIDATE_BATCH_SIZE=" + std::to_string(plan_.consolidate_batch));
+    processes_.set_env(ProcessEnv(
+        db_.url(), sim_->endpoint(),
+        {"QUEUE_LEASE_SECONDS=3", "QUEUE_RETRY_DELAY_SECONDS=1", "RETRY_BASE_MS=50", "RETRY_CAP_MS=1000",
+         "WORKER_PARTITIONS=3", "WORKER_REQUESTS_IN_FLIGHT=12", "MIN_RECORDS_PER_PARTITION=100",
+         "MAX_PARTITIONS_FULL=200", "SHUTDOWN_GRACE_SECONDS=5", "NIVODA_RATE_LIMIT=" + std::to_string(plan_.rate_limit),
+         "RECORDS_PER_PARTITION=" + std::to_string(plan_.records_per_partition),
+         "CONSOLIDATE_BATCH_SIZE=" + std::to_string(plan_.consolidate_batch)}));
 
     start_ = Now();
-    ASSERT_EQ(RunDiamondIngest({"schedule", "--full"}, env_, dir_ + "/schedule.log", std::chrono::seconds(120)), 0)
-        << "see " << dir_ << "/schedule.log";
-    auto run = conn_->Exec("SELECT run_id FROM run_metadata");
-    ASSERT_TRUE(run.ok() && run->rows() == 1);
-    run_id_ = run->GetString(0, 0);
+    run_id_ = processes_.ScheduleFull(*conn_);
+    ASSERT_FALSE(run_id_.empty());
     scheduled_ = Now() - start_;
 
-    for (int i = 0; i < 3; ++i) workers_.push_back(StartWorker(i));
-    consolidator_ = StartConsolidator();
+    processes_.Start(3);
     Loop();
-    for (pid_t& pid : workers_) KillAndReap(pid, SIGTERM), pid = -1;
-    KillAndReap(consolidator_, SIGTERM);
-    consolidator_ = -1;
+    processes_.StopAll(SIGTERM);
     total_ = Now() - start_;
 
     auto truth = sim_->Dump("natural");
@@ -115,11 +107,6 @@ class Storm {
   }
 
  private:
-  pid_t StartWorker(int slot) {
-    return SpawnDiamondIngest({"work"}, env_, dir_ + "/worker-" + std::to_string(slot) + ".log");
-  }
-  pid_t StartConsolidator() { return SpawnDiamondIngest({"consolidate"}, env_, dir_ + "/consolidator.log"); }
-
   std::map<int, int64_t> HeldBy(pid_t pid) {
     std::map<int, int64_t> held;
     auto r = conn_->Exec(
@@ -168,40 +155,28 @@ class Storm {
       for (auto& k : consolidator_kills_) {
         if (k.recovered_after < 0 && p.consolidated > k.consolidated_at_kill) k.recovered_after = t - k.at;
       }
-      for (int i = 1; i < 3; ++i) {
-        int status = 0;
-        if (Reaped(workers_[i], &status)) {
-          ADD_FAILURE() << "worker " << i << " exited by itself (" << DescribeWaitStatus(status) << ")";
-          workers_[i] = StartWorker(i);
-        }
-      }
-      int status = 0;
-      if (Reaped(consolidator_, &status)) {
-        ADD_FAILURE() << "the consolidator exited by itself (" << DescribeWaitStatus(status) << ")";
-        consolidator_ = StartConsolidator();
-      }
+      processes_.RestartExited(/*first_worker=*/1);  // worker 0 is the one killed on purpose
 
       if (p.run_status == "running" && static_cast<int>(worker_kills_.size()) < plan_.worker_kills * 3 / 2 &&
           Now() >= next_kill) {
         // Due: kill as soon as worker 0 holds a partition (or after 3 s of waiting anyway).
         if (kill_due_since < 0) kill_due_since = Now();
-        auto held = HeldBy(workers_[0]);
+        auto held = HeldBy(processes_.worker(0));
         if (!held.empty() || Now() - kill_due_since > 3) {
-          KillAndReap(workers_[0], SIGKILL);
-          workers_[0] = StartWorker(0);
-          worker_kills_.push_back({t, held, workers_[0], -1, -1});
+          pid_t restarted = processes_.KillAndRestartWorker(0);
+          worker_kills_.push_back({t, held, restarted, -1, -1});
           next_kill = Now() + Gap();
           kill_due_since = -1;
         }
       }
       if (p.run_status == "consolidating" && static_cast<int>(consolidator_kills_.size()) < plan_.consolidator_kills &&
           p.consolidated >= consolidator_target) {
-        KillAndReap(consolidator_, SIGKILL);
+        processes_.KillConsolidator();
         // A COMMIT already sent may still land: count once the server has dropped the session.
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         int64_t at_kill = Scalar(*conn_, "SELECT count(*) FROM raw_consolidation");
         consolidator_kills_.push_back({t, at_kill, -1});
-        consolidator_ = StartConsolidator();
+        processes_.StartConsolidator();
         consolidator_target = at_kill + 1 + static_cast<int64_t>(expected * Fraction());
       }
       bool consolidating = p.run_status == "consolidating";
@@ -248,10 +223,8 @@ class Storm {
   std::unique_ptr<pg::Connection> conn_;
   std::string dir_;
   std::unique_ptr<SimProcess> sim_;
-  std::vector<std::string> env_;
+  ScenarioProcesses processes_;  // after the servers: stopped before them
   std::string run_id_;
-  std::vector<pid_t> workers_;
-  pid_t consolidator_ = -1;
   std::vector<WorkerKill> worker_kills_;
   std::vector<ConsolidatorKill> consolidator_kills_;
   double start_ = 0, scheduled_ = 0, total_ = 0;

@@ -22,6 +22,7 @@
 #include "db_faults_postgres.h"
 #include "reliability_support.h"
 #include "sim_process.h"
+#include "store/embedded_postgres.h"
 #include "store/migrations.h"
 
 namespace di::testing::reliability {
@@ -52,14 +53,14 @@ struct Fault {
 
 class DbFaults {
  public:
-  DbFaults(const FaultPlan& plan, uint64_t seed) : plan_(plan), rng_(seed), dir_(ScenarioDir("db_faults")) {}
+  DbFaults(const FaultPlan& plan, uint64_t seed)
+      : plan_(plan), rng_(seed), dir_(ScenarioDir("db_faults")), processes_(dir_) {}
 
   ~DbFaults() {
-    for (pid_t& pid : workers_) KillAndReap(pid, SIGKILL);
-    KillAndReap(consolidator_, SIGKILL);
+    processes_.StopAll(SIGKILL);  // before their server goes
     conn_.reset();
     if (!server_dir_.empty()) {
-      Status stopped = StopPrivatePostgres(server_dir_);
+      Status stopped = pg::EmbeddedPostgres::Stop(server_dir_);
       if (!stopped.ok()) std::fprintf(stderr, "db_faults: %s\n", stopped.ToString().c_str());
     }
   }
@@ -79,29 +80,21 @@ class DbFaults {
                                   "--seed", std::to_string(rng_() % 1000 + 1)});
     ASSERT_TRUE(sim.ok()) << sim.status().ToString();
     sim_ = std::move(sim).value();
-    env_ = BaseEnv(url_, sim_->endpoint());
-    for (std::string e : {"QUEUE_LEASE_SECONDS=5", "QUEUE_RETRY_DELAY_SECONDS=1", "RETRY_BASE_MS=100",
-                          "RETRY_CAP_MS=2000", "WORKER_PARTITIONS=3", "WORKER_REQUESTS_IN_FLIGHT=12",
-                          "RECORDS_PER_PARTITION=500", "MIN_RECORDS_PER_PARTITION=100", "MAX_PARTITIONS_FULL=200",
-                          "SHUTDOWN_GRACE_SECONDS=5"}) {
-      env_.push_back(e);
-    }
-    env_.push_back("NIVODA_RATE_LIMIT=" + std::to_string(plan_.rate_limit));
-    env_.push_back("CONSOLIDATE_BATCH_SIZE=" + std::to_string(plan_.consolidate_batch));
+    processes_.set_env(ProcessEnv(
+        url_, sim_->endpoint(),
+        {"QUEUE_LEASE_SECONDS=5", "QUEUE_RETRY_DELAY_SECONDS=1", "RETRY_BASE_MS=100", "RETRY_CAP_MS=2000",
+         "WORKER_PARTITIONS=3", "WORKER_REQUESTS_IN_FLIGHT=12", "RECORDS_PER_PARTITION=500",
+         "MIN_RECORDS_PER_PARTITION=100", "MAX_PARTITIONS_FULL=200", "SHUTDOWN_GRACE_SECONDS=5",
+         "NIVODA_RATE_LIMIT=" + std::to_string(plan_.rate_limit),
+         "CONSOLIDATE_BATCH_SIZE=" + std::to_string(plan_.consolidate_batch)}));
 
     start_ = Now();
-    ASSERT_EQ(RunDiamondIngest({"schedule", "--full"}, env_, dir_ + "/schedule.log", std::chrono::seconds(120)), 0)
-        << "see " << dir_ << "/schedule.log";
-    auto run = conn_->Exec("SELECT run_id FROM run_metadata");
-    ASSERT_TRUE(run.ok() && run->rows() == 1);
-    run_id_ = run->GetString(0, 0);
+    run_id_ = processes_.ScheduleFull(*conn_);
+    ASSERT_FALSE(run_id_.empty());
 
-    for (int i = 0; i < 2; ++i) workers_.push_back(StartWorker(i));
-    consolidator_ = StartConsolidator();
+    processes_.Start(2);
     Loop();
-    for (pid_t& pid : workers_) KillAndReap(pid, SIGTERM), pid = -1;
-    KillAndReap(consolidator_, SIGTERM);
-    consolidator_ = -1;
+    processes_.StopAll(SIGTERM);
     total_ = Now() - start_;
 
     ASSERT_TRUE(Reconnect());
@@ -124,11 +117,6 @@ class DbFaults {
   }
 
  private:
-  pid_t StartWorker(int slot) {
-    return SpawnDiamondIngest({"work"}, env_, dir_ + "/worker-" + std::to_string(slot) + ".log");
-  }
-  pid_t StartConsolidator() { return SpawnDiamondIngest({"consolidate"}, env_, dir_ + "/consolidator.log"); }
-
   bool Reconnect() {
     for (int i = 0; i < 100; ++i) {
       auto c = pg::Connection::Open(url_);
@@ -157,7 +145,7 @@ class DbFaults {
   void Restart() {
     Fault f{"restart", Now() - start_};
     double t0 = Now();
-    Status s = RestartPrivatePostgres(server_dir_);
+    Status s = pg::EmbeddedPostgres::Restart(server_dir_);
     EXPECT_TRUE(s.ok()) << s.ToString();
     f.outage = Now() - t0;
     conn_.reset();
@@ -203,7 +191,7 @@ class DbFaults {
       for (auto& f : faults_) {
         if (f.recovered_after < 0 && p.pages + p.consolidated > f.progress_at) f.recovered_after = t - f.at - f.outage;
       }
-      CheckProcesses();
+      self_exits_ += processes_.RestartExited();
       if (p.run_status == "running" && next < paging.size() &&
           p.raw_rows >= static_cast<int64_t>(paging[next].first * plan_.offers)) {
         if (paging[next++].second == "restart") {
@@ -229,23 +217,6 @@ class DbFaults {
     }
     EXPECT_LT(Now(), deadline) << "the run did not complete within " << plan_.timeout_s << " s";
     EXPECT_EQ(next, paging.size()) << "the paging ended before every fault was injected";
-  }
-
-  void CheckProcesses() {
-    for (size_t i = 0; i < workers_.size(); ++i) {
-      int status = 0;
-      if (Reaped(workers_[i], &status)) {
-        ++self_exits_;
-        ADD_FAILURE() << "worker " << i << " exited (" << DescribeWaitStatus(status) << "); see " << dir_;
-        workers_[i] = StartWorker(static_cast<int>(i));
-      }
-    }
-    int status = 0;
-    if (Reaped(consolidator_, &status)) {
-      ++self_exits_;
-      ADD_FAILURE() << "the consolidator exited (" << DescribeWaitStatus(status) << "); see " << dir_;
-      consolidator_ = StartConsolidator();
-    }
   }
 
   void PrintSummary(const SyncCheck& check) {
@@ -277,10 +248,8 @@ class DbFaults {
   std::string url_;
   std::unique_ptr<pg::Connection> conn_;
   std::unique_ptr<SimProcess> sim_;
-  std::vector<std::string> env_;
+  ScenarioProcesses processes_;
   std::string run_id_;
-  std::vector<pid_t> workers_;
-  pid_t consolidator_ = -1;
   std::vector<Fault> faults_;
   int self_exits_ = 0;
   double start_ = 0, total_ = 0;

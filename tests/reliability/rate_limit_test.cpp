@@ -27,14 +27,14 @@ TEST(RateLimitTest, ThirtyPartitionsInFlightStayWithinTheAccountLimit) {
               std::to_string(kRate)});
   ASSERT_TRUE(p.sim);
   UseSturdyClient(p, 10, Millis(10000));  // the in-process scheduler has no account limiter: ride out its 429s
-  std::string run = ScheduleFullRun(p, 30, offers / 33);
+  std::string run = p.ScheduleFull(30, offers / 33);
   ASSERT_FALSE(run.empty());
   int64_t partitions = QueryInt(p, "SELECT expected_workers FROM run_metadata WHERE run_id = $1", {run});
   ASSERT_GE(partitions, 28);
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the scheduler's last second out of the window
   ASSERT_TRUE(p.sim->ResetCounters().ok());
 
-  std::string logs = MakeLogDir("di-rate-limit");
+  std::string logs = ScenarioDir("rate_limit");
   std::vector<std::string> env = {"NIVODA_RATE_LIMIT=" + std::to_string(kRate),
                                   "WORKER_PARTITIONS=" + std::to_string(partitions_each),
                                   "WORKER_REQUESTS_IN_FLIGHT=" + std::to_string(partitions_each * 3),

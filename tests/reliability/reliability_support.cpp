@@ -1,18 +1,16 @@
 // Helpers of the reliability scenarios: see reliability_support.h.
 #include "reliability_support.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <random>
 #include <fstream>
+#include <random>
 #include <thread>
 
 namespace di::testing::reliability {
@@ -42,41 +40,11 @@ std::string ScenarioDir(const std::string& name) {
   return dir.string();
 }
 
-std::vector<std::string> BaseEnv(const std::string& database_url, const std::string& endpoint) {
-  return {"DATABASE_URL=" + database_url,
-          "NIVODA_ENDPOINT=" + endpoint,
-          std::string("NIVODA_USERNAME=") + SimProcess::kUsername,
-          std::string("NIVODA_PASSWORD=") + SimProcess::kPassword,
-          "LOG_LEVEL=warn",
-          "LOG_FORMAT=json",
-          "METRICS_ADDR=127.0.0.1:0",
-          "PATH=/usr/bin:/bin"};
-}
-
 pid_t SpawnDiamondIngest(const std::vector<std::string>& args, const std::vector<std::string>& env,
                          const std::string& log_path) {
-  const char* bin_dir = std::getenv("DI_BIN_DIR");
-  std::string bin = std::string(bin_dir ? bin_dir : ".") + "/diamond-ingest";
-  std::vector<std::string> argv_s = {bin};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<std::string> env_s = env;
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      close(fd);
-    }
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    execve(bin.c_str(), argv.data(), envp.data());
-    _exit(127);
-  }
-  return pid;
+  std::vector<std::string> argv = {DiamondIngestBin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return SpawnProcess(argv, env, log_path, LogMode::kAppend);
 }
 
 bool Reaped(pid_t pid, int* status, bool block) {
@@ -116,6 +84,66 @@ int RunDiamondIngest(const std::vector<std::string>& args, const std::vector<std
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::string ScenarioProcesses::ScheduleFull(pg::Connection& conn) {
+  int rc = RunDiamondIngest({"schedule", "--full"}, env_, log_dir_ + "/schedule.log", std::chrono::seconds(120));
+  EXPECT_EQ(rc, 0) << "schedule --full; see " << log_dir_ << "/schedule.log";
+  auto run = conn.Exec("SELECT run_id FROM run_metadata");
+  EXPECT_TRUE(run.ok() && run->rows() == 1) << "one run scheduled";
+  return rc == 0 && run.ok() && run->rows() == 1 ? run->GetString(0, 0) : "";
+}
+
+pid_t ScenarioProcesses::StartWorker(int slot) {
+  return SpawnDiamondIngest({"work"}, env_, log_dir_ + "/worker-" + std::to_string(slot) + ".log");
+}
+
+void ScenarioProcesses::StartConsolidator() {
+  consolidator_ = SpawnDiamondIngest({"consolidate"}, env_, log_dir_ + "/consolidator.log");
+}
+
+void ScenarioProcesses::Start(int workers) {
+  for (int i = 0; i < workers; ++i) workers_.push_back(StartWorker(i));
+  StartConsolidator();
+}
+
+pid_t ScenarioProcesses::KillAndRestartWorker(int slot) {
+  pid_t& pid = workers_.at(static_cast<size_t>(slot));
+  KillAndReap(pid, SIGKILL);
+  pid = StartWorker(slot);
+  return pid;
+}
+
+void ScenarioProcesses::KillConsolidator() {
+  KillAndReap(consolidator_, SIGKILL);
+  consolidator_ = -1;
+}
+
+int ScenarioProcesses::RestartExited(int first_worker) {
+  int exited = 0;
+  int status = 0;
+  for (size_t i = static_cast<size_t>(first_worker); i < workers_.size(); ++i) {
+    if (workers_[i] > 0 && Reaped(workers_[i], &status)) {
+      ++exited;
+      ADD_FAILURE() << "worker " << i << " exited by itself (" << DescribeWaitStatus(status) << "); see " << log_dir_;
+      workers_[i] = StartWorker(static_cast<int>(i));
+    }
+  }
+  if (consolidator_ > 0 && Reaped(consolidator_, &status)) {
+    ++exited;
+    ADD_FAILURE() << "the consolidator exited by itself (" << DescribeWaitStatus(status) << "); see " << log_dir_;
+    StartConsolidator();
+  }
+  return exited;
+}
+
+void ScenarioProcesses::StopAll(int sig) {
+  for (pid_t& pid : workers_) {
+    KillAndReap(pid, sig);
+    pid = -1;
+  }
+  KillAndReap(consolidator_, sig);
+  consolidator_ = -1;
+}
+
 int64_t CountLogLines(const std::string& dir, const std::vector<std::string>& needles) {
   int64_t n = 0;
   std::error_code ec;
@@ -139,21 +167,6 @@ int64_t Scalar(pg::Connection& conn, const std::string& sql, const pg::Params& p
   auto r = conn.Exec(sql, params);
   if (!r.ok() || r->rows() != 1 || r->IsNull(0, 0)) return -1;
   return r->GetInt64(0, 0);
-}
-
-std::string DescribeDifference(const std::map<std::string, std::string>& a,
-                               const std::map<std::string, std::string>& b) {
-  std::string out;
-  int n = 0;
-  for (const auto& [k, v] : a) {
-    auto it = b.find(k);
-    if (it == b.end() || it->second != v) {
-      if (n < 5) out += (n ? ", " : "") + k + (it == b.end() ? " (missing)" : " (differs)");
-      ++n;
-    }
-  }
-  if (n > 5) out += " (" + std::to_string(n - 5) + " more)";
-  return out;
 }
 
 namespace {

@@ -1,12 +1,14 @@
 // Shared helpers of the reliability scenarios (tests/reliability, issue 8):
-// real `diamond-ingest` child processes (started, SIGKILLed, reaped by PID),
-// the scenario's mode (short for `make test`, long with DI_SOAK=1) and seed,
-// and the end-of-sync invariants: raw table and `diamonds` equal to the
-// simulator's ground truth, every partition counted once, the watermark
-// advanced once. Owned by the crash-storm / database-fault scenarios; other
-// scenarios may use it. Not thread-safe (one scenario thread drives it).
+// real `diamond-ingest` child processes (started, SIGKILLed, reaped by PID;
+// the launcher itself is the pipeline fixture's, tests/worker), the
+// scenario's mode (short for `make test`, long with DI_SOAK=1), seed and log
+// directory under the build tree, and the end-of-sync invariants: raw table
+// and `diamonds` equal to the simulator's ground truth, every partition
+// counted once, the watermark advanced once. Used by every scenario
+// (churn_support.h builds on it). Not thread-safe (one scenario thread drives it).
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline_fixture.h"
 #include "sim_process.h"
 #include "store/pg.h"
 
@@ -29,15 +32,13 @@ uint64_t ScenarioSeed();
 double Now();
 
 // A directory for a scenario's logs under the build tree
-// ($DI_TEST_SERVERS_DIR/reliability/NAME), created empty.
+// ($DI_TEST_SERVERS_DIR/reliability/NAME), created empty (a previous run's
+// logs are removed; the last run's stay for inspection).
 std::string ScenarioDir(const std::string& name);
 
-// Environment of a `diamond-ingest` process on DATABASE_URL and the simulator
-// at ENDPOINT (PATH, credentials, LOG_LEVEL=warn, a free metrics port).
-std::vector<std::string> BaseEnv(const std::string& database_url, const std::string& endpoint);
-
-// Starts `$DI_BIN_DIR/diamond-ingest ARGS...` with exactly ENV, stdout and
-// stderr appended to LOG_PATH. Returns the PID (the caller reaps it).
+// Starts `$DI_BIN_DIR/diamond-ingest ARGS...` with exactly ENV (see
+// ProcessEnv), stdout and stderr appended to LOG_PATH. Returns the PID (the
+// caller reaps it).
 pid_t SpawnDiamondIngest(const std::vector<std::string>& args, const std::vector<std::string>& env,
                          const std::string& log_path);
 // True when PID has exited (reaped; *STATUS set when given). BLOCK waits.
@@ -50,15 +51,52 @@ std::string DescribeWaitStatus(int status);
 int RunDiamondIngest(const std::vector<std::string>& args, const std::vector<std::string>& env,
                      const std::string& log_path, std::chrono::seconds timeout);
 
+// The real processes of a scenario: `diamond-ingest work` processes and one
+// `diamond-ingest consolidate`, all with one environment, logging to LOG_DIR
+// (worker-SLOT.log, consolidator.log; schedule.log for ScheduleFull). The
+// destructor SIGKILLs and reaps whatever still runs.
+class ScenarioProcesses {
+ public:
+  explicit ScenarioProcesses(std::string log_dir) : log_dir_(std::move(log_dir)) {}
+  ~ScenarioProcesses() { StopAll(SIGKILL); }
+  ScenarioProcesses(const ScenarioProcesses&) = delete;
+  ScenarioProcesses& operator=(const ScenarioProcesses&) = delete;
+
+  // The environment of every process started from now on ("NAME=value").
+  void set_env(std::vector<std::string> env) { env_ = std::move(env); }
+  // Runs `schedule --full` to its end (2 minutes at most) and returns the id
+  // of the run it created, read through CONN; "" with a test failure otherwise.
+  std::string ScheduleFull(pg::Connection& conn);
+  // Starts WORKERS worker processes (slots 0..WORKERS-1) and the consolidator.
+  void Start(int workers);
+  // SIGKILLs the worker of SLOT, reaps it and starts a replacement; returns its PID.
+  pid_t KillAndRestartWorker(int slot);
+  // SIGKILLs the consolidator and reaps it; StartConsolidator starts another.
+  void KillConsolidator();
+  void StartConsolidator();
+  // Every worker from slot FIRST_WORKER on, and the consolidator, that exited
+  // by itself: a test failure with its wait status, and a replacement.
+  // Returns how many had exited.
+  int RestartExited(int first_worker = 0);
+  // Sends SIG to every process and reaps it.
+  void StopAll(int sig);
+
+  pid_t worker(int slot) const { return workers_.at(static_cast<size_t>(slot)); }
+
+ private:
+  pid_t StartWorker(int slot);
+
+  std::string log_dir_;
+  std::vector<std::string> env_;
+  std::vector<pid_t> workers_;
+  pid_t consolidator_ = -1;
+};
+
 // Lines of the *.log files in DIR that contain any of NEEDLES.
 int64_t CountLogLines(const std::string& dir, const std::vector<std::string>& needles);
 
 // One scalar of SQL (int64; -1 when NULL, no row or error).
 int64_t Scalar(pg::Connection& conn, const std::string& sql, const pg::Params& params = {});
-
-// "a, b, c (n more)": the keys of A missing from B or with a different value.
-std::string DescribeDifference(const std::map<std::string, std::string>& a,
-                               const std::map<std::string, std::string>& b);
 
 // The state after a sync compared with the simulator's dump of the feed.
 struct SyncCheck {

@@ -17,11 +17,9 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -40,8 +38,6 @@
 
 namespace di::testing {
 namespace {
-
-std::string Bin() { return std::string(getenv("DI_BIN_DIR")) + "/diamond-ingest"; }
 
 // Markers: distinctive, alphanumeric (no URL or base64 re-encoding changes them).
 const std::string kDbPassword = "DbPwMarker4417";
@@ -82,44 +78,8 @@ bool Connects(int port) {
   return ok;
 }
 
-pid_t Spawn(const std::vector<std::string>& args, std::vector<std::string> env, const std::string& log) {
-  std::vector<std::string> a = args;
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> envp, argv;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    for (auto& s : a) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int Stop(pid_t pid) {
-  kill(pid, SIGTERM);
-  for (int i = 0; i < 200; ++i) {
-    int st = 0;
-    if (waitpid(pid, &st, WNOHANG) == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  return -1;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// SIGTERM, then the exit code (-1 after a SIGKILL at 20 s).
+int Stop(pid_t pid) { return StopProcess(pid, std::chrono::seconds(20)); }
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
@@ -186,7 +146,7 @@ TEST(Security, NoSecretOrTokenInAnyLogLineOfAnyCommand) {
   };
   std::vector<Captured> captured;
   for (const auto& s : steps) {
-    std::vector<std::string> argv = {"/usr/bin/timeout", std::to_string(s.time_limit_s), Bin()};
+    std::vector<std::string> argv = {"/usr/bin/timeout", std::to_string(s.time_limit_s), DiamondIngestBin()};
     argv.insert(argv.end(), s.args.begin(), s.args.end());
     auto start = std::chrono::steady_clock::now();
     auto r = test::RunProcess(argv, env(s.extra_env), dir.path());
@@ -260,7 +220,7 @@ TEST(Security, MetricsServerBindsLoopbackByDefault) {
   test::TempDir dir;
   std::vector<std::string> env = {"PATH=/usr/bin:/bin", "DI_DATA_DIR=" + dir.path(), "DATABASE_URL=" + db.url(),
                                   "LOG_FORMAT=json"};
-  auto config = test::RunProcess({Bin(), "config"}, env, dir.path());
+  auto config = test::RunProcess({DiamondIngestBin(), "config"}, env, dir.path());
   ASSERT_EQ(config.exit_code, 0) << config.err;
   bool default_line = false;
   for (const auto& line : Lines(config.out)) {
@@ -271,7 +231,8 @@ TEST(Security, MetricsServerBindsLoopbackByDefault) {
   }
   EXPECT_TRUE(default_line) << config.out;
   ASSERT_FALSE(Connects(9464)) << "something else already listens on 127.0.0.1:9464; cannot test the default bind";
-  pid_t work = Spawn({Bin(), "work"}, env, dir.path() + "/work.log");  // METRICS_ADDR unset: the default
+  // METRICS_ADDR unset: the default.
+  pid_t work = SpawnProcess({DiamondIngestBin(), "work"}, env, dir.path() + "/work.log", LogMode::kTruncate);
   std::vector<std::string> v4, v6;
   for (int i = 0; i < 100 && v4.empty() && v6.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -297,9 +258,10 @@ TEST(Security, TlsVerificationRefusesASelfSignedCertificateUnlessLoudlyDisabled)
                               {"PATH=/usr/bin:/bin", "HOME=" + dir.path(), "RANDFILE=" + dir.path() + "/rnd"}, dir.path());
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   int port = FreePort();
-  pid_t server = Spawn({"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
-                        dir.path() + "/cert.pem", "-key", dir.path() + "/key.pem", "-www", "-quiet"},
-                       {"PATH=/usr/bin:/bin", "HOME=" + dir.path()}, dir.path() + "/s_server.log");
+  pid_t server = SpawnProcess({"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+                               dir.path() + "/cert.pem", "-key", dir.path() + "/key.pem", "-www", "-quiet"},
+                              {"PATH=/usr/bin:/bin", "HOME=" + dir.path()}, dir.path() + "/s_server.log",
+                              LogMode::kTruncate);
   for (int i = 0; i < 100 && !Connects(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_TRUE(Connects(port)) << ReadFile(dir.path() + "/s_server.log");
   TestDatabase db = TestDatabase::Create();
@@ -307,9 +269,9 @@ TEST(Security, TlsVerificationRefusesASelfSignedCertificateUnlessLoudlyDisabled)
                                   "LOG_FORMAT=json", "NIVODA_USERNAME=u", "NIVODA_PASSWORD=p",
                                   "NIVODA_ENDPOINT=https://127.0.0.1:" + std::to_string(port) + "/api/diamonds",
                                   "RETRY_ATTEMPTS=1", "METRICS_ADDR=127.0.0.1:0", "NIVODA_TIMEOUT_SECONDS=3"};
-  auto strict = test::RunProcess({"/usr/bin/timeout", "60", Bin(), "run", "--full"}, env, dir.path());
+  auto strict = test::RunProcess({"/usr/bin/timeout", "60", DiamondIngestBin(), "run", "--full"}, env, dir.path());
   env.push_back("NIVODA_INSECURE_TLS=true");
-  auto insecure = test::RunProcess({"/usr/bin/timeout", "60", Bin(), "run", "--full"}, env, dir.path());
+  auto insecure = test::RunProcess({"/usr/bin/timeout", "60", DiamondIngestBin(), "run", "--full"}, env, dir.path());
   Stop(server);
   const std::string refused = "SSL peer certificate";  // curl's CURLE_PEER_FAILED_VERIFICATION
   EXPECT_EQ(strict.exit_code, 1) << strict.err;
@@ -343,7 +305,7 @@ TEST(Security, HostileTextIsStoredRawAndConsolidatedByteExact) {
                                   "LOG_FORMAT=json", "LOG_LEVEL=info", "NIVODA_ENDPOINT=" + p.sim->endpoint(),
                                   "NIVODA_USERNAME=nivoda-sim", "NIVODA_PASSWORD=nivoda-sim-password",
                                   "NIVODA_RATE_LIMIT=500", "MAX_PARTITIONS_FULL=4", "METRICS_ADDR=127.0.0.1:0"};
-  auto run = test::RunProcess({"/usr/bin/timeout", "60", Bin(), "run", "--full"}, env, dir.path());
+  auto run = test::RunProcess({"/usr/bin/timeout", "60", DiamondIngestBin(), "run", "--full"}, env, dir.path());
   ASSERT_EQ(run.exit_code, 0) << run.err.substr(0, 3000);
   auto conn = p.db.Connect();
   auto run_id = conn->Exec("SELECT run_id, status FROM run_metadata");
@@ -406,9 +368,11 @@ TEST(Security, HostileTextIsStoredRawAndConsolidatedByteExact) {
       {queue::kConsolidate, text},
   };
   for (const auto& [q, body] : messages) ASSERT_TRUE(p.components.queue->Send({q, body, std::nullopt, std::nullopt}).ok());
-  auto work = test::RunProcess({"/usr/bin/timeout", "60", Bin(), "work", "--exit-when-idle"}, env, dir.path());
+  auto work =
+      test::RunProcess({"/usr/bin/timeout", "60", DiamondIngestBin(), "work", "--exit-when-idle"}, env, dir.path());
   EXPECT_EQ(work.exit_code, 0) << work.err;
-  pid_t cons = Spawn({Bin(), "consolidate"}, env, dir.path() + "/consolidate.log");
+  pid_t cons = SpawnProcess({DiamondIngestBin(), "consolidate"}, env, dir.path() + "/consolidate.log",
+                            LogMode::kTruncate);
   for (int i = 0; i < 100 && p.Pending(queue::kConsolidate) > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(Stop(cons), 0);
   std::string logs = run.err + work.err + ReadFile(dir.path() + "/consolidate.log");

@@ -39,10 +39,10 @@ TEST(VendorFaultsTest, FullRunUnderVendorFaultsMissesNothing) {
   Pipeline p(FaultFlags(offers));
   ASSERT_TRUE(p.sim);
   UseSturdyClient(p, 10, Millis(2000));  // the scheduler's client, in this process
-  std::string run = ScheduleFullRun(p, 30, Sized(200, 1000));
+  std::string run = p.ScheduleFull(30, Sized(200, 1000));
   ASSERT_FALSE(run.empty());
   ASSERT_TRUE(p.sim->ResetCounters().ok());  // count the workers' requests only (and the neighbour's)
-  std::string logs = MakeLogDir("di-vendor-faults");
+  std::string logs = ScenarioDir("vendor_faults");
 
   std::atomic<bool> stop{false};
   std::atomic<int64_t> revocations{0}, bursts{0}, burst_requests{0};
@@ -125,7 +125,7 @@ TEST(VendorFaultsTest, FullRunUnderVendorFaultsMissesNothing) {
 TEST(VendorFaultsTest, ValidationErrorFailsItsPartitionAtOnceWithAClearMessage) {
   Pipeline p({"--natural", "4000", "--labgrown", "0", "--latency-base-ms", "5"});
   ASSERT_TRUE(p.sim);
-  std::string run = ScheduleFullRun(p, 4, 500);
+  std::string run = p.ScheduleFull(4, 500);
   ASSERT_FALSE(run.empty());
   ASSERT_EQ(QueryInt(p, "SELECT expected_workers FROM run_metadata WHERE run_id = $1", {run}), 4);
   // Partition 1's work item asks for prices of $3,000,000,000-100: not a 32-bit
@@ -140,7 +140,7 @@ TEST(VendorFaultsTest, ValidationErrorFailsItsPartitionAtOnceWithAClearMessage) 
     ASSERT_EQ(r->Affected(), 1);
   }
   int64_t start = DefaultClock().MonotonicMs();
-  std::string logs = MakeLogDir("di-permanent");
+  std::string logs = ScenarioDir("vendor_faults_permanent");
   {
     WorkerProcess w(p, {"NIVODA_RATE_LIMIT=1000", "WORKER_PARTITIONS=4", "QUEUE_RETRY_DELAY_SECONDS=1",
                         "RETRY_BASE_MS=50", "CONSOLIDATION_DELAY_SECONDS=2"},

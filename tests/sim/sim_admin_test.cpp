@@ -8,11 +8,12 @@
 #include "common/clock.h"
 #include "common/sha256.h"
 #include "http_util.h"
-#include "nivoda/queries.h"
+#include "sim_item_page.h"
 
 namespace di::sim::testing {
 namespace {
 
+using di::testing::ItemPage;
 using di::testing::SimDumpRow;
 using di::testing::SimProcess;
 using nlohmann::json;
@@ -35,13 +36,7 @@ TEST(SimAdmin, DumpHashIsSha256OfTheServedItemBytes) {
   EXPECT_EQ((*sim)->Dump("labgrown")->size(), 200u);
   size_t checked = 0;
   for (int64_t offset = 0; offset < 500; offset += 50) {
-    auto reply = (*sim)->Graphql(
-        "query Page($token: String!, $query: DiamondQuery!, $offset: Int, $limit: Int, $order: DiamondOrder) { "
-        "as(token: $token) { diamonds_by_query(query: $query, offset: $offset, limit: $limit, order: $order) { "
-        "total_count items { " + std::string(nivoda::kItemSelection) + " } } } }",
-        json({{"token", *token}, {"query", json::object()}, {"offset", offset}, {"limit", 50},
-              {"order", {{"type", "insert"}, {"direction", "ASC"}}}})
-            .dump());
+    auto reply = ItemPage(**sim, *token, offset, 50);
     ASSERT_TRUE(reply.ok());
     for (const std::string& raw : RawItems(reply->body)) {
       auto item = json::parse(raw);

@@ -10,13 +10,14 @@
 
 #include "common/sha256.h"
 #include "http_util.h"
-#include "nivoda/queries.h"
 #include "nivoda/response_parser.h"
 #include "sim/item_content.h"
+#include "sim_item_page.h"
 
 namespace di::sim::testing {
 namespace {
 
+using di::testing::ItemPage;
 using di::testing::SimProcess;
 using nlohmann::json;
 
@@ -31,13 +32,7 @@ Served FetchAll(SimProcess& sim, int64_t total) {
   auto token = sim.Token();
   EXPECT_TRUE(token.ok());
   for (int64_t offset = 0; offset < total; offset += 50) {
-    auto reply = sim.Graphql(
-        "query Page($token: String!, $query: DiamondQuery!, $offset: Int, $limit: Int, $order: DiamondOrder) { "
-        "as(token: $token) { diamonds_by_query(query: $query, offset: $offset, limit: $limit, order: $order) { "
-        "total_count items { " + std::string(nivoda::kItemSelection) + " } } } }",
-        json({{"token", *token}, {"query", json::object()}, {"offset", offset}, {"limit", 50},
-              {"order", {{"type", "insert"}, {"direction", "ASC"}}}})
-            .dump());
+    auto reply = ItemPage(sim, *token, offset, 50);
     EXPECT_TRUE(reply.ok());
     if (!reply.ok()) break;
     for (auto& r : RawItems(reply->body)) out.raw.push_back(r);

@@ -1,9 +1,16 @@
 #include "pipeline_fixture.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
-
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "cloud/db_watermark_store.h"
@@ -60,9 +67,10 @@ Pipeline::~Pipeline() {
   if (sim) (void)sim->Stop();
 }
 
-std::string Pipeline::ScheduleFull(int max_partitions) {
+std::string Pipeline::ScheduleFull(int max_partitions, std::optional<int64_t> min_records_per_partition) {
   SchedulerSettings settings;
   settings.full_plan.max_partitions = max_partitions;
+  if (min_records_per_partition) settings.full_plan.min_records_per_partition = *min_records_per_partition;
   SchedulerDeps deps;
   deps.database_url = db.url();
   deps.queue = components.queue.get();
@@ -122,25 +130,9 @@ bool Pipeline::WorkUntilConsolidation(const std::string& run_id, Millis timeout,
 }
 
 pid_t Pipeline::StartWorkerProcess(const std::vector<std::string>& extra_env, bool exit_when_idle) {
-  std::string bin = std::string(getenv("DI_BIN_DIR")) + "/diamond-ingest";
-  std::vector<std::string> env = {"DATABASE_URL=" + db.url(), "NIVODA_ENDPOINT=" + sim->endpoint(),
-                                  std::string("NIVODA_USERNAME=") + SimProcess::kUsername,
-                                  std::string("NIVODA_PASSWORD=") + SimProcess::kPassword, "LOG_LEVEL=warn",
-                                  "METRICS_ADDR=127.0.0.1:0", "PATH=/usr/bin:/bin"};
-  env.insert(env.end(), extra_env.begin(), extra_env.end());
-  std::vector<std::string> args = {bin, "work"};
+  std::vector<std::string> args = {DiamondIngestBin(), "work"};
   if (exit_when_idle) args.push_back("--exit-when-idle");
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> envp, argv;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execve(bin.c_str(), argv.data(), envp.data());
-    _exit(127);
-  }
-  return pid;
+  return SpawnProcess(args, ProcessEnv(db.url(), sim->endpoint(), extra_env), /*log_path=*/"");
 }
 
 std::map<std::string, std::string> Pipeline::RawOfRun(const std::string& run_id) {
@@ -169,12 +161,91 @@ std::string DescribeDifference(const std::map<std::string, std::string>& a,
   for (const auto& [k, v] : a) {
     auto it = b.find(k);
     if (it == b.end() || it->second != v) {
-      if (n < 5) out += (n ? ", " : "") + k + (it == b.end() ? " (missing)" : " (payload differs)");
+      if (n < 5) out += (n ? ", " : "") + k + (it == b.end() ? " (missing)" : " (differs)");
       ++n;
     }
   }
   if (n > 5) out += " (" + std::to_string(n - 5) + " more)";
   return out;
+}
+
+std::string DiamondIngestBin() {
+  const char* bin_dir = std::getenv("DI_BIN_DIR");
+  return std::string(bin_dir ? bin_dir : ".") + "/diamond-ingest";
+}
+
+std::vector<std::string> ProcessEnv(const std::string& database_url, const std::string& endpoint,
+                                    const std::vector<std::string>& overrides) {
+  std::vector<std::string> env = {"DATABASE_URL=" + database_url,
+                                  "NIVODA_ENDPOINT=" + endpoint,
+                                  std::string("NIVODA_USERNAME=") + SimProcess::kUsername,
+                                  std::string("NIVODA_PASSWORD=") + SimProcess::kPassword,
+                                  "LOG_LEVEL=warn",
+                                  "LOG_FORMAT=json",
+                                  "METRICS_ADDR=127.0.0.1:0",
+                                  "PATH=/usr/bin:/bin"};
+  for (const auto& o : overrides) {
+    std::string name = o.substr(0, o.find('=') + 1);  // "NAME="
+    auto same = std::find_if(env.begin(), env.end(), [&](const std::string& e) { return e.rfind(name, 0) == 0; });
+    if (same != env.end()) {
+      *same = o;
+    } else {
+      env.push_back(o);
+    }
+  }
+  return env;
+}
+
+pid_t SpawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                   const std::string& log_path, LogMode mode) {
+  // Everything the child needs is built before fork: it only calls async-signal-safe functions.
+  std::vector<char*> args, envp;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  const int flags = O_WRONLY | O_CREAT | (mode == LogMode::kAppend ? O_APPEND : O_TRUNC);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDONLY);
+    if (null >= 0) dup2(null, 0);
+    if (!log_path.empty()) {
+      int fd = open(log_path.c_str(), flags, 0644);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+      }
+    }
+    execve(args[0], args.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int StopProcess(pid_t pid, std::chrono::milliseconds grace) {
+  if (pid <= 0) return -1;
+  kill(pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  int status = 0;
+  pid_t r = 0;
+  while ((r = waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (r == 0) {
+    kill(pid, SIGKILL);
+    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+    }
+    return -1;
+  }
+  return r == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace di::testing

@@ -1,13 +1,17 @@
 // A pipeline on real servers for the worker's tests: a fresh PostgreSQL
 // database, a real nivoda-sim process, the components wired as the binary
 // wires them, and helpers to schedule a run and compare the raw table with the
-// simulator's ground truth.
+// simulator's ground truth. Also the one launcher of real `diamond-ingest`
+// child processes the worker and reliability tests share (started with an
+// exact environment, stopped and reaped by PID). Not thread-safe.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,8 +40,10 @@ class Pipeline {
   explicit Pipeline(std::vector<std::string> sim_flags);
   ~Pipeline();
 
-  // Schedules a full run (at most MAX_PARTITIONS); returns its id.
-  std::string ScheduleFull(int max_partitions = 30);
+  // Schedules a full run (at most MAX_PARTITIONS, of at least
+  // MIN_RECORDS_PER_PARTITION offers when given) with the in-process client;
+  // returns its id ("" on failure, with a test failure).
+  std::string ScheduleFull(int max_partitions = 30, std::optional<int64_t> min_records_per_partition = std::nullopt);
   WorkerOptions FastWorkerOptions() const;
   // Runs a worker until the run's sweep has sent its consolidation message,
   // the run failed, or TIMEOUT; returns true when the consolidation was sent.
@@ -63,5 +69,32 @@ class Pipeline {
 // "a, b, c (n more)" of the keys of A not in B, or of differing values.
 std::string DescribeDifference(const std::map<std::string, std::string>& a,
                                const std::map<std::string, std::string>& b);
+
+// $DI_BIN_DIR/diamond-ingest.
+std::string DiamondIngestBin();
+
+// Environment of a `diamond-ingest` process on DATABASE_URL and the simulator
+// at ENDPOINT: the simulator's credentials, JSON logs at warn level, metrics
+// on a free port, PATH; then OVERRIDES ("NAME=value"), each replacing the
+// default of the same name or added after them.
+std::vector<std::string> ProcessEnv(const std::string& database_url, const std::string& endpoint,
+                                    const std::vector<std::string>& overrides = {});
+
+// How a child's stdout and stderr reach LOG_PATH.
+enum class LogMode { kAppend, kTruncate };
+
+// Starts ARGV[0] (a path) with ARGV and exactly ENV, stdin from /dev/null,
+// stdout and stderr into LOG_PATH (inherited when LOG_PATH is empty).
+// Returns the PID (-1 when fork failed); the caller stops and reaps it.
+pid_t SpawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                   const std::string& log_path, LogMode mode = LogMode::kAppend);
+
+// SIGTERM to PID, SIGKILL when it is still running after GRACE; reaps it.
+// Returns its exit code; -1 when a signal ended it (a SIGKILL after GRACE
+// included) or PID <= 0.
+int StopProcess(pid_t pid, std::chrono::milliseconds grace);
+
+// The whole text of the file at PATH ("" when unreadable), e.g. a child's log.
+std::string ReadFile(const std::string& path);
 
 }  // namespace di::testing
