@@ -84,8 +84,14 @@ WorkerOptions MakeWorkerOptions(const Config& config) {
 
 Worker::Worker(Components& components, WorkerOptions options)
     : c_(components), options_(std::move(options)), requests_(options_.requests_in_flight) {
-  // Each partition may keep its share of the process's requests in flight.
+  // Each partition keeps its share of the process's requests in flight: of
+  // the partitions fetching at that moment (so a run's last partitions, or a
+  // lone sweep, use every request), at least its share of all slots.
   options_.fetch.in_flight = std::max(1, options_.requests_in_flight / std::max(1, options_.partitions));
+  options_.fetch.in_flight_now = [this] {
+    const int64_t active = std::max<int64_t>(1, counters_.in_flight.load());
+    return static_cast<int>(std::max<int64_t>(options_.fetch.in_flight, options_.requests_in_flight / active));
+  };
 }
 
 Worker::~Worker() = default;

@@ -52,7 +52,7 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
   auto since = std::make_shared<const std::optional<std::string>>(
       changed_since ? std::optional<std::string>(*changed_since) : std::nullopt);
   while (true) {
-    const int window = next < parallel_until ? options_.in_flight : 1;
+    const int window = next < parallel_until ? InFlight() : 1;
     while (failure.ok() && !cancelled() && next < end && static_cast<int>(outstanding.size()) < window) {
       int64_t off = next;
       outstanding.emplace(off, pool_.Submit([this, cell, off, limit, order, since] {
@@ -112,8 +112,8 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
 
 Status PartitionFetcher::RefetchTies(const std::vector<Cell>& cells) {
   const int limit = options_.page_size;
-  for (size_t start = 0; start < cells.size(); start += static_cast<size_t>(options_.in_flight)) {
-    size_t stop = std::min(cells.size(), start + static_cast<size_t>(options_.in_flight));
+  for (size_t start = 0; start < cells.size();) {
+    size_t stop = std::min(cells.size(), start + static_cast<size_t>(InFlight()));
     std::vector<std::future<Result<nivoda::Page>>> pages;
     for (size_t i = start; i < stop; ++i) {
       Cell cell = cells[i];
@@ -143,8 +143,13 @@ Status PartitionFetcher::RefetchTies(const std::vector<Cell>& cells) {
       ++stats_.count_queries;
       DI_RETURN_IF_ERROR(Pass(cell, 0, RefetchOrder(1), false, nullptr, count).status());
     }
+    start = stop;
   }
   return Status::Ok();
+}
+
+int PartitionFetcher::InFlight() const {
+  return std::max(1, options_.in_flight_now ? options_.in_flight_now() : options_.in_flight);
 }
 
 int64_t PartitionFetcher::StillInCell(const std::unordered_set<std::string>& seen, const Cell& cell) const {

@@ -38,6 +38,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -78,6 +79,11 @@ class PartitionSink {
 struct FetchOptions {
   int page_size = 50;
   int in_flight = 12;          // page requests of this partition at once
+  // When set, asked before each request instead of `in_flight` (>= 1 is
+  // used): the worker shares its process-wide requests among the partitions
+  // running at that moment, so the last partitions of a run page as fast as
+  // the first ones.
+  std::function<int()> in_flight_now;
   int64_t refetch_max = 1000;  // cells up to this count are re-fetched, larger ones bisected
   int64_t verify_cell = 2000;  // stored stones per initial verification cell
   // Offers the plan expects in the partition (-1: unknown). Pages are requested
@@ -146,6 +152,8 @@ class PartitionFetcher {
   std::unordered_map<std::string, Known> known_;
   // Stones of SEEN whose newest known price lies in CELL.
   int64_t StillInCell(const std::unordered_set<std::string>& seen, const Cell& cell) const;
+  // Requests of this partition at once now (in_flight_now or in_flight, >= 1).
+  int InFlight() const;
 };
 
 // The orders used for successive re-fetches of one cell.

@@ -9,10 +9,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
+#include <thread>
 
 namespace di::ingest {
 namespace {
@@ -31,6 +33,13 @@ class FakeVendor : public OfferSource {
 
   Result<nivoda::Page> FetchPage(const Cell& cell, int64_t offset, int limit, const nivoda::Order& order,
                                  const std::optional<std::string>& changed_since) override {
+    if (delay_.count() > 0) {  // a request in flight, outside the lock: concurrency is observable
+      int now = ++active_;
+      for (int p = peak_.load(); now > p && !peak_.compare_exchange_weak(p, now);) {
+      }
+      std::this_thread::sleep_for(delay_);
+      --active_;
+    }
     std::lock_guard<std::mutex> lock(mu_);
     ++pages_;
     MaybeChurn();
@@ -84,6 +93,9 @@ class FakeVendor : public OfferSource {
     return offers_;
   }
   int64_t pages() const { return pages_; }
+  // Each page request then takes DELAY; peak() is the most requests at once.
+  void SetDelay(Millis delay) { delay_ = delay; }
+  int peak() const { return peak_.load(); }
 
  private:
   void MaybeChurn() {
@@ -102,6 +114,9 @@ class FakeVendor : public OfferSource {
   int churn_left_ = 0;
   int64_t pages_ = 0;
   int64_t counts_ = 0;
+  Millis delay_{0};
+  std::atomic<int> active_{0};
+  std::atomic<int> peak_{0};
 };
 
 class MemorySink : public PartitionSink {
@@ -165,6 +180,23 @@ TEST(PartitionFetcherTest, TiesAndShortPagesLoseNothing) {
     EXPECT_EQ(got, IdsIn(vendor.snapshot(), range)) << "seed " << seed;
     EXPECT_EQ(stats->stones, 6000);
     EXPECT_GT(stats->refetched_cells + stats->bisections, 0) << "the hazards were actually hit";
+  }
+}
+
+TEST(PartitionFetcherTest, InFlightNowSetsThePagesRequestedAtOnce) {
+  for (int share : {6, 1}) {
+    FakeVendor vendor(Inventory(1500, 5, 1), 0.0, 5);
+    vendor.SetDelay(Millis(15));
+    MemorySink sink;
+    ThreadPool pool(16);
+    FetchOptions options;
+    options.in_flight = 2;  // the static share, overridden by the live one
+    options.in_flight_now = [share] { return share; };
+    PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
+    auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    EXPECT_EQ(sink.stored_.size(), 1500u);
+    EXPECT_EQ(vendor.peak(), share) << "pages at once with a live share of " << share;
   }
 }
 
