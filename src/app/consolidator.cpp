@@ -1,4 +1,6 @@
 #include "app/consolidator.h"
+#include "app/signals.h"
+#include "common/backoff.h"
 
 #include <algorithm>
 #include <chrono>
@@ -249,13 +251,19 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
 }
 
 void Consolidator::Run(const std::atomic<bool>& stop) {
+  FailureBackoff backoff;
   while (!stop) {
     auto m = deps_.queue->Receive(options_.queue, options_.poll);
     if (!m.ok()) {
-      log::Warn("cannot receive consolidation messages; retrying", {{"error", m.status().ToString()}});
-      std::this_thread::sleep_for(std::chrono::seconds(1));
+      const Millis wait = backoff.Failure();
+      if (backoff.ShouldLog()) {
+        log::Warn("cannot receive consolidation messages; retrying",
+                  {{"error", m.status().ToString()}, {"failures", backoff.failures()}, {"retry_ms", wait.count()}});
+      }
+      SleepUnlessStopped(wait, stop);
       continue;
     }
+    backoff.Success();
     if (m->has_value()) Handle(**m, stop);
   }
 }

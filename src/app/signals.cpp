@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include "common/log.h"
@@ -27,6 +29,14 @@ void InstallShutdownSignals(std::atomic<bool>* stop, std::function<void()> on_st
     log::Warn("second signal: exiting now", {{"signal", sig}});
     _exit(130);
   }).detach();
+}
+
+void SleepUnlessStopped(Millis duration, const std::atomic<bool>& stop) {
+  const auto until = std::chrono::steady_clock::now() + duration;
+  while (!stop && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(100), until - std::chrono::steady_clock::now()));
+  }
 }
 
 }  // namespace di

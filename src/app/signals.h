@@ -7,8 +7,13 @@
 #include <atomic>
 #include <functional>
 
+#include "common/clock.h"
+
 namespace di {
 
 void InstallShutdownSignals(std::atomic<bool>* stop, std::function<void()> on_stop);
+
+// Sleeps for DURATION, or less when STOP becomes true (checked every 100 ms).
+void SleepUnlessStopped(Millis duration, const std::atomic<bool>& stop);
 
 }  // namespace di

@@ -1,4 +1,6 @@
 #include "app/worker.h"
+#include "app/signals.h"
+#include "common/backoff.h"
 
 #include <unistd.h>
 
@@ -103,13 +105,19 @@ void Worker::Run(const std::atomic<bool>& stop) {
 }
 
 void Worker::Slot(const std::atomic<bool>& stop) {
+  FailureBackoff backoff;
   while (!stop) {
     auto m = c_.queue->Receive(options_.work_queue, options_.poll);
     if (!m.ok()) {
-      log::Warn("cannot receive work items; retrying", {{"error", m.status().ToString()}});
-      std::this_thread::sleep_for(std::chrono::seconds(1));
+      const Millis wait = backoff.Failure();
+      if (backoff.ShouldLog()) {
+        log::Warn("cannot receive work items; retrying",
+                  {{"error", m.status().ToString()}, {"failures", backoff.failures()}, {"retry_ms", wait.count()}});
+      }
+      SleepUnlessStopped(wait, stop);
       continue;
     }
+    backoff.Success();
     if (!m->has_value()) continue;
     Handle(**m, stop);
   }
