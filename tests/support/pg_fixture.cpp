@@ -1,11 +1,31 @@
 // pg_fixture start|stop DIR: the ctest fixture that starts the suite's private
 // PostgreSQL (through the same EmbeddedPostgres helper the tool uses) and stops
-// it by PID. `start` writes the server URL to DIR/url.
+// it by PID. `start` writes the server URL to DIR/url and drops the databases
+// earlier test runs left (TestDatabase's t_<pid>_<n>; about 2 GB per full run),
+// so a developer's repeated `make test` does not fill the disk.
 #include <cstdio>
 #include <fstream>
 #include <string>
 
 #include "store/embedded_postgres.h"
+#include "store/pg.h"
+
+namespace {
+
+// Drops every t_<pid>_<n> database of earlier runs (none is in use: the
+// fixture runs before the tests that need it).
+void DropLeftoverTestDatabases(const std::string& url) {
+  auto conn = di::pg::Connection::Open(url);
+  if (!conn.ok()) return;
+  auto names = (*conn)->Exec("SELECT datname FROM pg_database WHERE datname ~ '^t_[0-9]+_[0-9]+$'");
+  if (!names.ok()) return;
+  for (int i = 0; i < names->rows(); ++i) {
+    (void)(*conn)->Exec("DROP DATABASE IF EXISTS " + names->GetString(i, 0) + " WITH (FORCE)");
+  }
+  if (names->rows() > 0) std::printf("pg_fixture: dropped %d databases of earlier runs\n", names->rows());
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -25,6 +45,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "pg_fixture: %s\n", url.status().ToString().c_str());
       return 1;
     }
+    DropLeftoverTestDatabases(*url);
     std::ofstream(dir + "/url") << *url << "\n";
     std::printf("pg_fixture: PostgreSQL at %s\n", url->c_str());
     return 0;
