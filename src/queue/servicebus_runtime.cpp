@@ -20,8 +20,7 @@ std::optional<std::string_view> ElementText(std::string_view xml, std::string_vi
     const size_t lt = xml.rfind('<', pos);
     if (lt == std::string_view::npos) continue;
     const std::string_view prefix = xml.substr(lt + 1, pos - lt - 1);  // "" or "p:"
-    if (!prefix.empty() && prefix.find_first_of("/ :>") != prefix.size() - 1) continue;
-    if (!prefix.empty() && prefix.back() != ':') continue;
+    if (!prefix.empty() && (prefix.back() != ':' || prefix.find_first_of("/ :>") != prefix.size() - 1)) continue;
     const size_t gt = xml.find('>', end);
     const size_t close = xml.find('<', gt);
     if (gt == std::string_view::npos || close == std::string_view::npos) return std::nullopt;
