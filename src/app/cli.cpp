@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <map>
@@ -214,6 +215,12 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "diamond-ingest: a subcommand is required (see --help)\n");
     return kExitUsage;
   }
+  // Names this process's PostgreSQL sessions (pg_stat_activity.application_name),
+  // so an operator sees which command and process holds a lease or a lock; a
+  // PGAPPNAME already set wins.
+  const std::string app_name = "diamond-ingest " + app.get_subcommands().front()->get_name() + " " +
+                               std::to_string(getpid());
+  setenv("PGAPPNAME", app_name.c_str(), /*overwrite=*/0);
   return (*run)(*config);
 }
 

@@ -22,12 +22,15 @@ constexpr const char* kInsertDedup =
 constexpr const char* kPruneDedup =
     "DELETE FROM queue_dedup WHERE queue = $1 AND created_at < now() - make_interval(hours => $2)";
 constexpr const char* kNotify = "SELECT pg_notify('di_queue', $1)";
+// The message is chosen by a scalar subquery (evaluated once): a LIMIT 1 ...
+// SKIP LOCKED subquery joined in FROM can become the inner side of a nested
+// loop, rescanned per outer row, each rescan locking the next message, so one
+// claim leased every visible message (postgres_queue_test has the plan).
 constexpr const char* kClaim =
     "UPDATE queue_messages m SET delivery_count = m.delivery_count + 1, lease_token = $2,"
     "   visible_at = now() + make_interval(secs => $3)"
-    " FROM (SELECT id FROM queue_messages WHERE queue = $1 AND visible_at <= now()"
-    "       ORDER BY visible_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) c"
-    " WHERE m.id = c.id"
+    " WHERE m.id = (SELECT id FROM queue_messages WHERE queue = $1 AND visible_at <= now()"
+    "               ORDER BY visible_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
     " RETURNING m.id, m.body, m.delivery_count, extract(epoch FROM m.enqueued_at) * 1000";
 constexpr const char* kComplete = "DELETE FROM queue_messages WHERE id = $1 AND lease_token = $2";
 constexpr const char* kAbandon =
@@ -89,6 +92,7 @@ Result<std::optional<Message>> PostgresQueue::TryClaim(pg::Connection& conn, con
     std::string token = NewToken();
     DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kClaim, {pg::P(queue), pg::P(token), pg::P(options_.lease_seconds)}));
     if (r.rows() == 0) return std::optional<Message>();
+    if (r.rows() > 1) return Status(Code::kInternal, "a claim leased " + std::to_string(r.rows()) + " messages");
     Message m;
     m.id = r.GetString(0, 0);
     m.queue = queue;

@@ -42,6 +42,36 @@ TEST(PostgresQueueTest, SendReceiveComplete) {
   EXPECT_FALSE(f.queue.Receive("other", Millis(0))->has_value()) << "queues are separate";
 }
 
+TEST(PostgresQueueTest, ReceiveLeasesExactlyOneMessageWhateverThePlan) {
+  // Regression (churn scenario, run 2): the claim once joined a LIMIT 1 ...
+  // SKIP LOCKED subquery; on a small, analyzed table PostgreSQL plans it as
+  // the inner side of a nested loop, rescans it per outer row, and each rescan
+  // locks the next message: one Receive leased every visible message and
+  // returned one. The others came back after the lease, delivery counts up,
+  // until they were dead-lettered unprocessed.
+  // Statistics taken with one message, then seven more: the planner expects
+  // one row and picks that nested loop (as autovacuum's did in the scenario).
+  Fixture f;
+  auto conn = f.db.Connect();
+  ASSERT_TRUE(f.queue.Send(Msg("m0")).ok());
+  ASSERT_TRUE(conn->Exec("ANALYZE queue_messages").ok());
+  for (int i = 1; i < 8; ++i) ASSERT_TRUE(f.queue.Send(Msg("m" + std::to_string(i))).ok());
+  auto m = f.queue.Receive("q", Millis(0));
+  ASSERT_TRUE(m.ok() && m->has_value());
+  auto leased = conn->Exec("SELECT count(*) FILTER (WHERE delivery_count > 0), count(*) FROM queue_messages");
+  ASSERT_TRUE(leased.ok());
+  EXPECT_EQ(leased->GetInt64(0, 0), 1) << "messages leased by one Receive";
+  EXPECT_EQ(leased->GetInt64(0, 1), 8);
+  std::set<std::string> bodies = {(*m)->body};
+  for (int i = 1; i < 8; ++i) {
+    auto next = f.queue.Receive("q", Millis(0));
+    ASSERT_TRUE(next.ok() && next->has_value()) << "message " << i << " is still visible";
+    EXPECT_EQ((*next)->delivery_count, 1);
+    bodies.insert((*next)->body);
+  }
+  EXPECT_EQ(bodies.size(), 8u);
+}
+
 TEST(PostgresQueueTest, LeaseExpiryRedelivers) {
   QueueOptions options;
   options.lease_seconds = 1;

@@ -72,6 +72,31 @@ bool WaitForConsolidationMessage(Pipeline& p, const std::string& run, Millis tim
   return false;
 }
 
+std::string DescribeQueueAndSessions(Pipeline& p) {
+  auto conn = p.db.Connect();
+  std::ostringstream out;
+  auto rows = [&](const char* title, const char* sql) {
+    auto r = conn->Exec(sql);
+    out << title << ":";
+    if (!r.ok()) {
+      out << " " << r.status().ToString() << "\n";
+      return;
+    }
+    for (int i = 0; i < r->rows(); ++i) {
+      out << "\n  ";
+      for (int c = 0; c < r->columns(); ++c) out << (c ? " | " : "") << (r->IsNull(i, c) ? "null" : r->GetString(i, c));
+    }
+    out << "\n";
+  };
+  rows("queued messages (id, queue, deliveries, visible in s, leased)",
+       "SELECT id, queue, delivery_count, round(extract(epoch FROM visible_at - now())::numeric, 1),"
+       " lease_token IS NOT NULL FROM queue_messages ORDER BY id");
+  rows("sessions (pid, application_name, backend_start, state, query)",
+       "SELECT pid, application_name, backend_start, state, left(query, 60) FROM pg_stat_activity"
+       " WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY application_name");
+  return out.str();
+}
+
 std::string ConsolidateQueued(Pipeline& p, const std::string& run, Millis timeout) {
   ConsolidatorDeps deps;
   deps.pool = p.components.pool;

@@ -60,6 +60,11 @@ class WorkerProcess {
 // or TIMEOUT passed (false).
 bool WaitForConsolidationMessage(Pipeline& p, const std::string& run, Millis timeout);
 
+// For a failure message: the work items still queued (delivery counts, lease
+// state) and every session on the test database (application_name names the
+// diamond-ingest command and PID), to tell who holds a lease.
+std::string DescribeQueueAndSessions(Pipeline& p);
+
 // Receives the queued consolidation message and hands it to the real
 // Consolidator (as `diamond-ingest consolidate` does); returns the run's
 // status afterwards ("completed" on success).

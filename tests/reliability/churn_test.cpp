@@ -47,6 +47,7 @@ RunResult FullRun(Pipeline& p, const std::string& log_dir, const std::string& na
     WorkerProcess a(p, WorkerEnv(), logs[0]), b(p, WorkerEnv(), logs[1]);
     if (during) side = std::thread([&] { during(stop_during); });
     queued = WaitForConsolidationMessage(p, out.run, Millis(Sized(240000, 1800000)));
+    if (!queued) ADD_FAILURE() << name << " did not complete; " << DescribeQueueAndSessions(p);
     stop_during = true;
     if (side.joinable()) side.join();
     out.fetch_seconds = (DefaultClock().MonotonicMs() - start) / 1000.0;

@@ -3,6 +3,9 @@
 // it by PID. `start` writes the server URL to DIR/url and drops the databases
 // earlier test runs left (TestDatabase's t_<pid>_<n>; about 2 GB per full run),
 // so a developer's repeated `make test` does not fill the disk.
+#include <signal.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -12,17 +15,21 @@
 
 namespace {
 
-// Drops every t_<pid>_<n> database of earlier runs (none is in use: the
-// fixture runs before the tests that need it).
+// Drops the t_<pid>_<n> databases of test processes no longer running (a
+// second ctest against the same server keeps its databases).
 void DropLeftoverTestDatabases(const std::string& url) {
   auto conn = di::pg::Connection::Open(url);
   if (!conn.ok()) return;
-  auto names = (*conn)->Exec("SELECT datname FROM pg_database WHERE datname ~ '^t_[0-9]+_[0-9]+$'");
+  auto names = (*conn)->Exec("SELECT datname, split_part(datname, '_', 2)::int FROM pg_database"
+                             " WHERE datname ~ '^t_[0-9]{1,9}_[0-9]+$'");
   if (!names.ok()) return;
+  int dropped = 0;
   for (int i = 0; i < names->rows(); ++i) {
-    (void)(*conn)->Exec("DROP DATABASE IF EXISTS " + names->GetString(i, 0) + " WITH (FORCE)");
+    const pid_t owner = static_cast<pid_t>(names->GetInt64(i, 1));
+    if (kill(owner, 0) == 0 || errno != ESRCH) continue;  // its test process still runs
+    if ((*conn)->Exec("DROP DATABASE IF EXISTS " + names->GetString(i, 0) + " WITH (FORCE)").ok()) ++dropped;
   }
-  if (names->rows() > 0) std::printf("pg_fixture: dropped %d databases of earlier runs\n", names->rows());
+  if (dropped > 0) std::printf("pg_fixture: dropped %d databases of earlier runs\n", dropped);
 }
 
 }  // namespace
