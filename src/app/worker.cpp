@@ -229,7 +229,7 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
     log::Info("partition fetched", {{"run_id", run}, {"partition_id", item->partition_id},
                                     {"stones", fetched->stones}, {"pages", fetched->pages},
                                     {"count_queries", fetched->count_queries}, {"rounds", fetched->rounds},
-                                    {"refetched_cells", fetched->refetched_cells}, {"tie_cells", fetched->tie_cells},
+                                    {"refetched_cells", fetched->refetched_cells},
                                     {"catch_up_offers", fetched->catch_up_offers}});
   }
   if (lease_lost && !fetched.ok()) return;  // the item is someone else's now

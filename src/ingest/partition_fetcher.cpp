@@ -19,10 +19,15 @@ constexpr const char* kBadItemKey = "bad-item:";
 }  // namespace
 
 const nivoda::Order& RefetchOrder(int attempt) {
+  // First the insertion order: a unique key, so offset pages neither skip nor
+  // repeat while the inventory is quiet (price order has ties: thousands of
+  // offers share whole-dollar prices, reshuffled on every call). Then orders
+  // that shuffle any ties of the previous ones differently.
   static const nivoda::Order kOrders[] = {
-      {"price", nivoda::Direction::kAsc},     {"price", nivoda::Direction::kDesc},
-      {"createdAt", nivoda::Direction::kAsc}, {"createdAt", nivoda::Direction::kDesc},
-      {"size", nivoda::Direction::kAsc},      {"price_per_carat", nivoda::Direction::kAsc},
+      {"insert", nivoda::Direction::kAsc},    {"price", nivoda::Direction::kAsc},
+      {"price", nivoda::Direction::kDesc},    {"createdAt", nivoda::Direction::kAsc},
+      {"createdAt", nivoda::Direction::kDesc}, {"size", nivoda::Direction::kAsc},
+      {"price_per_carat", nivoda::Direction::kAsc},
   };
   constexpr int n = sizeof(kOrders) / sizeof(kOrders[0]);
   return kOrders[((attempt % n) + n) % n];
@@ -43,9 +48,6 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
   int64_t end = INT64_MAX;
   std::unordered_set<std::string> in_cell;
   int64_t novel = 0;
-  std::vector<Cell> straddled;
-  const bool ascending_price = order.type == "price" && order.direction == nivoda::Direction::kAsc;
-  int64_t previous_last = -1;  // price of the previous page's last offer (offset order)
   Status failure;
   // Shared by the page tasks (an optional<string> copied into each lambda trips
   // GCC 12's maybe-uninitialized false positive).
@@ -75,13 +77,6 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
       end = std::min(end, off);
       continue;
     }
-    if (ascending_price && !page->offers.empty()) {
-      int64_t first = page->offers.front().price_cents;
-      if (first == previous_last && (straddled.empty() || !InCell(first, straddled.back()))) {
-        straddled.push_back(first % 100 == 0 ? Cell{first / 100, first / 100} : Cell{first / 100, first / 100 + 1});
-      }
-      previous_last = page->offers.back().price_cents;
-    }
     stats_.offers_received += static_cast<int64_t>(page->item_count());
     stats_.bad_items += static_cast<int64_t>(page->bad_items.size());
     // An item the parser rejected (no diamond.id or price) is still counted by
@@ -107,45 +102,7 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
   }
   if (failure.ok() && cancelled()) failure = Status(Code::kCancelled, "fetch cancelled");
   if (!failure.ok()) return failure;
-  return PassResult{std::move(in_cell), novel, std::move(straddled)};
-}
-
-Status PartitionFetcher::RefetchTies(const std::vector<Cell>& cells) {
-  const int limit = options_.page_size;
-  for (size_t start = 0; start < cells.size();) {
-    size_t stop = std::min(cells.size(), start + static_cast<size_t>(InFlight()));
-    std::vector<std::future<Result<nivoda::Page>>> pages;
-    for (size_t i = start; i < stop; ++i) {
-      Cell cell = cells[i];
-      pages.push_back(pool_.Submit([this, cell, limit] {
-        return source_.FetchPage(cell, 0, limit, RefetchOrder(0), std::nullopt);
-      }));
-    }
-    std::vector<Cell> larger;
-    Status failure;
-    for (size_t i = start; i < stop; ++i) {
-      Result<nivoda::Page> page = pages[i - start].get();
-      if (!failure.ok()) continue;
-      if (!page.ok()) {
-        failure = page.status();
-        continue;
-      }
-      ++stats_.pages;
-      ++stats_.tie_cells;
-      stats_.offers_received += static_cast<int64_t>(page->item_count());
-      if (static_cast<int>(page->item_count()) >= limit) larger.push_back(cells[i]);  // a group over one page
-      for (const auto& o : page->offers) known_.try_emplace(o.stone_id, Known{o.sha256_hex, o.updated_at, o.price_cents});
-      failure = sink_.Submit(RawBatch{std::move(page->offers), std::move(page->bad_items), std::nullopt});
-    }
-    DI_RETURN_IF_ERROR(failure);
-    for (const Cell& cell : larger) {  // count it, then read exactly its pages
-      DI_ASSIGN_OR_RETURN(int64_t count, source_.Count(cell, std::nullopt));
-      ++stats_.count_queries;
-      DI_RETURN_IF_ERROR(Pass(cell, 0, RefetchOrder(1), false, nullptr, count).status());
-    }
-    start = stop;
-  }
-  return Status::Ok();
+  return PassResult{std::move(in_cell), novel};
 }
 
 int PartitionFetcher::InFlight() const {
@@ -276,9 +233,7 @@ Result<FetchStats> PartitionFetcher::Run(const Cell& range, const store::Checkpo
   stats_.offers_received = resume.records_fetched;
   if (resume.phase == "paging") {
     int64_t expected = options_.expected_records < 0 ? -1 : std::max<int64_t>(0, options_.expected_records - resume.next_offset);
-    DI_ASSIGN_OR_RETURN(PassResult paged,
-                        Pass(range, resume.next_offset, RefetchOrder(0), /*checkpoint=*/true, nullptr, expected));
-    DI_RETURN_IF_ERROR(RefetchTies(paged.straddled));
+    DI_RETURN_IF_ERROR(Pass(range, resume.next_offset, RefetchOrder(0), /*checkpoint=*/true, nullptr, expected).status());
     DI_RETURN_IF_ERROR(sink_.Submit(
         RawBatch{{}, {}, store::Checkpoint{0, "verifying", stats_.pages, stats_.offers_received}}));
   }

@@ -5,11 +5,11 @@
 // 1. Paging: pages of `page_size` at increasing offsets, up to `in_flight`
 //    requests at once, consumed in offset order; each page is written with the
 //    checkpoint "next offset" in the same transaction; the first empty page is
-//    the end (a short page is not). Where a page starts at the price the
-//    previous one ended with, a tie group straddles the boundary (the order of
-//    ties changes between calls, so some of it may be skipped): that price's
-//    cell ({d, d}, or {d, d+1} for a fractional price) is re-read at once,
-//    usually one page, all such cells in parallel.
+//    the end (a short page is not). The order is the insertion order, a
+//    unique key: price order has ties (whole-dollar prices shared by hundreds
+//    of offers, reshuffled on every call) that page boundaries split, and
+//    re-reading them cost 1.6x the pages. Correctness never depends on the
+//    order: verification below finds whatever a page boundary skipped.
 // 2. Verification, in rounds. A full run first re-fetches what changed since
 //    the run began (a "catch-up" pass filtered by `updated`, usually a few
 //    pages, repeated every round so one skipped by a pass is read later), so every re-priced or edited stone is stored at its current
@@ -23,7 +23,7 @@
 //    A disagreeing cell is
 //    bisected at the median stored price while it is larger than
 //    `refetch_max`; small or indivisible cells are re-fetched whole, with a
-//    different order each time (price asc/desc, createdAt asc/desc, ...).
+//    different order each time (insertion, price asc/desc, createdAt asc/desc, ...).
 // The partition is done when no cell is open and (full runs) the round's
 // catch-up brought no version not already stored, so the counts were taken on
 // a settled inventory; otherwise every cell is verified again. Exact when the
@@ -106,7 +106,6 @@ struct FetchStats {
   int64_t refetched_cells = 0;
   int64_t bisections = 0;
   int64_t catch_up_offers = 0;   // offers received by catch-up passes
-  int64_t tie_cells = 0;         // tie groups re-read because a page boundary split them
   int rounds = 0;
   int64_t stones = 0;            // distinct stones stored in the partition at the end
 };
@@ -123,7 +122,6 @@ class PartitionFetcher {
   struct PassResult {
     std::unordered_set<std::string> in_cell;  // distinct stones seen inside the cell
     int64_t novel = 0;                        // offers whose (stone, payload) was not seen before
-    std::vector<Cell> straddled;              // price order: tie groups split by a page boundary
   };
   // Pages through CELL from OFFSET until an empty page; writes everything.
   // When CHECKPOINT is set, each page's batch carries the paging checkpoint.
@@ -132,8 +130,6 @@ class PartitionFetcher {
   Result<PassResult> Pass(const Cell& cell, int64_t offset, const nivoda::Order& order, bool checkpoint,
                           const std::string* changed_since, int64_t expected);
   Status Verify(const Cell& range);
-  // Re-reads tie groups that straddled a page boundary (one page each, in parallel).
-  Status RefetchTies(const std::vector<Cell>& cells);
   bool cancelled() const { return cancel_ && cancel_->load(); }
 
   OfferSource& source_;
@@ -156,7 +152,7 @@ class PartitionFetcher {
   int InFlight() const;
 };
 
-// The orders used for successive re-fetches of one cell.
+// The orders of successive passes over one cell: 0 pages the partition.
 const nivoda::Order& RefetchOrder(int attempt);
 
 }  // namespace di::ingest
