@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -56,6 +57,19 @@ RunFigures FullRun(int64_t offers, int page_size, int partitions, int in_flight)
   p.components.client = std::move(nivoda::NivodaClient::Create(co)).value();
   p.components.limiter = limiter;
   auto t0 = std::chrono::steady_clock::now();
+  // Requests per 10 s window (the simulator's counter), to see where the rate is not used.
+  std::atomic<bool> done{false};
+  std::string timeline;
+  std::thread sampler([&] {
+    int64_t last = 0;
+    while (!done) {
+      for (int i = 0; i < 100 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto c = p.sim->Counters();
+      if (!c.ok()) continue;
+      timeline += " " + std::to_string((c->requests - last) / 10);
+      last = c->requests;
+    }
+  });
   std::string run = p.ScheduleFull();
   WorkerOptions o = p.FastWorkerOptions();
   o.partitions = partitions;
@@ -64,6 +78,9 @@ RunFigures FullRun(int64_t offers, int page_size, int partitions, int in_flight)
   RunFigures f;
   f.ok = p.WorkUntilConsolidation(run, Millis(3600 * 1000), o);
   f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  done = true;
+  sampler.join();
+  std::printf("  requests/s per 10 s window:%s\n", timeline.c_str());
   auto c = p.sim->Counters();
   if (c.ok()) {
     f.requests = c->requests;

@@ -52,7 +52,7 @@ inline constexpr int64_t kSchedulerLockKey = 0x6469736368656475;  // "dischedu"
 struct SchedulerSettings {
   Feed feed = Feed::kNatural;
   plan::HeatmapAlgorithm heatmap = plan::HeatmapAlgorithm::kAdaptive;
-  int queries_in_flight = 8;         // HEATMAP_QUERIES_IN_FLIGHT
+  int queries_in_flight = 24;        // HEATMAP_QUERIES_IN_FLIGHT
   Millis incremental_overlap{15 * 60 * 1000};
   plan::PlanOptions full_plan = plan::FullRunPlanOptions();
   plan::PlanOptions incremental_plan = plan::IncrementalRunPlanOptions();

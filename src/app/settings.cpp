@@ -62,7 +62,7 @@ const Setting kSettings[] = {
     {"HEATMAP", K::kEnum, "adaptive",
      "Density scan: adaptive (few count queries) or seed (the original algorithm)", &Config::heatmap, {},
      kHeatmaps},
-    {"HEATMAP_QUERIES_IN_FLIGHT", K::kInt, "8", "Count queries in flight during the density scan",
+    {"HEATMAP_QUERIES_IN_FLIGHT", K::kInt, "24", "Count queries in flight during the density scan",
      &Config::heatmap_queries_in_flight, Range(1, 64)},
     {"INCREMENTAL_OVERLAP_MINUTES", K::kDuration, "15",
      "An incremental run starts this long before the previous watermark", &Config::incremental_overlap,

@@ -86,14 +86,10 @@ WorkerOptions MakeWorkerOptions(const Config& config) {
 
 Worker::Worker(Components& components, WorkerOptions options)
     : c_(components), options_(std::move(options)), requests_(options_.requests_in_flight) {
-  // Each partition keeps its share of the process's requests in flight: of
-  // the partitions fetching at that moment (so a run's last partitions, or a
-  // lone sweep, use every request), at least its share of all slots.
-  options_.fetch.in_flight = std::max(1, options_.requests_in_flight / std::max(1, options_.partitions));
-  options_.fetch.in_flight_now = [this] {
-    const int64_t active = std::max<int64_t>(1, counters_.in_flight.load());
-    return static_cast<int>(std::max<int64_t>(options_.fetch.in_flight, options_.requests_in_flight / active));
-  };
+  // A partition may have every request of the process in flight: the pool
+  // (one thread per request) is the bound, shared first come first served, so
+  // a partition that is verifying (a few counts) leaves the rest to others.
+  options_.fetch.in_flight = std::max(1, options_.requests_in_flight);
 }
 
 Worker::~Worker() = default;
@@ -209,6 +205,7 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
       ingest::RawPartitionSink sink(c_.pool, {run, item->partition_id, item->feed});
       ingest::FetchOptions fo = options_.fetch;
       fo.expected_records = item->sweep ? -1 : item->expected_records;
+      fo.unchanged_means_verified = item->sweep && !item->force;
       WallTime run_start;
       if (!item->is_incremental && ParseIso8601(item->updated_to, &run_start)) fo.catch_up_from = run_start;
       ingest::PartitionFetcher fetcher(source, sink, requests_, fo, &cancel);

@@ -1,8 +1,11 @@
 #include "ingest/partition_fetcher.h"
 
 #include <algorithm>
-#include <future>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
+#include <set>
 #include <unordered_set>
 
 #include "common/log.h"
@@ -43,7 +46,17 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
   const int limit = options_.page_size;
   // Parallel up to the page that should be empty; then one page at a time.
   const int64_t parallel_until = expected < 0 ? INT64_MAX : offset + (expected / limit + 2) * limit;
-  std::map<int64_t, std::future<Result<nivoda::Page>>> outstanding;
+  // Pages are consumed in the order they arrive, and each arrival frees a
+  // place for the next request: a slow page never holds the others back.
+  struct Arrivals {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::pair<int64_t, Result<nivoda::Page>>> pages;
+  };
+  auto arrivals = std::make_shared<Arrivals>();
+  int outstanding = 0;
+  std::set<int64_t> arrived;  // offsets past the checkpoint frontier that arrived
+  int64_t frontier = offset;  // every page below it has arrived
   int64_t next = offset;
   int64_t end = INT64_MAX;
   std::unordered_set<std::string> in_cell;
@@ -55,22 +68,39 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
       changed_since ? std::optional<std::string>(*changed_since) : std::nullopt);
   while (true) {
     const int window = next < parallel_until ? InFlight() : 1;
-    while (failure.ok() && !cancelled() && next < end && static_cast<int>(outstanding.size()) < window) {
-      int64_t off = next;
-      outstanding.emplace(off, pool_.Submit([this, cell, off, limit, order, since] {
-        return source_.FetchPage(cell, off, limit, order, *since);
-      }));
+    while (failure.ok() && !cancelled() && next < end && outstanding < window) {
+      const int64_t off = next;
+      (void)pool_.Submit([this, cell, off, limit, order, since, arrivals] {
+        Result<nivoda::Page> page = cancelled() ? Result<nivoda::Page>(Status(Code::kCancelled, "fetch cancelled"))
+                                                : source_.FetchPage(cell, off, limit, order, *since);
+        std::lock_guard<std::mutex> lock(arrivals->mu);
+        arrivals->pages.emplace_back(off, std::move(page));
+        arrivals->cv.notify_one();
+      });
+      ++outstanding;
       next += limit;
     }
-    if (outstanding.empty()) break;
-    auto it = outstanding.begin();
-    int64_t off = it->first;
-    Result<nivoda::Page> page = it->second.get();
-    outstanding.erase(it);
+    if (outstanding == 0) break;
+    int64_t off = 0;
+    Result<nivoda::Page> page = Status(Code::kInternal, "no page");
+    {
+      std::unique_lock<std::mutex> lock(arrivals->mu);
+      arrivals->cv.wait(lock, [&] { return !arrivals->pages.empty(); });
+      off = arrivals->pages.front().first;
+      page = std::move(arrivals->pages.front().second);
+      arrivals->pages.pop_front();
+    }
+    --outstanding;
     if (!failure.ok()) continue;  // draining after a failure
     if (!page.ok()) {
       failure = page.status();
       continue;
+    }
+    arrived.insert(off);
+    const int64_t before = frontier;
+    while (!arrived.empty() && *arrived.begin() == frontier) {
+      arrived.erase(arrived.begin());
+      frontier += limit;
     }
     ++stats_.pages;
     if (page->end()) {
@@ -95,8 +125,8 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
       }
     }
     RawBatch batch{std::move(page->offers), std::move(page->bad_items), std::nullopt};
-    if (checkpoint && off < end) {
-      batch.checkpoint = store::Checkpoint{off + limit, "paging", stats_.pages, stats_.offers_received};
+    if (checkpoint && frontier > before) {
+      batch.checkpoint = store::Checkpoint{frontier, "paging", stats_.pages, stats_.offers_received};
     }
     failure = sink_.Submit(std::move(batch));
   }
@@ -106,7 +136,7 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
 }
 
 int PartitionFetcher::InFlight() const {
-  return std::max(1, options_.in_flight_now ? options_.in_flight_now() : options_.in_flight);
+  return std::max(1, options_.in_flight);
 }
 
 int64_t PartitionFetcher::StillInCell(const std::unordered_set<std::string>& seen, const Cell& cell) const {
@@ -145,12 +175,16 @@ Status PartitionFetcher::Verify(const Cell& range) {
     if (cancelled()) return Status(Code::kCancelled, "fetch cancelled");
     stats_.rounds = round + 1;
     bool settled = true;
-    if (catch_up) {
+    // Round 0 of a partition needs no catch-up before its counts: the one
+    // after them (next round) brackets the pages and the counts together (a
+    // change at any time since the run began is a version it finds unstored).
+    if (catch_up && (round > 0 || options_.unchanged_means_verified)) {
       // Always since the run's start: a stone skipped by one catch-up pass
       // (offsets shift while the inventory changes) is read by the next one.
       std::string since = FormatIso8601(*changed_since - options_.catch_up_margin);
       DI_ASSIGN_OR_RETURN(int64_t changed, source_.Count(range, since));
       ++stats_.count_queries;
+      if (changed == 0 && round == 0 && options_.unchanged_means_verified) return Status::Ok();
       if (changed > 0) {
         int64_t before = stats_.offers_received;
         DI_ASSIGN_OR_RETURN(PassResult caught,

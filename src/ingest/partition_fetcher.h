@@ -3,17 +3,20 @@
 // Offset paging alone can skip or repeat offers (no tiebreaker in the order,
 // short pages mid-result, inventory churn). So:
 // 1. Paging: pages of `page_size` at increasing offsets, up to `in_flight`
-//    requests at once, consumed in offset order; each page is written with the
-//    checkpoint "next offset" in the same transaction; the first empty page is
+//    requests at once, consumed as they arrive (a slow page holds nothing
+//    back); each page is written with the checkpoint "every page below this
+//    offset is stored" in the same transaction; the first empty page is
 //    the end (a short page is not). The order is the insertion order, a
 //    unique key: price order has ties (whole-dollar prices shared by hundreds
 //    of offers, reshuffled on every call) that page boundaries split, and
 //    re-reading them cost 1.6x the pages. Correctness never depends on the
 //    order: verification below finds whatever a page boundary skipped.
-// 2. Verification, in rounds. A full run first re-fetches what changed since
-//    the run began (a "catch-up" pass filtered by `updated`, usually a few
-//    pages, repeated every round so one skipped by a pass is read later), so every re-priced or edited stone is stored at its current
-//    version and no stale price can mask a missing stone. Then, for every open
+// 2. Verification, in rounds. In a full run, every round but the first (which
+//    counts right after paging) starts by re-fetching what changed since the
+//    run began (a "catch-up" pass filtered by `updated`, usually a few pages,
+//    repeated every round so one skipped by a pass is read later), so every
+//    re-priced or edited stone is stored at its current version and no stale
+//    price can mask a missing stone. Then, for every open
 //    cell (first: the partition cut into cells of about `verify_cell` stored
 //    stones) compare diamonds_by_query_count with the stones this run stored in the
 //    cell. A cell is verified when they agree, or when the passes over the cell
@@ -24,7 +27,7 @@
 //    bisected at the median stored price while it is larger than
 //    `refetch_max`; small or indivisible cells are re-fetched whole, with a
 //    different order each time (insertion, price asc/desc, createdAt asc/desc, ...).
-// The partition is done when no cell is open and (full runs) the round's
+// The partition is done when no cell is open and (full runs) the next round's
 // catch-up brought no version not already stored, so the counts were taken on
 // a settled inventory; otherwise every cell is verified again. Exact when the
 // inventory is quiet at the end; under never-ending churn it ends after
@@ -78,12 +81,9 @@ class PartitionSink {
 
 struct FetchOptions {
   int page_size = 50;
-  int in_flight = 12;          // page requests of this partition at once
-  // When set, asked before each request instead of `in_flight` (>= 1 is
-  // used): the worker shares its process-wide requests among the partitions
-  // running at that moment, so the last partitions of a run page as fast as
-  // the first ones.
-  std::function<int()> in_flight_now;
+  // Page requests of this partition at once. The worker sets its whole
+  // request pool: the pool's threads bound the process, shared in FIFO order.
+  int in_flight = 12;
   int64_t refetch_max = 1000;  // cells up to this count are re-fetched, larger ones bisected
   int64_t verify_cell = 2000;  // stored stones per initial verification cell
   // Offers the plan expects in the partition (-1: unknown). Pages are requested
@@ -96,6 +96,10 @@ struct FetchOptions {
   // nullopt: no catch-up (incremental runs: their window ends at the run start).
   std::optional<WallTime> catch_up_from;
   Millis catch_up_margin{120000};
+  // The sweep of a run whose partitions all succeeded: when no offer changed
+  // since the run began (the first catch-up count is 0), every partition's own
+  // verification still holds, so the sweep ends there.
+  bool unchanged_means_verified = false;
 };
 
 struct FetchStats {
@@ -148,7 +152,7 @@ class PartitionFetcher {
   std::unordered_map<std::string, Known> known_;
   // Stones of SEEN whose newest known price lies in CELL.
   int64_t StillInCell(const std::unordered_set<std::string>& seen, const Cell& cell) const;
-  // Requests of this partition at once now (in_flight_now or in_flight, >= 1).
+  // Requests of this partition at once (in_flight, >= 1).
   int InFlight() const;
 };
 

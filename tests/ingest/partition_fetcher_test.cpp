@@ -40,6 +40,16 @@ class FakeVendor : public OfferSource {
       std::this_thread::sleep_for(delay_);
       --active_;
     }
+    if (hold_first_until_ > 0) {
+      if (offset == 0) {
+        for (int i = 0; i < 500 && served_others_.load() < hold_first_until_; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        released_ = served_others_.load() >= hold_first_until_;
+      } else {
+        ++served_others_;
+      }
+    }
     std::lock_guard<std::mutex> lock(mu_);
     ++pages_;
     MaybeChurn();
@@ -96,6 +106,10 @@ class FakeVendor : public OfferSource {
   int64_t pages() const { return pages_; }
   // The insertion order gets ties: groups of N offers share a key (1: unique).
   void SetInsertTies(int n) { insert_tie_ = n; }
+  // The page at offset 0 is answered only once N other pages were served
+  // (or after 5 s, and first_page_released() stays false).
+  void HoldFirstPageUntil(int n) { hold_first_until_ = n; }
+  bool first_page_released() const { return released_; }
   // Each page request then takes DELAY; peak() is the most requests at once.
   void SetDelay(Millis delay) { delay_ = delay; }
   int peak() const { return peak_.load(); }
@@ -114,6 +128,9 @@ class FakeVendor : public OfferSource {
   double short_pages_;
   std::mt19937_64 rng_;
   int64_t insert_tie_ = 1;
+  int hold_first_until_ = 0;
+  std::atomic<int> served_others_{0};
+  std::atomic<bool> released_{false};
   int churn_every_ = 0;
   int churn_left_ = 0;
   int64_t pages_ = 0;
@@ -222,21 +239,65 @@ TEST(PartitionFetcherTest, TiesInThePagingOrderLoseNothing) {
   }
 }
 
-TEST(PartitionFetcherTest, InFlightNowSetsThePagesRequestedAtOnce) {
-  for (int share : {6, 1}) {
+TEST(PartitionFetcherTest, SweepOfAnUnchangedInventoryEndsAfterOneCount) {
+  // The sweep of a run without failures: nothing updated since the run began
+  // means every partition's own verification still holds.
+  for (bool changed : {false, true}) {
+    auto offers = Inventory(3000, 11, 20);
+    const WallTime run_start = DefaultClock().Now();
+    if (changed) offers[17].updated = run_start + Millis(1000);  // re-listed during the run
+    FakeVendor vendor(offers, 0.0, 11);
+    MemorySink sink;
+    ThreadPool pool(8);
+    FetchOptions options;
+    options.catch_up_from = run_start;
+    options.catch_up_margin = Millis(0);
+    options.unchanged_means_verified = true;
+    PartitionFetcher sweep(vendor, sink, pool, options, nullptr);
+    auto stats = sweep.Run({0, std::nullopt}, store::Checkpoint{0, "verifying", 0, 0});
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    if (!changed) {
+      EXPECT_EQ(stats->count_queries, 1);
+      EXPECT_EQ(vendor.pages(), 0);
+    } else {
+      EXPECT_GT(stats->count_queries, 2) << "a change since the run began: the whole axis is verified";
+      EXPECT_EQ(sink.stored_.size(), 3000u) << "and what the (empty) store lacks is fetched";
+    }
+  }
+}
+
+TEST(PartitionFetcherTest, InFlightSetsThePagesRequestedAtOnce) {
+  for (int in_flight : {6, 1}) {
     FakeVendor vendor(Inventory(1500, 5, 1), 0.0, 5);
     vendor.SetDelay(Millis(15));
     MemorySink sink;
     ThreadPool pool(16);
     FetchOptions options;
-    options.in_flight = 2;  // the static share, overridden by the live one
-    options.in_flight_now = [share] { return share; };
+    options.in_flight = in_flight;
     PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
     auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
     ASSERT_TRUE(stats.ok()) << stats.status().ToString();
     EXPECT_EQ(sink.stored_.size(), 1500u);
-    EXPECT_EQ(vendor.peak(), share) << "pages at once with a live share of " << share;
+    EXPECT_EQ(vendor.peak(), in_flight) << "pages at once with in_flight " << in_flight;
   }
+}
+
+TEST(PartitionFetcherTest, ASlowPageDoesNotHoldTheOthersBack) {
+  // The first page is answered only after the vendor served 12 others; with
+  // 4 requests in flight that needs every arrival to start the next request
+  // (consuming pages in offset order would wait for the first one forever).
+  FakeVendor vendor(Inventory(2000, 6, 1), 0.0, 6);
+  vendor.HoldFirstPageUntil(12);
+  MemorySink sink;
+  ThreadPool pool(8);
+  FetchOptions options;
+  options.in_flight = 4;
+  options.expected_records = 2000;
+  PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
+  auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_TRUE(vendor.first_page_released()) << "the first page was held until its timeout";
+  EXPECT_EQ(sink.stored_.size(), 2000u);
 }
 
 TEST(PartitionFetcherTest, BoundedPartitionsCoverFractionalBoundaryOffers) {
