@@ -173,6 +173,8 @@ int main() {
   const double ratio = cons_rate / base_rate;
   std::printf("consolidation:   %d offers in %.2f s = %.0f offers/s (%lld batches of %d, %d loops)\n", n, cons_s,
               cons_rate, static_cast<long long>(report->batches), options.batch_size, options.parallelism);
+  std::printf("                 of which batches (list, claim, map, write) %.2f s, finalize %.2f s\n",
+              report->batches_ms / 1000.0, report->finalize_ms / 1000.0);
   std::printf("baseline:        INSERT ... SELECT of %d rows in %.2f s = %.0f rows/s\n", n, base_s, base_rate);
   std::printf("ratio:           %.2f of the baseline\n", ratio);
   std::printf("unchanged rerun: %d offers seen, %lld mapped, in %.2f s = %.0f offers/s\n", n,

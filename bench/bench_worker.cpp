@@ -5,7 +5,7 @@
 //    and the seeds' configuration (page size 30, one partition per worker, one
 //    request in flight, 30 workers) on the same inventory, in the same run.
 // 2. Peak RSS of the real `diamond-ingest work` process with 8 partitions in flight.
-// BENCH_OFFERS (default 440000) sets the inventory size, BENCH_PARTITIONS (4) the
+// BENCH_OFFERS (default 440000) sets the inventory size, BENCH_PARTITIONS (12) the
 // partitions in flight of our configuration; BENCH_ONLY_OURS=1 skips the rest.
 #include <signal.h>
 #include <sys/wait.h>
@@ -118,7 +118,7 @@ int64_t WorkerRss(int64_t offers) {
 int main() {
   setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
   const int64_t offers = EnvInt("BENCH_OFFERS", 440000);
-  const int partitions = static_cast<int>(EnvInt("BENCH_PARTITIONS", 4));
+  const int partitions = static_cast<int>(EnvInt("BENCH_PARTITIONS", 12));
   const double bound = std::ceil(offers / 50.0) / 25.0;
   std::printf("bench_worker: %lld offers, latency median 1.5 s, account limit 25 requests/s\n",
               static_cast<long long>(offers));

@@ -150,9 +150,11 @@ Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_
                                       {"advance_watermark", gate.advance_watermark}});
   DI_RETURN_IF_ERROR(consolidate::BeginConsolidation(*conn, run_id, force));
   DI_RETURN_IF_ERROR(BatchLoops(*run, stop, heartbeat, &report.batches));
+  report.batches_ms = ElapsedMs(started);
   if (Stopped(stop)) return Status(Code::kCancelled, "shutdown requested");
   DI_ASSIGN_OR_RETURN(consolidate::FinalizeCounts fin,
                       consolidate::FinalizeRun(*conn, run_id, run->feed, gate.soft_delete));
+  report.finalize_ms = ElapsedMs(started) - report.batches_ms;
   report.soft_delete = gate.soft_delete;
   if (gate.advance_watermark && !fin.already_completed) {
     auto store = deps_.watermark_for(run->feed);
@@ -172,7 +174,7 @@ Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_
             {{"run_id", run_id}, {"seen", s.seen}, {"mapped", s.mapped}, {"inserted", s.inserted},
              {"updated", s.updated}, {"failed", s.failed}, {"deleted", s.deleted}, {"undeleted", s.undeleted},
              {"unchanged", s.unchanged}, {"batches", report.batches}, {"watermark_advanced", report.watermark_advanced},
-             {"wall_ms", report.wall_ms}});
+             {"wall_ms", report.wall_ms}, {"batches_ms", report.batches_ms}, {"finalize_ms", report.finalize_ms}});
   return report;
 }
 

@@ -77,6 +77,8 @@ struct ConsolidationReport {
   consolidate::ConsolidationStats stats;  // cumulative over every pass of the run
   int64_t batches = 0;              // batches committed by this call
   int64_t wall_ms = 0;
+  int64_t batches_ms = 0;           // listing, claiming, mapping and writing
+  int64_t finalize_ms = 0;          // last_run_id, undelete, soft delete, counts
 };
 
 struct ConsolidatorCounters {
