@@ -6,7 +6,8 @@
 //    request in flight, 30 workers) on the same inventory, in the same run.
 // 2. Peak RSS of the real `diamond-ingest work` process with 8 partitions in flight.
 // BENCH_OFFERS (default 440000) sets the inventory size, BENCH_PARTITIONS (12) the
-// partitions in flight of our configuration; BENCH_ONLY_OURS=1 skips the rest.
+// partitions in flight of our configuration; BENCH_ONLY_OURS=1 skips the rest,
+// BENCH_ONLY_RSS=1 measures only the peak RSS.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -120,6 +121,11 @@ int main() {
   const int64_t offers = EnvInt("BENCH_OFFERS", 440000);
   const int partitions = static_cast<int>(EnvInt("BENCH_PARTITIONS", 12));
   const double bound = std::ceil(offers / 50.0) / 25.0;
+  if (EnvInt("BENCH_ONLY_RSS", 0) != 0) {
+    std::printf("  worker peak RSS, 8 partitions in flight: %.1f MB (goal < 150 MB)\n",
+                WorkerRss(std::min<int64_t>(offers, 100000)) / 1024.0);
+    return 0;
+  }
   std::printf("bench_worker: %lld offers, latency median 1.5 s, account limit 25 requests/s\n",
               static_cast<long long>(offers));
   RunFigures ours = FullRun(offers, 50, partitions, 48);

@@ -90,6 +90,7 @@ Worker::Worker(Components& components, WorkerOptions options)
   // (one thread per request) is the bound, shared first come first served, so
   // a partition that is verifying (a few counts) leaves the rest to others.
   options_.fetch.in_flight = std::max(1, options_.requests_in_flight);
+  options_.fetch.page_slots = std::make_shared<std::counting_semaphore<>>(options_.fetch.in_flight);
 }
 
 Worker::~Worker() = default;

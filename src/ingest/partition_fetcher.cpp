@@ -54,6 +54,7 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
     std::deque<std::pair<int64_t, Result<nivoda::Page>>> pages;
   };
   auto arrivals = std::make_shared<Arrivals>();
+  std::counting_semaphore<>* slots = options_.page_slots.get();
   int outstanding = 0;
   std::set<int64_t> arrived;  // offsets past the checkpoint frontier that arrived
   int64_t frontier = offset;  // every page below it has arrived
@@ -69,6 +70,16 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
   while (true) {
     const int window = next < parallel_until ? InFlight() : 1;
     while (failure.ok() && !cancelled() && next < end && outstanding < window) {
+      // A partition with nothing outstanding may wait for a slot (it holds
+      // none, so no partition waits on another's unconsumed pages); one with
+      // pages outstanding only takes a free slot.
+      if (slots != nullptr) {
+        if (outstanding == 0) {
+          slots->acquire();
+        } else if (!slots->try_acquire()) {
+          break;
+        }
+      }
       const int64_t off = next;
       (void)pool_.Submit([this, cell, off, limit, order, since, arrivals] {
         Result<nivoda::Page> page = cancelled() ? Result<nivoda::Page>(Status(Code::kCancelled, "fetch cancelled"))
@@ -91,6 +102,13 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
       arrivals->pages.pop_front();
     }
     --outstanding;
+    // The slot is given back once the page is in the sink (or dropped).
+    struct SlotReturn {
+      std::counting_semaphore<>* slots;
+      ~SlotReturn() {
+        if (slots != nullptr) slots->release();
+      }
+    } slot_return{slots};
     if (!failure.ok()) continue;  // draining after a failure
     if (!page.ok()) {
       failure = page.status();

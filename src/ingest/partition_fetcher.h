@@ -42,7 +42,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -84,6 +86,11 @@ struct FetchOptions {
   // Page requests of this partition at once. The worker sets its whole
   // request pool: the pool's threads bound the process, shared in FIFO order.
   int in_flight = 12;
+  // Optional, shared by the partitions of a process: a page holds a slot from
+  // its request until it is handed to the sink, so the pages in memory stay
+  // bounded by the slots however slow the writes are (without it, each of 8
+  // partitions could hold `in_flight` answered pages behind a slow writer).
+  std::shared_ptr<std::counting_semaphore<>> page_slots;
   int64_t refetch_max = 1000;  // cells up to this count are re-fetched, larger ones bisected
   int64_t verify_cell = 2000;  // stored stones per initial verification cell
   // Offers the plan expects in the partition (-1: unknown). Pages are requested

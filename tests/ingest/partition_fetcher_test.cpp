@@ -282,6 +282,58 @@ TEST(PartitionFetcherTest, InFlightSetsThePagesRequestedAtOnce) {
   }
 }
 
+// A sink that writes slowly and tracks the pages answered but not yet handed over.
+class SlowSink : public MemorySink {
+ public:
+  explicit SlowSink(std::atomic<int>* requested) : requested_(requested) {}
+  Status Submit(RawBatch batch) override {
+    if (!batch.offers.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      int held = requested_->load() - ++submitted_;
+      for (int p = peak_held.load(); held > p && !peak_held.compare_exchange_weak(p, held);) {
+      }
+    }
+    return MemorySink::Submit(std::move(batch));
+  }
+  std::atomic<int> peak_held{0};
+
+ private:
+  std::atomic<int>* requested_;
+  std::atomic<int> submitted_{0};
+};
+
+class CountingVendor : public FakeVendor {
+ public:
+  using FakeVendor::FakeVendor;
+  Result<nivoda::Page> FetchPage(const Cell& cell, int64_t offset, int limit, const nivoda::Order& order,
+                                 const std::optional<std::string>& changed_since) override {
+    auto page = FakeVendor::FetchPage(cell, offset, limit, order, changed_since);
+    if (page.ok() && !page->offers.empty()) ++requested;  // answered with offers: held until written
+    return page;
+  }
+  std::atomic<int> requested{0};
+};
+
+TEST(PartitionFetcherTest, SharedPageSlotsBoundThePagesHeldBehindASlowWriter) {
+  // Two partitions, 16 requests in flight each, one shared set of 4 slots: the
+  // pages answered but not yet written never exceed the slots.
+  CountingVendor vendor(Inventory(4000, 12, 1), 0.0, 12);
+  SlowSink sink(&vendor.requested);
+  ThreadPool pool(32);
+  FetchOptions options;
+  options.in_flight = 16;
+  options.page_slots = std::make_shared<std::counting_semaphore<>>(4);
+  PartitionFetcher low(vendor, sink, pool, options, nullptr), high(vendor, sink, pool, options, nullptr);
+  Result<FetchStats> a = Status(Code::kInternal, "not run"), b = a;
+  std::thread t([&] { a = low.Run({0, 2000}, store::Checkpoint{}); });
+  b = high.Run({2000, std::nullopt}, store::Checkpoint{});
+  t.join();
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status().ToString() << " " << b.status().ToString();
+  EXPECT_EQ(sink.stored_.size(), 4000u);
+  EXPECT_LE(sink.peak_held.load(), 4) << "pages requested and not yet written";
+  EXPECT_GE(sink.peak_held.load(), 2) << "the partitions did page in parallel";
+}
+
 TEST(PartitionFetcherTest, ASlowPageDoesNotHoldTheOthersBack) {
   // The first page is answered only after the vendor served 12 others; with
   // 4 requests in flight that needs every arrival to start the next request
