@@ -22,8 +22,11 @@ constexpr const char* kRunsSql =
     "(SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status = 'running'), "
     "(SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status = 'pending'), "
     "r.expected_records, "
-    // distinct stones stored by the run (pages received include re-fetches and duplicates)
-    "(SELECT count(*) FROM raw_diamonds_nivoda d WHERE d.run_id = r.run_id), "
+    // distinct stones stored by the run (pages received include re-fetches and
+    // duplicates); once consolidated, the count its finalize recorded: a later
+    // run that sees a stone takes over its raw row
+    "coalesce((r.consolidation_stats->>'seen')::bigint,"
+    " (SELECT count(*) FROM raw_diamonds_nivoda d WHERE d.run_id = r.run_id)), "
     "r.count_queries, " DI_ISO("r.consolidation_started_at") ", " DI_ISO("r.consolidation_completed_at") ", "
     DI_ISO("r.watermark_before") ", " DI_ISO("r.watermark_after") ", " DI_ISO("r.updated_from") ", "
     DI_ISO("r.updated_to") ", "

@@ -94,6 +94,20 @@ TEST_F(StatusTest, RunsNewestFirstWithTheirNumbers) {
   EXPECT_FALSE(report.run.has_value());
 }
 
+TEST_F(StatusTest, AConsolidatedRunKeepsItsCountWhenALaterRunTakesItsRawRows) {
+  // A later run that sees a stone takes over its raw row (run_id); the run
+  // that was consolidated shows what its finalize counted, not what is left.
+  ASSERT_TRUE(conn_->Exec("UPDATE run_metadata SET consolidation_stats = '{\"seen\": 3000}' WHERE run_id = 'run-done'").ok());
+  ASSERT_TRUE(conn_->Exec("UPDATE raw_diamonds_nivoda SET run_id = 'run-live' WHERE supplier_stone_id IN"
+                          " (SELECT supplier_stone_id FROM raw_diamonds_nivoda WHERE run_id = 'run-done' LIMIT 700)")
+                  .ok());
+  StatusReport report = Load(std::nullopt);
+  ASSERT_EQ(report.runs.size(), 2u);
+  EXPECT_EQ(report.runs[1].run_id, "run-done");
+  EXPECT_EQ(report.runs[1].records_fetched, 3000);
+  EXPECT_EQ(report.runs[0].records_fetched, live_.records_fetched + 700) << "a running run counts its raw rows";
+}
+
 TEST_F(StatusTest, OneRunListsEveryPartition) {
   StatusReport report = Load("run-live");
   ASSERT_TRUE(report.run.has_value());
