@@ -193,6 +193,10 @@ TEST(WorkerTest, KillNineMidPartitionLosesAndDuplicatesNothing) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  // Its sessions carry its name (PGAPPNAME): operators can tell who holds what.
+  EXPECT_GT(Scalar(p, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                   "diamond-ingest work " + std::to_string(first)),
+            0);
   ASSERT_EQ(kill(first, SIGKILL), 0);
   int status = 0;
   waitpid(first, &status, 0);
