@@ -1,6 +1,5 @@
 #include "app/consolidator.h"
-#include "app/signals.h"
-#include "common/backoff.h"
+#include "app/consume_loop.h"
 
 #include <algorithm>
 #include <chrono>
@@ -258,21 +257,8 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
 }
 
 void Consolidator::Run(const std::atomic<bool>& stop) {
-  FailureBackoff backoff;
-  while (!stop) {
-    auto m = deps_.queue->Receive(options_.queue, options_.poll);
-    if (!m.ok()) {
-      const Millis wait = backoff.Failure();
-      if (backoff.ShouldLog()) {
-        log::Warn("cannot receive consolidation messages; retrying",
-                  {{"error", m.status().ToString()}, {"failures", backoff.failures()}, {"retry_ms", wait.count()}});
-      }
-      SleepUnlessStopped(wait, stop);
-      continue;
-    }
-    backoff.Success();
-    if (m->has_value()) Handle(**m, stop);
-  }
+  ConsumeUntilStopped(*deps_.queue, options_.queue, options_.poll, "consolidation messages", stop,
+                      [&](const queue::Message& m) { Handle(m, stop); });
 }
 
 }  // namespace di

@@ -1,6 +1,5 @@
 #include "app/worker.h"
-#include "app/signals.h"
-#include "common/backoff.h"
+#include "app/consume_loop.h"
 
 #include <unistd.h>
 
@@ -102,22 +101,8 @@ void Worker::Run(const std::atomic<bool>& stop) {
 }
 
 void Worker::Slot(const std::atomic<bool>& stop) {
-  FailureBackoff backoff;
-  while (!stop) {
-    auto m = c_.queue->Receive(options_.work_queue, options_.poll);
-    if (!m.ok()) {
-      const Millis wait = backoff.Failure();
-      if (backoff.ShouldLog()) {
-        log::Warn("cannot receive work items; retrying",
-                  {{"error", m.status().ToString()}, {"failures", backoff.failures()}, {"retry_ms", wait.count()}});
-      }
-      SleepUnlessStopped(wait, stop);
-      continue;
-    }
-    backoff.Success();
-    if (!m->has_value()) continue;
-    Handle(**m, stop);
-  }
+  ConsumeUntilStopped(*c_.queue, options_.work_queue, options_.poll, "work items", stop,
+                      [&](const queue::Message& m) { Handle(m, stop); });
 }
 
 void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop) {
