@@ -68,7 +68,7 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
   auto since = std::make_shared<const std::optional<std::string>>(
       changed_since ? std::optional<std::string>(*changed_since) : std::nullopt);
   while (true) {
-    const int window = next < parallel_until ? InFlight() : 1;
+    const int window = next < parallel_until ? std::max(1, options_.in_flight) : 1;
     while (failure.ok() && !cancelled() && next < end && outstanding < window) {
       // A partition with nothing outstanding may wait for a slot (it holds
       // none, so no partition waits on another's unconsumed pages); one with
@@ -151,10 +151,6 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
   if (failure.ok() && cancelled()) failure = Status(Code::kCancelled, "fetch cancelled");
   if (!failure.ok()) return failure;
   return PassResult{std::move(in_cell), novel};
-}
-
-int PartitionFetcher::InFlight() const {
-  return std::max(1, options_.in_flight);
 }
 
 int64_t PartitionFetcher::StillInCell(const std::unordered_set<std::string>& seen, const Cell& cell) const {

@@ -41,7 +41,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <semaphore>
@@ -159,8 +158,6 @@ class PartitionFetcher {
   std::unordered_map<std::string, Known> known_;
   // Stones of SEEN whose newest known price lies in CELL.
   int64_t StillInCell(const std::unordered_set<std::string>& seen, const Cell& cell) const;
-  // Requests of this partition at once (in_flight, >= 1).
-  int InFlight() const;
 };
 
 // The orders of successive passes over one cell: 0 pages the partition.
