@@ -187,18 +187,26 @@ std::set<std::string> IdsIn(const std::vector<FakeOffer>& offers, const Cell& ce
   return ids;
 }
 
+std::set<std::string> StoredIds(const MemorySink& sink) {
+  std::set<std::string> ids;
+  for (const auto& [id, pv] : sink.stored_) ids.insert(id);
+  return ids;
+}
+
+// One fetch of the whole price axis with the default options.
+Result<FetchStats> FetchWholeAxis(FakeVendor& vendor, MemorySink& sink) {
+  ThreadPool pool(8);
+  PartitionFetcher fetcher(vendor, sink, pool, FetchOptions{}, nullptr);
+  return fetcher.Run({0, std::nullopt}, store::Checkpoint{});
+}
+
 TEST(PartitionFetcherTest, TiesAndShortPagesLoseNothing) {
   for (uint64_t seed : {1, 2, 3}) {
     FakeVendor vendor(Inventory(6000, seed, 7), 0.1, seed);
     MemorySink sink;
-    ThreadPool pool(8);
-    PartitionFetcher fetcher(vendor, sink, pool, FetchOptions{}, nullptr);
-    Cell range{0, std::nullopt};
-    auto stats = fetcher.Run(range, store::Checkpoint{});
+    auto stats = FetchWholeAxis(vendor, sink);
     ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-    std::set<std::string> got;
-    for (const auto& [id, pv] : sink.stored_) got.insert(id);
-    EXPECT_EQ(got, IdsIn(vendor.snapshot(), range)) << "seed " << seed;
+    EXPECT_EQ(StoredIds(sink), IdsIn(vendor.snapshot(), {0, std::nullopt})) << "seed " << seed;
     EXPECT_EQ(stats->stones, 6000);
     EXPECT_GT(stats->refetched_cells + stats->bisections, 0) << "the hazards were actually hit";
   }
@@ -227,14 +235,9 @@ TEST(PartitionFetcherTest, TiesInThePagingOrderLoseNothing) {
     FakeVendor vendor(Inventory(5000, seed, 7), 0.05, seed);
     vendor.SetInsertTies(400);
     MemorySink sink;
-    ThreadPool pool(8);
-    PartitionFetcher fetcher(vendor, sink, pool, FetchOptions{}, nullptr);
-    Cell range{0, std::nullopt};
-    auto stats = fetcher.Run(range, store::Checkpoint{});
+    auto stats = FetchWholeAxis(vendor, sink);
     ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-    std::set<std::string> got;
-    for (const auto& [id, pv] : sink.stored_) got.insert(id);
-    EXPECT_EQ(got, IdsIn(vendor.snapshot(), range)) << "seed " << seed;
+    EXPECT_EQ(StoredIds(sink), IdsIn(vendor.snapshot(), {0, std::nullopt})) << "seed " << seed;
     EXPECT_GT(stats->refetched_cells, 0) << "the hazard was actually hit";
   }
 }
