@@ -67,9 +67,10 @@ Consolidator::Consolidator(ConsolidatorDeps deps, ConsolidatorOptions options)
 }
 
 Status Consolidator::BatchLoops(const consolidate::RunState& run, const std::atomic<bool>* stop,
-                                const std::function<void()>& heartbeat, int64_t* batches) {
+                                const std::function<void()>& heartbeat, ConsolidationReport* report) {
   DI_ASSIGN_OR_RETURN(auto conn, deps_.pool->Acquire());
   std::atomic<int64_t> committed{0};
+  std::atomic<int64_t> raced{0};
   // Rounds: list the unconsolidated rows, let the loops share the list in
   // slices of batch_size; list again until nothing is left. A round that
   // claims nothing means other consolidators hold the rest: wait for them.
@@ -94,10 +95,12 @@ Status Consolidator::BatchLoops(const consolidate::RunState& run, const std::ato
           if (heartbeat) heartbeat();
           if (counts.claimed == 0) continue;
           claimed += counts.claimed;
+          raced += counts.raced;
           ++committed;
           log::Debug("consolidation batch", {{"run_id", run.run_id}, {"claimed", counts.claimed},
                                              {"mapped", counts.mapped}, {"failed", counts.failed},
-                                             {"map_us", counts.map_us}});
+                                             {"claim_us", counts.claim_us}, {"map_us", counts.map_us},
+                                             {"write_us", counts.write_us}});
         }
         return Status::Ok();
       }();
@@ -112,7 +115,8 @@ Status Consolidator::BatchLoops(const consolidate::RunState& run, const std::ato
     for (int i = 1; i < loops; ++i) helpers.emplace_back(loop);
     loop();
     for (auto& t : helpers) t.join();
-    *batches = committed.load();
+    report->batches = committed.load();
+    report->raced = raced.load();
     DI_RETURN_IF_ERROR(first_error);
     // Every listed row was claimed here: none was held by another consolidator,
     // and rows written after the listing belong to a later run (this one's
@@ -121,7 +125,8 @@ Status Consolidator::BatchLoops(const consolidate::RunState& run, const std::ato
     if (claimed == static_cast<int64_t>(stones.size())) break;
     if (claimed == 0) std::this_thread::sleep_for(options_.wait_for_others);
   }
-  *batches = committed.load();
+  report->batches = committed.load();
+  report->raced = raced.load();
   return Status::Ok();
 }
 
@@ -153,7 +158,7 @@ Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_
                                       {"force", force}, {"soft_delete", gate.soft_delete},
                                       {"advance_watermark", gate.advance_watermark}});
   DI_RETURN_IF_ERROR(consolidate::BeginConsolidation(*conn, run_id, force));
-  DI_RETURN_IF_ERROR(BatchLoops(*run, stop, heartbeat, &report.batches));
+  DI_RETURN_IF_ERROR(BatchLoops(*run, stop, heartbeat, &report));
   report.batches_ms = ElapsedMs(started);
   if (Stopped(stop)) return Status(Code::kCancelled, "shutdown requested");
   DI_ASSIGN_OR_RETURN(consolidate::FinalizeCounts fin,
@@ -177,7 +182,7 @@ Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_
   log::Info("consolidation completed",
             {{"run_id", run_id}, {"seen", s.seen}, {"mapped", s.mapped}, {"inserted", s.inserted},
              {"updated", s.updated}, {"failed", s.failed}, {"deleted", s.deleted}, {"undeleted", s.undeleted},
-             {"unchanged", s.unchanged}, {"batches", report.batches}, {"watermark_advanced", report.watermark_advanced},
+             {"unchanged", s.unchanged}, {"batches", report.batches}, {"raced", report.raced}, {"watermark_advanced", report.watermark_advanced},
              {"wall_ms", report.wall_ms}, {"batches_ms", report.batches_ms}, {"finalize_ms", report.finalize_ms}});
   return report;
 }

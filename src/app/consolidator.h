@@ -76,6 +76,7 @@ struct ConsolidationReport {
   bool watermark_advanced = false;  // false for forced runs
   consolidate::ConsolidationStats stats;  // cumulative over every pass of the run
   int64_t batches = 0;              // batches committed by this call
+  int64_t raced = 0;                // claims repeated or rows skipped: another consolidator wrote them first
   int64_t wall_ms = 0;
   int64_t batches_ms = 0;           // listing, claiming, mapping and writing
   int64_t finalize_ms = 0;          // last_run_id, undelete, soft delete, counts
@@ -107,7 +108,7 @@ class Consolidator {
 
  private:
   Status BatchLoops(const consolidate::RunState& run, const std::atomic<bool>* stop,
-                    const std::function<void()>& heartbeat, int64_t* batches);
+                    const std::function<void()>& heartbeat, ConsolidationReport* report);
   void DeadLetter(const queue::Message& message, const std::string& run_id, const std::string& reason,
                   const std::string& description);
 

@@ -4,53 +4,55 @@
 #include <string_view>
 #include <vector>
 
+#include "common/log.h"
 #include "consolidate/mapping.h"
 #include "consolidate/row_columns.h"
 
 namespace di::consolidate {
 namespace {
 
-// (The last consolidated hash is a per-row probe, a scalar subquery: joined,
-// PostgreSQL hashed the whole raw_consolidation table in every batch, growing
-// to the feed's size during a first consolidation: 82-110 ms per batch of
-// 2,000 at 200,000 stones, 32-34 ms as a probe.)
-// Claims raw rows whose payload hash differs from the hash last consolidated
-// (FOR UPDATE SKIP LOCKED on the raw rows, so consolidators sharing a run skip
-// each other's), records the claimed hashes in raw_consolidation and returns
-// what mapping needs. The raw rows are only locked, not updated, so a row
-// another consolidator claimed and committed after this statement's snapshot
-// is not skipped by the lock: the upsert's WHERE (which sees the latest
-// committed hash) drops it, and only rows the upsert changed are returned. $1 feed; the row source is
-// ClaimAny (any unconsolidated rows, $2 = limit) or ClaimListed ($2 = the stone
-// ids of a listing).
-#define DI_CLAIM_SQL(source)                                                                            \
-  "WITH src AS (SELECT r.supplier_stone_id, r.run_id, r.payload_hash, r.payload"                        \
-  "  FROM raw_diamonds_nivoda r"                                                                         \
-  "  WHERE r.feed = $1 AND r.payload_hash IS DISTINCT FROM"                                              \
-  "    (SELECT c.consolidated_hash FROM raw_consolidation c WHERE c.supplier_stone_id = r.supplier_stone_id)" \
-  "    AND " source                                                                                          \
-  "  FOR UPDATE OF r SKIP LOCKED),"                                                                     \
-  " mark AS (INSERT INTO raw_consolidation AS m (supplier_stone_id, consolidated_hash)"                  \
-  "  SELECT supplier_stone_id, payload_hash FROM src"                                                   \
-  "  ON CONFLICT (supplier_stone_id) DO UPDATE SET consolidated_hash = EXCLUDED.consolidated_hash,"     \
-  "    consolidated_at = now() WHERE m.consolidated_hash IS DISTINCT FROM EXCLUDED.consolidated_hash"      \
-  "  RETURNING supplier_stone_id)"                                                                      \
-  " SELECT s.supplier_stone_id, s.run_id, s.payload_hash, s.payload,"                                   \
-  "   (SELECT d.id FROM diamonds d WHERE d.feed = $1 AND d.supplier_stone_id = s.supplier_stone_id) IS NOT NULL" \
-  " FROM src s WHERE s.supplier_stone_id IN (SELECT supplier_stone_id FROM mark)"
+// Raw rows r of feed $1 whose payload is not consolidated: its hash differs
+// from the payload_hash of the stone's row in `diamonds` (the payload last
+// mapped) and is not recorded as failing to map. Both tests are per-row index
+// probes (scalar subqueries), whatever the statistics say: joined, PostgreSQL
+// hashed a whole table per batch, or scanned `diamonds` per raw row when its
+// statistics still said "empty" (the trap cost 82-110 ms per batch once).
+#define DI_UNCONSOLIDATED                                                                                      \
+  " r.feed = $1 AND r.payload_hash IS DISTINCT FROM"                                                           \
+  "   (SELECT d.payload_hash FROM diamonds d WHERE d.feed = $1 AND d.supplier_stone_id = r.supplier_stone_id)"  \
+  " AND NOT EXISTS (SELECT 1 FROM consolidation_failures f"                                                    \
+  "   WHERE f.supplier_stone_id = r.supplier_stone_id AND f.payload_hash = r.payload_hash)"
+
+// Claims unconsolidated raw rows FOR UPDATE SKIP LOCKED (consolidators
+// sharing a run skip each other's) and returns what mapping needs and whether
+// the stone is in `diamonds` already. The row source is ClaimAny (any such
+// rows, $2 = limit) or ClaimListed ($2 = the stone ids of a listing).
+// The raw rows are only locked: a stone another consolidator wrote and
+// committed after this statement's snapshot but before the lock is claimed
+// again. RunBatch handles that race: its upsert skips rows whose hash is
+// already the one being written, and a stone it believes new but finds in
+// `diamonds` (unique violation) makes it claim the slice again.
+#define DI_CLAIM_SQL(source)                                                                                   \
+  "SELECT r.supplier_stone_id, r.run_id, r.payload_hash, r.payload,"                                           \
+  "   (SELECT d.id FROM diamonds d WHERE d.feed = $1 AND d.supplier_stone_id = r.supplier_stone_id) IS NOT NULL" \
+  " FROM raw_diamonds_nivoda r WHERE" DI_UNCONSOLIDATED " AND " source " FOR UPDATE OF r SKIP LOCKED"
 constexpr const char* kClaimAny = DI_CLAIM_SQL("true LIMIT $2");
 constexpr const char* kClaimListed = DI_CLAIM_SQL("r.supplier_stone_id = ANY ($2::text[])");
 #undef DI_CLAIM_SQL
 
-// Heap order of the raw table.
-constexpr const char* kList =
-    "SELECT supplier_stone_id FROM raw_consolidation_state WHERE feed = $1 AND NOT consolidated";
+// Heap order of the raw table. Without JIT: its cost estimate crosses
+// jit_above_cost and compiling took 0.45 s, longer than the query.
+constexpr const char* kList = "SELECT r.supplier_stone_id FROM raw_diamonds_nivoda r WHERE" DI_UNCONSOLIDATED;
+#undef DI_UNCONSOLIDATED
 
+// Only a new failure counts (Affected() == 1): a consolidator that raced
+// another over the same payload finds its failure recorded already.
 constexpr const char* kFailure =
-    "INSERT INTO consolidation_failures (run_id, feed, supplier_stone_id, payload_hash, reason, raw)"
+    "INSERT INTO consolidation_failures AS f (run_id, feed, supplier_stone_id, payload_hash, reason, raw)"
     " VALUES ($1, $2, $3, $4, $5, $6)"
     " ON CONFLICT (run_id, supplier_stone_id) DO UPDATE SET payload_hash = EXCLUDED.payload_hash,"
-    "   reason = EXCLUDED.reason, raw = EXCLUDED.raw, recorded_at = now()";
+    "   reason = EXCLUDED.reason, raw = EXCLUDED.raw, recorded_at = now()"
+    " WHERE f.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash";
 
 constexpr const char* kAddStats =
     "UPDATE run_metadata SET consolidation_stats = coalesce(consolidation_stats, '{}'::jsonb) || jsonb_build_object("
@@ -81,6 +83,9 @@ const std::string& CopyNewSql() {
   return sql;
 }
 
+// A row whose hash `diamonds` holds already was written by a consolidator
+// that raced this one: skipped, not counted. Returns the rows written and
+// those last seen by run $1 ("changed").
 const std::string& UpsertSql() {
   static const std::string sql = [] {
     std::string set;
@@ -90,7 +95,8 @@ const std::string& UpsertSql() {
     });
     return "WITH up AS (INSERT INTO diamonds AS d (" + ColumnList() + ") SELECT " + ColumnList() +
            " FROM consolidate_stage ON CONFLICT (feed, supplier_stone_id) DO UPDATE SET " + set +
-           "updated_at = now() RETURNING 1) SELECT count(*) FROM up";
+           "updated_at = now() WHERE d.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash"
+           " RETURNING d.last_run_id) SELECT count(*), count(*) FILTER (WHERE last_run_id = $1) FROM up";
   }();
   return sql;
 }
@@ -104,7 +110,10 @@ void BatchCounts::Add(const BatchCounts& o) {
   updated += o.updated;
   failed += o.failed;
   changed += o.changed;
+  raced += o.raced;
   map_us += o.map_us;
+  claim_us += o.claim_us;
+  write_us += o.write_us;
 }
 
 namespace {
@@ -125,76 +134,114 @@ std::string TextArray(const std::vector<std::string>& values, size_t begin, size
   return out;
 }
 
+int64_t MicrosSince(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - since).count();
+}
+
+// The SQLSTATE of a stone new to `diamonds` when this batch started and
+// inserted by another consolidator since (see DI_CLAIM_SQL).
+constexpr const char* kUniqueViolation = "23505";
+
 // One batch over the rows CLAIM_SQL claims with PARAMS.
 Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                              const char* claim_sql, const pg::Params& params) {
   BatchCounts counts;
   pg::Transaction tx(conn);
   DI_RETURN_IF_ERROR(tx.begin_status());
+  auto started = std::chrono::steady_clock::now();
   DI_ASSIGN_OR_RETURN(pg::QueryResult claimed, conn.Exec(claim_sql, params));
+  counts.claim_us = MicrosSince(started);
   counts.claimed = claimed.rows();
   if (counts.claimed == 0) return counts;  // rolled back: nothing to do
 
   std::string fresh;   // COPY text of stones new to `diamonds`
   std::string copy;    // COPY text of stones to upsert
   fresh.reserve(static_cast<size_t>(counts.claimed) * 900);
-  auto started = std::chrono::steady_clock::now();
+  started = std::chrono::steady_clock::now();
   for (int i = 0; i < claimed.rows(); ++i) {
     const std::string_view raw_run = claimed.Get(i, 1);
-    if (raw_run == run_id) ++counts.changed;
     Result<DiamondRow> row = MapOffer({feed, raw_run, claimed.Get(i, 3), claimed.Get(i, 2)});
     if (row.ok()) {
       // The raw key is the stone's identity (it was taken from the same diamond.id).
       row->supplier_stone_id = std::string(claimed.Get(i, 0));
       const bool known = claimed.GetBool(i, 4);
       AppendCopyLine(known ? &copy : &fresh, *row);
-      ++(known ? counts.updated : counts.inserted);
+      if (!known) {
+        ++counts.inserted;
+        if (raw_run == run_id) ++counts.changed;
+      }
       continue;
     }
+    DI_ASSIGN_OR_RETURN(pg::QueryResult recorded,
+                        conn.Exec(kFailure, {pg::P(run_id), pg::P(feed), pg::P(claimed.Get(i, 0)),
+                                             pg::P(claimed.Get(i, 2)), pg::P(row.status().message()),
+                                             pg::P(claimed.Get(i, 3))}));
+    if (recorded.Affected() == 0) continue;  // recorded by a consolidator that raced this one
     ++counts.failed;
-    DI_RETURN_IF_ERROR(conn.Exec(kFailure, {pg::P(run_id), pg::P(feed), pg::P(claimed.Get(i, 0)),
-                                            pg::P(claimed.Get(i, 2)), pg::P(row.status().message()),
-                                            pg::P(claimed.Get(i, 3))})
-                           .status());
+    if (raw_run == run_id) ++counts.changed;
   }
-  counts.map_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  counts.map_us = MicrosSince(started);
 
+  started = std::chrono::steady_clock::now();
   if (!fresh.empty()) {
-    DI_RETURN_IF_ERROR(conn.CopyIn(CopyNewSql(), fresh));
+    Status copied = conn.CopyIn(CopyNewSql(), fresh);
+    if (copied.sqlstate() == kUniqueViolation) {
+      return Status(Code::kConflict, "a stone of this batch was inserted by another consolidator: " + copied.message(),
+                    copied.sqlstate());
+    }
+    DI_RETURN_IF_ERROR(copied);
   }
   if (!copy.empty()) {
     DI_RETURN_IF_ERROR(conn.Exec(StageSql()).status());
     DI_RETURN_IF_ERROR(conn.CopyIn(CopySql(), copy));
-    DI_ASSIGN_OR_RETURN(pg::QueryResult up, conn.Exec(UpsertSql()));
-    if (up.GetInt64(0, 0) != counts.updated) {
-      return Status(Code::kInternal, "upsert wrote " + std::string(up.Get(0, 0)) + " rows of " +
-                                         std::to_string(counts.updated));
-    }
+    DI_ASSIGN_OR_RETURN(pg::QueryResult up, conn.Exec(UpsertSql(), {pg::P(run_id)}));
+    counts.updated = up.GetInt64(0, 0);
+    counts.changed += up.GetInt64(0, 1);
   }
   counts.mapped = counts.inserted + counts.updated;
+  counts.raced = counts.claimed - counts.mapped - counts.failed;
   DI_RETURN_IF_ERROR(conn.Exec(kAddStats, {pg::P(run_id), pg::P(counts.mapped), pg::P(counts.inserted),
                                            pg::P(counts.updated), pg::P(counts.failed), pg::P(counts.changed)})
                          .status());
   DI_RETURN_IF_ERROR(tx.Commit());
+  counts.write_us = MicrosSince(started);
   return counts;
+}
+
+// RunBatch, claiming again (a new snapshot) when another consolidator
+// inserted one of its stones meanwhile: the stones it wrote are then
+// consolidated and not claimed. Each retry needs one more such race.
+Result<BatchCounts> RunBatchRetryingRaces(pg::Connection& conn, const std::string& feed, const std::string& run_id,
+                                          const char* claim_sql, const pg::Params& params) {
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    Result<BatchCounts> counts = RunBatch(conn, feed, run_id, claim_sql, params);
+    if (counts.ok()) counts->raced += attempt - 1;
+    if (counts.ok() || counts.status().sqlstate() != kUniqueViolation || attempt == kAttempts) return counts;
+    log::Info("consolidation batch raced another consolidator, claiming again",
+              {{"run_id", run_id}, {"attempt", attempt}, {"error", counts.status().message()}});
+  }
 }
 
 }  // namespace
 
 Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                      int limit) {
-  return RunBatch(conn, feed, run_id, kClaimAny, {pg::P(feed), pg::P(limit)});
+  return RunBatchRetryingRaces(conn, feed, run_id, kClaimAny, {pg::P(feed), pg::P(limit)});
 }
 
 Result<BatchCounts> ConsolidateListed(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                       const std::vector<std::string>& stones, size_t begin, size_t end) {
   if (begin >= end) return BatchCounts{};
-  return RunBatch(conn, feed, run_id, kClaimListed, {pg::P(feed), pg::P(TextArray(stones, begin, end))});
+  return RunBatchRetryingRaces(conn, feed, run_id, kClaimListed, {pg::P(feed), pg::P(TextArray(stones, begin, end))});
 }
 
 Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const std::string& feed) {
+  pg::Transaction tx(conn);
+  DI_RETURN_IF_ERROR(tx.begin_status());
+  DI_RETURN_IF_ERROR(conn.Exec("SET LOCAL jit = off").status());
   DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kList, {pg::P(feed)}));
+  DI_RETURN_IF_ERROR(tx.Commit());
   std::vector<std::string> out;
   out.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.Get(i, 0));

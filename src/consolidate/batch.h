@@ -1,19 +1,19 @@
 // Batch: one transaction of a run's consolidation.
 //
 // Claims up to `limit` raw rows of the feed that are not consolidated (their
-// payload_hash differs from raw_consolidation's hash; FOR UPDATE SKIP LOCKED,
-// so several consolidators share the work), records their hashes in
-// raw_consolidation (the raw rows are not rewritten), maps each payload
-// (MapOffer), writes the rows into `diamonds` (stones new to it with COPY,
+// payload_hash is neither the payload_hash of the stone's row in `diamonds`
+// nor recorded in consolidation_failures; FOR UPDATE SKIP LOCKED, so several
+// consolidators share the work), maps each payload (MapOffer), writes the
+// rows into `diamonds` with their payload_hash (stones new to it with COPY,
 // known ones with an upsert on (feed, supplier_stone_id) replacing every
-// column; the raw row locks keep any other transaction from inserting the
-// same stone meanwhile), records the rows that cannot be mapped in
-// consolidation_failures, and adds the counts to the run's
-// consolidation_stats, all in that one transaction: a crash at any point
-// leaves either the whole batch or none of it.
+// column), records the rows that cannot be mapped in consolidation_failures,
+// and adds the counts to the run's consolidation_stats, all in that one
+// transaction: a crash at any point leaves either the whole batch or none of
+// it. The raw rows are never written.
 //
-// A row whose payload hash equals the hash of its last consolidation is not
-// claimed at all (unchanged stones are never re-mapped).
+// A stone another consolidator wrote after this batch's claim began is not
+// written twice nor counted twice (see batch.cpp: the upsert skips it, a
+// unique violation on a new stone makes the batch claim again).
 // Functions take a Connection: as thread-safe as that connection.
 #pragma once
 
@@ -33,7 +33,10 @@ struct BatchCounts {
   int64_t updated = 0;
   int64_t failed = 0;    // recorded in consolidation_failures
   int64_t changed = 0;   // mapped or failed rows last seen by the run being consolidated
+  int64_t raced = 0;     // claims repeated plus rows skipped because another consolidator wrote them first
   int64_t map_us = 0;    // time spent in MapOffer (microseconds)
+  int64_t claim_us = 0;  // time spent in the claim statement
+  int64_t write_us = 0;  // COPY, upsert, counts and commit
 
   void Add(const BatchCounts& o);
 };
@@ -45,9 +48,10 @@ struct BatchCounts {
 Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                      int limit);
 
-// The stone ids of FEED's unconsolidated raw rows (one anti-join of the raw
-// table with raw_consolidation), in heap order: a pass walks this list in
-// slices (ConsolidateListed) instead of re-running the anti-join per batch.
+// The stone ids of FEED's unconsolidated raw rows (one scan of the raw table
+// with an index probe of `diamonds` per row), in heap order: a pass walks this
+// list in slices (ConsolidateListed) instead of searching per batch.
+// REQUIRES: no open transaction on CONN (the listing runs in its own).
 Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const std::string& feed);
 
 // Runs one batch over STONES[BEGIN, END): those still unconsolidated and not

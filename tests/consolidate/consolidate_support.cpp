@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -193,6 +194,27 @@ std::string ConsolidationEnv::DiamondsSnapshot() {
     return "";
   }
   return r->GetString(0, 0);
+}
+
+std::vector<Stone> Stones(int n, const std::string& prefix, int64_t base_price) {
+  std::vector<Stone> out;
+  for (int i = 0; i < n; ++i) {
+    Stone s;
+    char id[32];
+    std::snprintf(id, sizeof id, "%s-%03d", prefix.c_str(), i);
+    s.id = id;
+    s.price_cents = base_price + i * 100;
+    s.carats = 0.5 + 0.01 * i;
+    s.availability = i % 5 == 1 ? "ON HOLD" : i % 5 == 2 ? "UNAVAILABLE" : "AVAILABLE";
+    out.push_back(s);
+  }
+  return out;
+}
+
+ConsolidationReport MustConsolidate(Consolidator& c, const std::string& run_id, bool force) {
+  auto r = c.ConsolidateRun(run_id, force);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : ConsolidationReport{};
 }
 
 }  // namespace di::testing

@@ -57,6 +57,9 @@ struct Stone {
 // The item JSON for STONE.
 std::string ItemJson(const Stone& stone);
 
+// N stones PREFIX-000, PREFIX-001, ... with varied prices, carats and availability.
+std::vector<Stone> Stones(int n, const std::string& prefix = "s", int64_t base_price = 100000);
+
 class ConsolidationEnv {
  public:
   ConsolidationEnv();
@@ -88,5 +91,8 @@ class ConsolidationEnv {
   std::shared_ptr<cloud::WatermarkStore> watermark;
   std::shared_ptr<RecordingAlertSink> alerts;
 };
+
+// C.ConsolidateRun(RUN_ID, FORCE), a gtest failure unless it succeeds.
+ConsolidationReport MustConsolidate(Consolidator& c, const std::string& run_id, bool force = false);
 
 }  // namespace di::testing

@@ -16,28 +16,9 @@ namespace di {
 namespace {
 
 using testing::ConsolidationEnv;
+using testing::MustConsolidate;
 using testing::Stone;
-
-std::vector<Stone> Stones(int n, const std::string& prefix = "s", int64_t base_price = 100000) {
-  std::vector<Stone> out;
-  for (int i = 0; i < n; ++i) {
-    Stone s;
-    char id[32];
-    std::snprintf(id, sizeof id, "%s-%03d", prefix.c_str(), i);
-    s.id = id;
-    s.price_cents = base_price + i * 100;
-    s.carats = 0.5 + 0.01 * i;
-    s.availability = i % 5 == 1 ? "ON HOLD" : i % 5 == 2 ? "UNAVAILABLE" : "AVAILABLE";
-    out.push_back(s);
-  }
-  return out;
-}
-
-ConsolidationReport MustConsolidate(Consolidator& c, const std::string& run_id, bool force = false) {
-  auto r = c.ConsolidateRun(run_id, force);
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  return r.ok() ? *r : ConsolidationReport{};
-}
+using testing::Stones;
 
 void SendConsolidate(ConsolidationEnv& env, const std::string& body) {
   ASSERT_TRUE(env.queue->Send({queue::kConsolidate, body, std::nullopt, std::nullopt}).ok());

@@ -174,7 +174,7 @@ class Storm {
         processes_.KillConsolidator();
         // A COMMIT already sent may still land: count once the server has dropped the session.
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        int64_t at_kill = Scalar(*conn_, "SELECT count(*) FROM raw_consolidation");
+        int64_t at_kill = ReadProgress(*conn_, run_id_).consolidated;
         consolidator_kills_.push_back({t, at_kill, -1});
         processes_.StartConsolidator();
         consolidator_target = at_kill + 1 + static_cast<int64_t>(expected * Fraction());

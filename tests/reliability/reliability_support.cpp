@@ -305,7 +305,7 @@ Progress ReadProgress(pg::Connection& conn, const std::string& run_id) {
   auto r = conn.Exec(
       "SELECT (SELECT coalesce(sum(pages_fetched), 0) FROM partition_progress WHERE run_id = $1),"
       " (SELECT count(*) FROM raw_diamonds_nivoda WHERE run_id = $1),"
-      " (SELECT count(*) FROM raw_consolidation),"
+      " (SELECT count(*) FROM diamonds),"
       " (SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status = 'completed'),"
       " (SELECT status FROM run_metadata WHERE run_id = $1)",
       {pg::P(run_id)});

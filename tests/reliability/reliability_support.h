@@ -138,7 +138,7 @@ std::string FormatSyncTable(const SyncCheck& check);
 struct Progress {
   int64_t pages = 0;          // sum of partition_progress.pages_fetched of the run
   int64_t raw_rows = 0;       // raw rows of the run
-  int64_t consolidated = 0;   // raw_consolidation rows
+  int64_t consolidated = 0;   // rows of `diamonds` (the run starts from none)
   int64_t completed_partitions = 0;
   std::string run_status;
 };
