@@ -24,16 +24,20 @@ constexpr const char* kUndelete =
     " WHERE r.feed = $1 AND r.run_id = $2 AND d.feed = $1 AND d.supplier_stone_id = r.supplier_stone_id"
     "   AND d.status = 'deleted'";
 
-constexpr const char* kTouch =
-    "UPDATE diamonds d SET last_run_id = $2"
-    " FROM raw_diamonds_nivoda r"
-    " WHERE r.feed = $1 AND r.run_id = $2 AND d.feed = $1 AND d.supplier_stone_id = r.supplier_stone_id"
-    "   AND d.last_run_id IS DISTINCT FROM $2";
-
-// After kTouch every stone the run saw has last_run_id = the run.
-constexpr const char* kSoftDelete =
-    "UPDATE diamonds SET status = 'deleted', deleted_at = now(), updated_at = now()"
-    " WHERE feed = $1 AND status = 'active' AND last_run_id IS DISTINCT FROM $2";
+// One scan of the feed's rows whose last_run_id is not the run (after a
+// first or a busy run: none; rows mapped by the run carry it already): the
+// ones the run saw get last_run_id = the run, the others ($3: a complete
+// full run) are soft-deleted when active. Two statements, a touch and then a
+// delete of the rows left behind, scanned every row of the feed twice.
+constexpr const char* kTouchAndSoftDelete =
+    "WITH stale AS MATERIALIZED ("
+    "  SELECT d.id, d.status, EXISTS (SELECT 1 FROM raw_diamonds_nivoda r"
+    "    WHERE r.supplier_stone_id = d.supplier_stone_id AND r.feed = $1 AND r.run_id = $2) AS seen"
+    "  FROM diamonds d WHERE d.feed = $1 AND d.last_run_id IS DISTINCT FROM $2),"
+    " touched AS (UPDATE diamonds d SET last_run_id = $2 FROM stale s WHERE d.id = s.id AND s.seen RETURNING 1),"
+    " deleted AS (UPDATE diamonds d SET status = 'deleted', deleted_at = now(), updated_at = now()"
+    "   FROM stale s WHERE $3::boolean AND d.id = s.id AND NOT s.seen AND s.status = 'active' RETURNING 1)"
+    " SELECT (SELECT count(*) FROM touched), (SELECT count(*) FROM deleted)";
 
 constexpr const char* kSeen = "SELECT count(*) FROM raw_diamonds_nivoda WHERE feed = $1 AND run_id = $2";
 
@@ -91,14 +95,14 @@ Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_
     out.already_completed = true;
     return out;
   }
+  // Scans of the whole feed: compiling them (JIT) would cost more than it saves.
+  DI_RETURN_IF_ERROR(conn.Exec("SET LOCAL jit = off").status());
   const pg::Params params = {pg::P(feed), pg::P(run_id)};
   DI_ASSIGN_OR_RETURN(pg::QueryResult undeleted, conn.Exec(kUndelete, params));
   out.undeleted = undeleted.Affected();
-  DI_RETURN_IF_ERROR(conn.Exec(kTouch, params).status());
-  if (soft_delete) {
-    DI_ASSIGN_OR_RETURN(pg::QueryResult deleted, conn.Exec(kSoftDelete, params));
-    out.deleted = deleted.Affected();
-  }
+  DI_ASSIGN_OR_RETURN(pg::QueryResult touched,
+                      conn.Exec(kTouchAndSoftDelete, {pg::P(feed), pg::P(run_id), pg::P(soft_delete)}));
+  out.deleted = touched.GetInt64(0, 1);
   DI_ASSIGN_OR_RETURN(pg::QueryResult seen, conn.Exec(kSeen, params));
   DI_RETURN_IF_ERROR(conn.Exec(kFinalStats, {pg::P(run_id), pg::P(seen.GetInt64(0, 0)), pg::P(out.deleted),
                                              pg::P(out.undeleted)})
