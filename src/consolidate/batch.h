@@ -49,8 +49,9 @@ Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& fe
                                      int limit);
 
 // The stone ids of FEED's unconsolidated raw rows (one scan of the raw table
-// with an index probe of `diamonds` per row), in heap order: a pass walks this
-// list in slices (ConsolidateListed) instead of searching per batch.
+// with an index probe of `diamonds` per row), in stretches of heap order: a
+// pass walks this list in slices (ConsolidateListed) instead of searching per
+// batch.
 // REQUIRES: no open transaction on CONN (the listing runs in its own).
 Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const std::string& feed);
 
