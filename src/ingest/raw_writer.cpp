@@ -67,6 +67,9 @@ std::vector<const nivoda::Offer*> NewestPerStone(const std::vector<nivoda::Offer
   return order;
 }
 
+// A new stone of the batch inserted by another transaction meanwhile.
+constexpr const char* kUniqueViolation = "23505";
+
 }  // namespace
 
 Status WriteRawBatch(pg::Connection& conn, const RawTarget& target, const RawBatch& batch) {
@@ -174,6 +177,13 @@ Status RawWriter::CommitWithRetry(const RawBatch& merged) {
       if (last.ok()) return last;
     } else {
       last = conn.status();
+    }
+    if (last.sqlstate() == kUniqueViolation) {
+      // Expected: partitions share their boundary dollars, and a neighbour
+      // inserted one of this batch's new stones meanwhile. At once, as a merge.
+      log::Info("a neighbouring partition stored one of these new stones meanwhile; writing the batch again",
+                {{"run_id", target_.run_id}, {"partition_id", target_.partition_id}, {"attempt", attempt}});
+      continue;
     }
     if (!pg::IsRetryable(last) && last.code() != Code::kUnavailable) return last;
     log::Warn("raw write failed; retrying", {{"run_id", target_.run_id}, {"partition_id", target_.partition_id},
