@@ -44,8 +44,9 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
                                                             const nivoda::Order& order, bool checkpoint,
                                                             const std::string* changed_since, int64_t expected) {
   const int limit = options_.page_size;
+  const int step = std::max(1, limit - options_.page_overlap);  // offsets apart: pages overlap
   // Parallel up to the page that should be empty; then one page at a time.
-  const int64_t parallel_until = expected < 0 ? INT64_MAX : offset + (expected / limit + 2) * limit;
+  const int64_t parallel_until = expected < 0 ? INT64_MAX : offset + (expected / step + 2) * step;
   // Pages are consumed in the order they arrive, and each arrival frees a
   // place for the next request: a slow page never holds the others back.
   struct Arrivals {
@@ -89,7 +90,7 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
         arrivals->cv.notify_one();
       });
       ++outstanding;
-      next += limit;
+      next += step;
     }
     if (outstanding == 0) break;
     int64_t off = 0;
@@ -118,7 +119,7 @@ Result<PartitionFetcher::PassResult> PartitionFetcher::Pass(const Cell& cell, in
     const int64_t before = frontier;
     while (!arrived.empty() && *arrived.begin() == frontier) {
       arrived.erase(arrived.begin());
-      frontier += limit;
+      frontier += step;
     }
     ++stats_.pages;
     if (page->end()) {

@@ -82,6 +82,12 @@ class PartitionSink {
 
 struct FetchOptions {
   int page_size = 50;
+  // Consecutive pages overlap by this many offers (offsets page_size -
+  // page_overlap apart): a stone removed from an already fetched page shifts
+  // the later ones back by one, and without the overlap the first stone of
+  // the next page requested afterwards would be skipped, unseen by any count
+  // (the removed stone, stored, makes up for it).
+  int page_overlap = 1;
   // Page requests of this partition at once. The worker sets its whole
   // request pool: the pool's threads bound the process, shared in FIFO order.
   int in_flight = 12;
