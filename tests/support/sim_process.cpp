@@ -139,10 +139,10 @@ Status SimProcess::Stop() {
   return Status::Ok();
 }
 
-Result<SimHttpReply> SimProcess::Post(const std::string& path, const std::string& body) const {
+Result<SimHttpReply> SimProcess::Post(const std::string& path, const std::string& body, Millis read_timeout) const {
   httplib::Client client("127.0.0.1", port_);
   client.set_tcp_nodelay(true);
-  client.set_read_timeout(std::chrono::seconds(120));
+  client.set_read_timeout(std::chrono::milliseconds(read_timeout.count()));
   return ToReply(client.Post(path.c_str(), body, "application/json"), "POST " + path);
 }
 
@@ -153,8 +153,10 @@ Result<SimHttpReply> SimProcess::Get(const std::string& path) const {
   return ToReply(client.Get(path.c_str()), "GET " + path);
 }
 
-Result<SimHttpReply> SimProcess::Graphql(const std::string& query, const std::string& variables_json) const {
-  return Post("/api/diamonds", "{\"query\":" + JsonQuote(query) + ",\"variables\":" + variables_json + "}");
+Result<SimHttpReply> SimProcess::Graphql(const std::string& query, const std::string& variables_json,
+                                         Millis read_timeout) const {
+  return Post("/api/diamonds", "{\"query\":" + JsonQuote(query) + ",\"variables\":" + variables_json + "}",
+              read_timeout);
 }
 
 Result<std::string> SimProcess::Token() const {

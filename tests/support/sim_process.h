@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace di::testing {
@@ -86,10 +87,14 @@ class SimProcess {
   Result<int64_t> RevokeTokens() const;
 
   // Raw HTTP on the simulator's port (for the simulator's own tests).
-  Result<SimHttpReply> Post(const std::string& path, const std::string& body) const;
+  Result<SimHttpReply> Post(const std::string& path, const std::string& body,
+                            Millis read_timeout = Millis(120000)) const;
   Result<SimHttpReply> Get(const std::string& path) const;
   // POSTs {"query": QUERY, "variables": VARIABLES_JSON} to /api/diamonds.
-  Result<SimHttpReply> Graphql(const std::string& query, const std::string& variables_json = "{}") const;
+  // READ_TIMEOUT bounds the wait for the answer (the simulator's injected
+  // hangs hold a request 5 s).
+  Result<SimHttpReply> Graphql(const std::string& query, const std::string& variables_json = "{}",
+                               Millis read_timeout = Millis(120000)) const;
   // Authenticates with the default credentials and returns the token.
   Result<std::string> Token() const;
 
