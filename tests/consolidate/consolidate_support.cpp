@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "cloud/db_watermark_store.h"
 #include "common/sha256.h"
@@ -209,6 +210,17 @@ std::vector<Stone> Stones(int n, const std::string& prefix, int64_t base_price) 
     out.push_back(s);
   }
   return out;
+}
+
+std::pair<Result<ConsolidationReport>, Result<ConsolidationReport>> ConsolidateAtOnce(Consolidator& a, Consolidator& b,
+                                                                                    const std::string& run_id) {
+  Result<ConsolidationReport> ra = Status(Code::kInternal, "not run");
+  Result<ConsolidationReport> rb = Status(Code::kInternal, "not run");
+  std::thread ta([&] { ra = a.ConsolidateRun(run_id, false); });
+  std::thread tb([&] { rb = b.ConsolidateRun(run_id, false); });
+  ta.join();
+  tb.join();
+  return {std::move(ra), std::move(rb)};
 }
 
 ConsolidationReport MustConsolidate(Consolidator& c, const std::string& run_id, bool force) {

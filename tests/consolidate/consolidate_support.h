@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/consolidator.h"
@@ -91,6 +92,10 @@ class ConsolidationEnv {
   std::shared_ptr<cloud::WatermarkStore> watermark;
   std::shared_ptr<RecordingAlertSink> alerts;
 };
+
+// A.ConsolidateRun(RUN_ID) and B.ConsolidateRun(RUN_ID) in two threads at once.
+std::pair<Result<ConsolidationReport>, Result<ConsolidationReport>> ConsolidateAtOnce(Consolidator& a, Consolidator& b,
+                                                                                    const std::string& run_id);
 
 // C.ConsolidateRun(RUN_ID, FORCE), a gtest failure unless it succeeds.
 ConsolidationReport MustConsolidate(Consolidator& c, const std::string& run_id, bool force = false);

@@ -7,7 +7,6 @@
 // that write alone, count nothing twice, and consolidate the rest.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <thread>
 
 #include "app/consolidator.h"
@@ -20,18 +19,6 @@ using testing::ConsolidationEnv;
 using testing::MustConsolidate;
 using testing::Stones;
 
-// Waits (up to 10 s) until a session of ENV's database waits on a lock.
-bool SomeSessionWaitsOnALock(ConsolidationEnv& env) {
-  for (int i = 0; i < 1000; ++i) {
-    if (env.Count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                  " AND wait_event_type = 'Lock'") > 0) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
 // The "other consolidator": SQL run in its own open transaction, committed
 // once the consolidator (ConsolidateRun in a thread) waits on it.
 Result<ConsolidationReport> ConsolidateWhileAnotherCommits(ConsolidationEnv& env, Consolidator& c,
@@ -40,7 +27,7 @@ Result<ConsolidationReport> ConsolidateWhileAnotherCommits(ConsolidationEnv& env
   EXPECT_TRUE(other->ExecScript("BEGIN; " + other_sql).ok());
   Result<ConsolidationReport> report = Status(Code::kInternal, "not run");
   std::thread consolidating([&] { report = c.ConsolidateRun(run_id, false); });
-  EXPECT_TRUE(SomeSessionWaitsOnALock(env)) << "the consolidator never waited on the other session";
+  EXPECT_TRUE(env.db.WaitForALockWait()) << "the consolidator never waited on the other session";
   EXPECT_TRUE(other->ExecScript("COMMIT").ok());
   consolidating.join();
   return report;
@@ -136,12 +123,7 @@ TEST(ConsolidationRace, ConsolidatorsWalkingTheSameListingCountEachStoneOnce) {
     if (run == "r2") env.WriteRaw("r2", stones);
     Consolidator a = env.MakeConsolidator(nullptr, 1, 3);
     Consolidator b = env.MakeConsolidator(nullptr, 1, 3);
-    Result<ConsolidationReport> ra = Status(Code::kInternal, "not run");
-    Result<ConsolidationReport> rb = Status(Code::kInternal, "not run");
-    std::thread ta([&] { ra = a.ConsolidateRun(run, false); });
-    std::thread tb([&] { rb = b.ConsolidateRun(run, false); });
-    ta.join();
-    tb.join();
+    auto [ra, rb] = testing::ConsolidateAtOnce(a, b, run);
     ASSERT_TRUE(ra.ok()) << ra.status().ToString();
     ASSERT_TRUE(rb.ok()) << rb.status().ToString();
     const std::string stats = "SELECT (consolidation_stats->>'%s')::int FROM run_metadata WHERE run_id = '" + run + "'";

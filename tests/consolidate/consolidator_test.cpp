@@ -350,12 +350,7 @@ TEST(Consolidator, SeveralConsolidatorsShareARun) {
   env.WriteRaw("r1", Stones(300));
   Consolidator a = env.MakeConsolidator(nullptr, 5, 2);
   Consolidator b = env.MakeConsolidator(nullptr, 5, 2);
-  Result<ConsolidationReport> ra = Status(Code::kInternal, "not run");
-  Result<ConsolidationReport> rb = Status(Code::kInternal, "not run");
-  std::thread ta([&] { ra = a.ConsolidateRun("r1", false); });
-  std::thread tb([&] { rb = b.ConsolidateRun("r1", false); });
-  ta.join();
-  tb.join();
+  auto [ra, rb] = testing::ConsolidateAtOnce(a, b, "r1");
   ASSERT_TRUE(ra.ok()) << ra.status().ToString();
   ASSERT_TRUE(rb.ok()) << rb.status().ToString();
   // 300 rows in batches of 5: at least 60 batches (the last ones of a loop may

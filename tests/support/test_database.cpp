@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -74,6 +76,17 @@ std::unique_ptr<pg::Connection> TestDatabase::Connect() const {
   auto conn = pg::Connection::Open(url_);
   if (!conn.ok()) Fail(conn.status().ToString());
   return std::move(conn).value();
+}
+
+bool TestDatabase::WaitForALockWait() const {
+  auto conn = Connect();
+  for (int i = 0; i < 1000; ++i) {
+    auto r = conn->Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock'");
+    if (r.ok() && r->GetInt64(0, 0) > 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
 }
 
 }  // namespace di::testing

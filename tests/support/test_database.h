@@ -23,6 +23,10 @@ class TestDatabase {
   const std::string& name() const { return name_; }
   // A new connection to this database.
   std::unique_ptr<pg::Connection> Connect() const;
+  // Waits (up to 10 s) until a session of this database waits on a lock;
+  // false if none did. For tests that commit a competing write only once the
+  // code under test is blocked on it.
+  bool WaitForALockWait() const;
   // URL of the server's maintenance database (for admin statements).
   static std::string AdminUrl();
   // The cluster directory of the suite's server (for restarts in fault tests).

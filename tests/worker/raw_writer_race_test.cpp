@@ -4,9 +4,6 @@
 // unique violation; the batch is written again, as a merge, and loses nothing.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <thread>
-
 #include "ingest/raw_writer.h"
 #include "test_database.h"
 
@@ -36,13 +33,7 @@ TEST(RawWriterRace, NewStoneStoredByANeighbourMeanwhileIsMergedNotLost) {
   auto pool = std::make_shared<pg::Pool>(db.url(), 2);
   RawWriter writer(pool, RawTarget{"r1", 2, "natural"}, 8, /*max_attempts=*/2);
   ASSERT_TRUE(writer.Submit(RawBatch{{Offer("s-0"), Offer("s-1"), Offer("s-2")}, {}, std::nullopt}).ok());
-  bool waited = false;
-  for (int i = 0; i < 1000 && !waited; ++i) {
-    waited = Count(*conn, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                          " AND wait_event_type = 'Lock'") > 0;
-    if (!waited) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_TRUE(waited) << "the writer's COPY never waited on the neighbour's row";
+  EXPECT_TRUE(db.WaitForALockWait()) << "the writer's COPY never waited on the neighbour's row";
   ASSERT_TRUE(neighbour->ExecScript("COMMIT").ok());
 
   ASSERT_TRUE(writer.Flush().ok());
