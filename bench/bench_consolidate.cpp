@@ -22,7 +22,7 @@
 #include <sstream>
 #include <string>
 
-#include "app/consolidator.h"
+#include "roles/consolidator.h"
 #include "cloud/db_watermark_store.h"
 #include "common/log.h"
 #include "common/sha256.h"

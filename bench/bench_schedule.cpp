@@ -20,7 +20,7 @@
 #include <string>
 
 #include "app/components.h"
-#include "app/scheduler.h"
+#include "roles/scheduler.h"
 #include "common/log.h"
 #include "schedule_support.h"
 #include "sim_process.h"

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "nivoda/queries.h"
+#include "schema/item_selection.h"
 #include "sim/density.h"
 #include "sim/generator.h"
 #include "sim/inventory.h"
@@ -56,7 +57,7 @@ std::string PageBody(const std::string& token, di::sim::Rng& rng, const char* or
   std::string query =
       "query Page($token: String!, $query: DiamondQuery!, $offset: Int, $limit: Int, $order: DiamondOrder) { "
       "as(token: $token) { diamonds_by_query(query: $query, offset: $offset, limit: $limit, order: $order) { "
-      "total_count items { " + std::string(di::nivoda::kItemSelection) + " } } } }";
+      "total_count items { " + std::string(di::schema::kItemSelection) + " } } } }";
   return "{\"query\":\"" + query + "\",\"variables\":{\"token\":\"" + token +
          "\",\"query\":{\"labgrown\":false,\"dollar_value\":{\"from\":" + std::to_string(from) +
          ",\"to\":" + std::to_string(from + 250) + "}},\"offset\":" + std::to_string(offset) +

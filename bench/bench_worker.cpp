@@ -18,7 +18,7 @@
 #include <fstream>
 #include <thread>
 
-#include "nivoda/account_rate_limiter.h"
+#include "ratelimit/account_rate_limiter.h"
 #include "pipeline_fixture.h"
 
 using namespace di;
@@ -46,10 +46,10 @@ struct RunFigures {
 
 RunFigures FullRun(int64_t offers, int page_size, int partitions, int in_flight) {
   Pipeline p(SimFlags(offers));
-  nivoda::AccountRateLimiterOptions lo;
+  ratelimit::AccountRateLimiterOptions lo;
   lo.account = "bench";
   lo.requests_per_second = 25;
-  auto limiter = std::make_shared<nivoda::AccountRateLimiter>(p.components.pool, lo);
+  auto limiter = std::make_shared<ratelimit::AccountRateLimiter>(p.components.pool, lo);
   nivoda::ClientOptions co;
   co.endpoint = p.sim->endpoint();
   co.username = SimProcess::kUsername;

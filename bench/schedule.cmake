@@ -1,9 +1,6 @@
 # bench_schedule: the real scheduler against nivoda-sim (440,000 offers, 1.5 s
 # median latency, 25 requests/s): count queries, planning wall time and balance
 # of the default heatmap vs --heatmap=seed, in one run (about 7 minutes).
-add_executable(bench_schedule
-  ${CMAKE_CURRENT_LIST_DIR}/bench_schedule.cpp
-  ${PROJECT_SOURCE_DIR}/tests/schedule/schedule_support.cpp)
-target_include_directories(bench_schedule PRIVATE ${PROJECT_SOURCE_DIR}/tests/schedule)
-target_link_libraries(bench_schedule PRIVATE di_options di_app di_test_pg di_test_sim)
+add_executable(bench_schedule ${CMAKE_CURRENT_LIST_DIR}/bench_schedule.cpp)
+target_link_libraries(bench_schedule PRIVATE di_options di_test_schedule)
 add_dependencies(bench_schedule nivoda-sim)

@@ -1,4 +1,4 @@
-// FuzzConnectionStrings: every parser of src/app/connection_strings.h on one text.
+// FuzzConnectionStrings: every parser of src/config/connection_strings.h on one text.
 //
 // Invariants when a parser succeeds:
 // - Storage: account name and key set, the key decodes, blob_endpoint is an
@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "app/connection_strings.h"
+#include "config/connection_strings.h"
 #include "invariant.h"
 #include "targets.h"
 

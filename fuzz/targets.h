@@ -20,7 +20,7 @@ int FuzzPageParser(const uint8_t* data, size_t size);
 // DecodeWorkItem and DecodeConsolidate on a queue message body.
 int FuzzWorkItemDecoder(const uint8_t* data, size_t size);
 
-// The connection-string parsers of src/app/connection_strings.h (Storage,
+// The connection-string parsers of src/config/connection_strings.h (Storage,
 // Service Bus, DATABASE_URL, http(s) URL, host:port, base64) on one text.
 int FuzzConnectionStrings(const uint8_t* data, size_t size);
 

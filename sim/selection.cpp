@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "nivoda/queries.h"
+#include "schema/item_selection.h"
 #include "sim/graphql_parser.h"
 
 namespace di::sim {
@@ -40,7 +40,7 @@ Result<std::vector<SelectedField>> CompileSelection(ObjType type, const std::vec
 
 const std::vector<SelectedField>& FullItemSelection() {
   static const std::vector<SelectedField> kFull = [] {
-    auto doc = gql::Parse("{" + std::string(nivoda::kItemSelection) + "}");
+    auto doc = gql::Parse("{" + std::string(schema::kItemSelection) + "}");
     if (!doc.ok()) std::abort();  // a bug: the client's selection must parse
     auto compiled = CompileSelection(ObjType::kItem, doc->operations.front().selection);
     if (!compiled.ok()) std::abort();  // a bug: the simulator must serve every field the client asks for

@@ -14,7 +14,7 @@ namespace di::sim {
 // `Cannot query field "foo" on type "Certificate".`
 Result<std::vector<SelectedField>> CompileSelection(ObjType type, const std::vector<gql::Field>& selection);
 
-// The item selection of the client's page query (di::nivoda::kItemSelection),
+// The item selection of the client's page query (schema/item_selection.graphql, di::schema::kItemSelection),
 // compiled once. The admin dump hashes items written with it.
 const std::vector<SelectedField>& FullItemSelection();
 

@@ -1,5 +1,5 @@
 -- Nivoda requests per run and wall-clock second, summed over every process:
--- each process's RequestRecorder (src/app/request_recorder.h) adds its
+-- each process's RequestRecorder (src/ops/request_recorder.h) adds its
 -- per-second tallies here every few seconds. The run report
 -- (`diamond-ingest report`) draws the request rate against the limit from it.
 -- No foreign key to run_metadata: tallies may arrive after a run was deleted.

@@ -6,8 +6,8 @@
 // before or after the subcommand. Exit status: 0 ok, 1 runtime failure,
 // 2 bad configuration or usage (one line on stderr naming what is wrong).
 #include "app/commands.h"
-#include "app/config.h"
-#include "app/settings.h"
+#include "config/config.h"
+#include "config/settings.h"
 #include "common/log.h"
 
 #include <CLI/CLI.hpp>

@@ -1,6 +1,6 @@
 // diamond-ingest config: the effective configuration, or the settings table.
 #include "app/commands.h"
-#include "app/settings.h"
+#include "config/settings.h"
 #include "common/log.h"
 
 #include <cstdio>

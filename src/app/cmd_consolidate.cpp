@@ -6,10 +6,10 @@
 
 #include "app/commands.h"
 #include "app/components.h"
-#include "app/consolidator.h"
-#include "app/metrics.h"
-#include "app/signals.h"
-#include "app/stall_watch.h"
+#include "roles/consolidator.h"
+#include "ops/metrics.h"
+#include "common/signals.h"
+#include "ops/stall_watch.h"
 #include "common/log.h"
 
 namespace di {

@@ -3,7 +3,7 @@
 
 #include "app/commands.h"
 #include "app/components.h"
-#include "app/report.h"
+#include "ops/report.h"
 
 namespace di {
 

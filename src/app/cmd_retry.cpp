@@ -3,7 +3,7 @@
 
 #include "app/commands.h"
 #include "app/components.h"
-#include "app/retry.h"
+#include "roles/retry.h"
 #include "common/log.h"
 
 namespace di {

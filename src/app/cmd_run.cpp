@@ -7,13 +7,13 @@
 
 #include "app/commands.h"
 #include "app/components.h"
-#include "app/consolidator.h"
-#include "app/request_recorder.h"
-#include "app/run_progress.h"
-#include "app/scheduler.h"
-#include "app/status.h"
-#include "app/signals.h"
-#include "app/worker.h"
+#include "roles/consolidator.h"
+#include "ops/request_recorder.h"
+#include "ops/run_progress.h"
+#include "roles/scheduler.h"
+#include "ops/status.h"
+#include "common/signals.h"
+#include "roles/worker.h"
 #include "common/log.h"
 
 namespace di {
@@ -90,7 +90,7 @@ int RunRun(const Config& config, const RunOptions& options) {
   auto t1 = std::chrono::steady_clock::now();
   std::atomic<bool> stop_roles{false};
   WorkerOptions wo = MakeWorkerOptions(config);
-  wo.recorder = &recorder;
+  wo.attribution = &recorder;
   Worker worker(*components, wo);
   Consolidator consolidator(MakeConsolidatorDeps(*components, config), MakeConsolidatorOptions(config));
   std::thread work([&] { worker.Run(stop_roles); });

@@ -1,6 +1,6 @@
 // diamond-ingest schedule: builds the components, runs one Scheduler pass and
 // turns its outcome into output and an exit status (see scheduler.h and
-// src/app/README-scheduler.md).
+// src/roles/README-scheduler.md).
 //
 // stdout: the plan table and count queries (--dry-run), or one summary line.
 // stderr: JSON log lines, and on failure exactly one plain line
@@ -12,7 +12,7 @@
 
 #include "app/commands.h"
 #include "app/components.h"
-#include "app/scheduler.h"
+#include "roles/scheduler.h"
 #include "common/log.h"
 #include "nivoda/retry_policy.h"
 #include "plan/plan_svg.h"

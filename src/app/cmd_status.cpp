@@ -6,7 +6,7 @@
 
 #include "app/commands.h"
 #include "app/components.h"
-#include "app/status.h"
+#include "ops/status.h"
 
 namespace di {
 

@@ -5,10 +5,10 @@
 
 #include "app/commands.h"
 #include "app/components.h"
-#include "app/metrics.h"
-#include "app/request_recorder.h"
-#include "app/signals.h"
-#include "app/worker.h"
+#include "ops/metrics.h"
+#include "ops/request_recorder.h"
+#include "common/signals.h"
+#include "roles/worker.h"
 #include "common/log.h"
 
 namespace di {
@@ -33,7 +33,7 @@ int RunWork(const Config& config, const WorkOptions& options) {
   live = &*components;
   recorder.Start(components->pool);
   WorkerOptions wo = MakeWorkerOptions(config);
-  wo.recorder = &recorder;
+  wo.attribution = &recorder;
   Worker worker(*components, wo);
   metrics.Track(&worker.counters());
   MetricsServer server([&metrics] { return metrics.Render(); }, [&stop] { return !stop.load(); });

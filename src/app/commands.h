@@ -18,7 +18,7 @@
 // (everything is in Config) and must not call exit().
 #pragma once
 
-#include "app/config.h"
+#include "config/config.h"
 
 #include <string>
 
@@ -64,7 +64,7 @@ struct RetryOptions {
 int RunRetry(const Config& config, const RetryOptions& options);
 
 // diamond-ingest schedule [--full] [--force] [--dry-run] [--plot FILE]
-// (scheduler.h, src/app/README-scheduler.md): plans the feed's partitions and
+// (scheduler.h, src/roles/README-scheduler.md): plans the feed's partitions and
 // records a run with its work items; exit 1 with one stderr line when Nivoda or
 // the database is unreachable, another scheduler runs, or a run is in flight.
 struct ScheduleOptions {

@@ -4,8 +4,8 @@
 #include "cloud/db_watermark_store.h"
 #include "cloud/resend_alert_sink.h"
 #include "common/log.h"
-#include "nivoda/account_rate_limiter.h"
-#include "nivoda/curl_transport.h"
+#include "ratelimit/account_rate_limiter.h"
+#include "http/curl_transport.h"
 #include "queue/postgres_queue.h"
 #include "queue/servicebus_queue.h"
 #include "store/embedded_postgres.h"
@@ -27,8 +27,6 @@ class FanOutObserver final : public nivoda::ClientObserver {
 
 }  // namespace
 
-const char* FeedName(Feed feed) { return feed == Feed::kLabgrown ? "labgrown" : "natural"; }
-
 Result<std::string> ResolveDatabaseUrl(const Config& config) {
   if (!config.database_url.empty()) return config.database_url;
   pg::EmbeddedOptions options;
@@ -48,18 +46,13 @@ nivoda::ClientOptions MakeClientOptions(const Config& config, std::shared_ptr<ni
   o.retry.base_delay = config.retry_base;
   o.retry.max_delay = config.retry_cap;
   o.limiter = std::move(limiter);
-  nivoda::CurlTransport::Options transport;
+  http::CurlTransport::Options transport;
   transport.insecure_skip_tls_verify = config.nivoda_insecure_tls;
   if (config.nivoda_insecure_tls) {
     log::Warn("NIVODA_INSECURE_TLS is set: TLS certificates are NOT verified; never use this in production");
   }
-  o.transport = std::make_shared<nivoda::CurlTransport>(transport);
+  o.transport = std::make_shared<http::CurlTransport>(transport);
   return o;
-}
-
-void CancelNivodaCalls(Components& c) {
-  if (c.client) c.client->Cancel();
-  if (c.limiter) c.limiter->Shutdown();
 }
 
 Result<Components> BuildComponents(const Config& config, const ComponentNeeds& needs) {
@@ -95,15 +88,15 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
     if (!config.resend_base_url.empty()) ro.base_url = config.resend_base_url;
     ro.from = config.alert_email_from;
     ro.to = config.alert_email_to;
-    c.alerts = std::make_shared<cloud::ResendAlertSink>(ro, std::make_shared<nivoda::CurlTransport>());
+    c.alerts = std::make_shared<cloud::ResendAlertSink>(ro, std::make_shared<http::CurlTransport>());
   } else {
     c.alerts = std::make_shared<cloud::LogAlertSink>();
   }
   if (needs.nivoda) {
-    nivoda::AccountRateLimiterOptions lo;
+    ratelimit::AccountRateLimiterOptions lo;
     lo.account = config.nivoda_username.empty() ? "default" : config.nivoda_username;
     lo.requests_per_second = config.nivoda_rate_limit;
-    c.limiter = std::make_shared<nivoda::AccountRateLimiter>(c.pool, lo);
+    c.limiter = std::make_shared<ratelimit::AccountRateLimiter>(c.pool, lo);
     nivoda::ClientOptions options = MakeClientOptions(config, c.limiter);
     if (!needs.observers.empty()) {
       c.observer = std::make_shared<FanOutObserver>(needs.observers);

@@ -1,5 +1,5 @@
-// Components: the pipeline's parts built from a Config, chosen by what is
-// configured (embedded PostgreSQL when DATABASE_URL is unset, the PostgreSQL
+// BuildComponents: the pipeline's parts (roles/components.h) built from a
+// Config, chosen by what is configured (embedded PostgreSQL when DATABASE_URL is unset, the PostgreSQL
 // queue and watermark by default, the account-wide rate limiter, the client).
 // Built once at start-up on the main thread; the parts are thread-safe.
 #pragma once
@@ -8,13 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "app/config.h"
-#include "cloud/alert_sink.h"
-#include "cloud/watermark_store.h"
+#include "config/config.h"
 #include "nivoda/nivoda_client.h"
-#include "nivoda/rate_limiter.h"
-#include "queue/queue.h"
-#include "store/pool.h"
+#include "roles/components.h"
 
 namespace di {
 
@@ -25,23 +21,6 @@ struct ComponentNeeds {
   // must be thread-safe and outlive the components.
   std::vector<nivoda::ClientObserver*> observers;
 };
-
-struct Components {
-  std::string database_url;
-  std::shared_ptr<pg::Pool> pool;
-  std::shared_ptr<queue::Queue> queue;
-  std::shared_ptr<cloud::WatermarkStore> watermark;
-  std::shared_ptr<cloud::AlertSink> alerts;
-  std::shared_ptr<nivoda::RateLimiter> limiter;
-  std::unique_ptr<nivoda::NivodaClient> client;
-  std::shared_ptr<nivoda::ClientObserver> observer;  // fans out to ComponentNeeds::observers
-};
-
-const char* FeedName(Feed feed);
-
-// On shutdown: makes in-flight and sleeping Nivoda calls return kCancelled
-// promptly (client retries and rate-limiter waits). Safe on partial components.
-void CancelNivodaCalls(Components& components);
 
 // Connects (starting the embedded PostgreSQL when DATABASE_URL is unset),
 // applies migrations and builds what NEEDS asks for.

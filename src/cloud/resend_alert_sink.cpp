@@ -22,7 +22,7 @@ std::string BuildResendEmail(const ResendOptions& options, const Alert& alert) {
   return doc.dump();
 }
 
-ResendAlertSink::ResendAlertSink(ResendOptions options, std::shared_ptr<nivoda::HttpTransport> transport,
+ResendAlertSink::ResendAlertSink(ResendOptions options, std::shared_ptr<http::HttpTransport> transport,
                                  Clock* clock)
     : options_(std::move(options)), transport_(std::move(transport)), clock_(clock) {
   while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
@@ -52,7 +52,7 @@ void ResendAlertSink::Send(const Alert& alert) {
 bool ResendAlertSink::Deliver(const Alert& alert) {
   const std::string url = options_.base_url + "/emails";
   const std::string body = BuildResendEmail(options_, alert);
-  const nivoda::HttpHeaders headers = {{"Authorization", "Bearer " + options_.api_key}};
+  const http::HttpHeaders headers = {{"Authorization", "Bearer " + options_.api_key}};
   Millis backoff = options_.first_backoff;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     auto r = transport_->Post(url, body, headers, options_.timeout);

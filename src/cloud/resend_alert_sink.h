@@ -18,7 +18,7 @@
 
 #include "cloud/alert_sink.h"
 #include "common/clock.h"
-#include "nivoda/http_transport.h"
+#include "http/http_transport.h"
 
 namespace di::cloud {
 
@@ -37,8 +37,8 @@ std::string BuildResendEmail(const ResendOptions& options, const Alert& alert);
 
 class ResendAlertSink final : public AlertSink {
  public:
-  // TRANSPORT: where the POST goes (CurlTransport in production).
-  ResendAlertSink(ResendOptions options, std::shared_ptr<nivoda::HttpTransport> transport,
+  // TRANSPORT: where the POST goes (http::CurlTransport in production).
+  ResendAlertSink(ResendOptions options, std::shared_ptr<http::HttpTransport> transport,
                   Clock* clock = &DefaultClock());
   void Send(const Alert& alert) override;
 
@@ -47,7 +47,7 @@ class ResendAlertSink final : public AlertSink {
   bool Deliver(const Alert& alert);
 
   ResendOptions options_;
-  std::shared_ptr<nivoda::HttpTransport> transport_;
+  std::shared_ptr<http::HttpTransport> transport_;
   Clock* clock_;
 };
 

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "common/log.h"
-#include "nivoda/curl_transport.h"
+#include "http/curl_transport.h"
 #include "nivoda/error_classifier.h"
 #include "nivoda/request_builder.h"
 #include "nivoda/response_parser.h"
@@ -27,7 +27,7 @@ class NivodaClient::Impl {
         policy_(options_.retry),
         tokens_([this] { return AuthenticateWithRetries(); }, options_.token, clock_) {
     if (!options_.limiter) options_.limiter = std::make_shared<UnlimitedRateLimiter>();
-    if (!options_.transport) options_.transport = std::make_shared<CurlTransport>();
+    if (!options_.transport) options_.transport = std::make_shared<http::CurlTransport>();
     log::AddSecret(options_.password);
   }
 
@@ -77,7 +77,7 @@ class NivodaClient::Impl {
     if (!admitted.ok()) return admitted;
     ++requests_;
     const int64_t start = clock_->MonotonicMs();
-    Result<HttpResponse> response =
+    Result<http::HttpResponse> response =
         options_.transport->Post(options_.endpoint, body, {}, options_.timeout);
     event.latency_ms = clock_->MonotonicMs() - start;
     Result<std::string> out = Status(Code::kInternal, "unset");

@@ -15,7 +15,7 @@
 // limiter shut down).
 //
 // Thread-safe: any number of threads may call Count/FetchPage at once; the
-// transport decides how many requests really run in parallel (CurlTransport:
+// transport decides how many requests really run in parallel (http::CurlTransport:
 // as many as callers). The password and every token are registered with
 // log::AddSecret and never logged.
 #pragma once
@@ -29,7 +29,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "nivoda/diamond_query.h"
-#include "nivoda/http_transport.h"
+#include "http/http_transport.h"
 #include "nivoda/page.h"
 #include "nivoda/rate_limiter.h"
 #include "nivoda/retry_policy.h"
@@ -63,7 +63,7 @@ struct ClientOptions {
   RetryOptions retry;
   TokenCacheOptions token;
   std::shared_ptr<RateLimiter> limiter;      // nullptr: no rate limit
-  std::shared_ptr<HttpTransport> transport;  // nullptr: a CurlTransport with defaults
+  std::shared_ptr<http::HttpTransport> transport;  // nullptr: a http::CurlTransport with defaults
   Clock* clock = nullptr;                    // nullptr: DefaultClock(); must outlive the client
   ClientObserver* observer = nullptr;        // optional; must outlive the client
 };

@@ -1,21 +1,10 @@
 #include "nivoda/queries.h"
 
+#include "schema/item_selection.h"
+
 namespace di::nivoda {
 
-#define DI_ITEM_SELECTION                                                                      \
-  "id price diamond_price markup_price discount markup_discount updated_at "                 \
-  "diamond { id availability HoldId NivodaStockId supplierStockId image video eyeClean "     \
-  "brown green blue gray milky bowtie mine_of_origin supplier_video_link approval_type "      \
-  "final_price return_window CertificateType "                                                \
-  "delivery_time { express_timeline_applicable min_business_days max_business_days } "        \
-  "supplier { id name legal_name } "                                                          \
-  "certificate { id lab certNumber pdfUrl shape fullShape carats clarity cut polish "        \
-  "symmetry color length width depth depthPercentage table crownAngle crownHeight "           \
-  "pavAngle pavHeight pavDepth floInt floCol verified labgrown labgrown_type treated "         \
-  "girdle culetSize girdleCondition culet_condition cut_style keyToSymbols comments "          \
-  "f_color f_intensity f_overtone } }"
-
-const std::string_view kItemSelection = DI_ITEM_SELECTION;
+const std::string_view kItemSelection = schema::kItemSelection;
 
 const std::string_view kAuthenticateQuery =
     "query Authenticate($username: String!, $password: String!) { authenticate { "

@@ -7,7 +7,7 @@
 #include <proton/value.hpp>
 
 #include "common/log.h"
-#include "nivoda/curl_transport.h"
+#include "http/curl_transport.h"
 #include "queue/outbox.h"
 #include "queue/servicebus_frames.h"
 
@@ -80,7 +80,7 @@ ServiceBusQueue::ServiceBusQueue(std::shared_ptr<pg::Pool> pool, ServiceBusQueue
       pool_, [this](const OutMessage& m) { return Send(m); }, options_.relay);
   relay_->Start();
   if (!options_.runtime.base_url.empty()) {
-    runtime_ = std::make_unique<sb::ServiceBusRuntime>(options_.runtime, std::make_shared<nivoda::CurlTransport>());
+    runtime_ = std::make_unique<sb::ServiceBusRuntime>(options_.runtime, std::make_shared<http::CurlTransport>());
   }
 }
 

@@ -30,7 +30,7 @@
 #include <memory>
 #include <string>
 
-#include "app/connection_strings.h"
+#include "config/connection_strings.h"
 #include "queue/outbox_relay.h"
 #include "queue/queue.h"
 #include "queue/servicebus_connection.h"

@@ -62,7 +62,7 @@ Result<QueueCounts> ParseQueueCounts(std::string_view atom_xml) {
   return c;
 }
 
-ServiceBusRuntime::ServiceBusRuntime(RuntimeOptions options, std::shared_ptr<nivoda::HttpTransport> transport,
+ServiceBusRuntime::ServiceBusRuntime(RuntimeOptions options, std::shared_ptr<http::HttpTransport> transport,
                                      Clock* clock)
     : options_(std::move(options)), transport_(std::move(transport)), clock_(clock) {}
 
@@ -71,7 +71,7 @@ Result<QueueCounts> ServiceBusRuntime::Counts(const std::string& queue) const {
   const int64_t expiry =
       std::chrono::duration_cast<std::chrono::seconds>((clock_->Now() + options_.token_lifetime).time_since_epoch())
           .count();
-  const nivoda::HttpHeaders headers = {{"Authorization", SasToken(resource, options_.key_name, options_.key, expiry)},
+  const http::HttpHeaders headers = {{"Authorization", SasToken(resource, options_.key_name, options_.key, expiry)},
                                        {"Accept", "application/atom+xml"}};
   auto reply = transport_->Get(resource + "?api-version=" + kApiVersion, headers, options_.timeout);
   if (!reply.ok()) {

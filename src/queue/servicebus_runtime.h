@@ -18,7 +18,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "nivoda/http_transport.h"
+#include "http/http_transport.h"
 #include "queue/queue.h"
 
 namespace di::queue::sb {
@@ -48,7 +48,7 @@ struct RuntimeOptions {
 
 class ServiceBusRuntime {
  public:
-  ServiceBusRuntime(RuntimeOptions options, std::shared_ptr<nivoda::HttpTransport> transport,
+  ServiceBusRuntime(RuntimeOptions options, std::shared_ptr<http::HttpTransport> transport,
                     Clock* clock = &DefaultClock());
   // The counts of QUEUE. 404: kNotFound; 401/403: kUnauthenticated; other
   // statuses and transport failures: kUnavailable.
@@ -56,7 +56,7 @@ class ServiceBusRuntime {
 
  private:
   RuntimeOptions options_;
-  std::shared_ptr<nivoda::HttpTransport> transport_;
+  std::shared_ptr<http::HttpTransport> transport_;
   Clock* clock_;
 };
 

@@ -8,7 +8,7 @@
 
 #include <map>
 
-#include "app/consolidator.h"
+#include "roles/consolidator.h"
 #include "consolidate_support.h"
 #include "ingest/raw_writer.h"
 #include "nivoda/queries.h"

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "app/consolidator.h"
+#include "roles/consolidator.h"
 #include "cloud/alert_sink.h"
 #include "test_database.h"
 

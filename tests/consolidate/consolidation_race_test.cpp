@@ -9,7 +9,7 @@
 
 #include <thread>
 
-#include "app/consolidator.h"
+#include "roles/consolidator.h"
 #include "consolidate_support.h"
 
 namespace di {

@@ -1,7 +1,7 @@
 // The consolidator against the suite's PostgreSQL: runs in every state, raw
 // offers written the way the worker writes them, the queue and watermark of
 // the embedded backends (or a failing watermark store).
-#include "app/consolidator.h"
+#include "roles/consolidator.h"
 
 #include <gtest/gtest.h>
 

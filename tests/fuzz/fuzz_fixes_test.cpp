@@ -9,7 +9,7 @@
 #include <iterator>
 #include <string>
 
-#include "app/connection_strings.h"
+#include "config/connection_strings.h"
 #include "common/clock.h"
 #include "consolidate/mapping.h"
 #include "consolidate/value_rules.h"

@@ -1,4 +1,4 @@
-// FakeTransport: an HttpTransport whose answers come from a test's handler.
+// FakeTransport: an http::HttpTransport whose answers come from a test's handler.
 // Decodes each request body (operation, token, variables) for the handler and
 // records every request. Thread-safe.
 #pragma once
@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "nivoda/http_transport.h"
+#include "http/http_transport.h"
 
 namespace di::nivoda::testing {
 
@@ -20,12 +20,12 @@ struct FakeRequest {
   nlohmann::json variables;
 };
 
-class FakeTransport final : public HttpTransport {
+class FakeTransport final : public http::HttpTransport {
  public:
-  using Handler = std::function<Result<HttpResponse>(const FakeRequest&)>;
+  using Handler = std::function<Result<http::HttpResponse>(const FakeRequest&)>;
   explicit FakeTransport(Handler handler) : handler_(std::move(handler)) {}
 
-  Result<HttpResponse> Post(const std::string&, const std::string& body, const HttpHeaders&,
+  Result<http::HttpResponse> Post(const std::string&, const std::string& body, const http::HttpHeaders&,
                             Millis) override {
     FakeRequest request;
     nlohmann::json parsed = nlohmann::json::parse(body);
@@ -59,14 +59,14 @@ class FakeTransport final : public HttpTransport {
   std::vector<FakeRequest> requests_;
 };
 
-inline HttpResponse Ok(std::string body) { return HttpResponse{200, {}, std::move(body)}; }
-inline HttpResponse TokenBody(const std::string& token) {
+inline http::HttpResponse Ok(std::string body) { return http::HttpResponse{200, {}, std::move(body)}; }
+inline http::HttpResponse TokenBody(const std::string& token) {
   return Ok(R"({"data":{"authenticate":{"username_and_password":{"token":")" + token + "\"}}}}");
 }
-inline HttpResponse CountBody(int64_t n) {
+inline http::HttpResponse CountBody(int64_t n) {
   return Ok(R"({"data":{"as":{"diamonds_by_query_count":)" + std::to_string(n) + "}}}");
 }
-inline HttpResponse ErrorBody(const std::string& message) {
+inline http::HttpResponse ErrorBody(const std::string& message) {
   return Ok(R"({"errors":[{"message":")" + message + R"("}],"data":null})");
 }
 

@@ -75,7 +75,7 @@ DiamondQuery Range(int64_t from, std::optional<int64_t> to) {
 struct TokenServer {
   std::atomic<int> issued{0};
   std::atomic<int> valid{0};
-  HttpResponse Authenticate() {
+  http::HttpResponse Authenticate() {
     int n = ++issued;
     valid = n;
     return TokenBody("t" + std::to_string(n));
@@ -85,7 +85,7 @@ struct TokenServer {
 
 TEST(NivodaClient, CountAuthenticatesOnceAndReusesTheToken) {
   TokenServer tokens;
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") {
       EXPECT_EQ(r.variables["username"], "user@example.com");
       return tokens.Authenticate();
@@ -105,7 +105,7 @@ TEST(NivodaClient, CountAuthenticatesOnceAndReusesTheToken) {
 
 TEST(NivodaClient, TokenRefreshedFiveMinutesBeforeSixHours) {
   TokenServer tokens;
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") return tokens.Authenticate();
     return CountBody(1);
   });
@@ -121,7 +121,7 @@ TEST(NivodaClient, TokenRefreshedFiveMinutesBeforeSixHours) {
 
 TEST(NivodaClient, ExpiredTokenReauthenticatesOnceAndRetriesTheCall) {
   TokenServer tokens;
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") return tokens.Authenticate();
     if (!tokens.Accepts(r)) return ErrorBody("Token expired");
     return CountBody(5);
@@ -138,9 +138,9 @@ TEST(NivodaClient, ExpiredTokenReauthenticatesOnceAndRetriesTheCall) {
 TEST(NivodaClient, Http401ReauthenticatesToo) {
   TokenServer tokens;
   std::atomic<int> calls{0};
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") return tokens.Authenticate();
-    if (++calls == 1) return HttpResponse{401, {}, "unauthorized"};
+    if (++calls == 1) return http::HttpResponse{401, {}, "unauthorized"};
     return CountBody(5);
   });
   EXPECT_EQ(*f.client->Count({}), 5);
@@ -149,9 +149,9 @@ TEST(NivodaClient, Http401ReauthenticatesToo) {
 
 TEST(NivodaClient, StillRefusedAfterReauthenticationGivesUp) {
   TokenServer tokens;
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") return tokens.Authenticate();
-    return HttpResponse{403, {}, "forbidden"};
+    return http::HttpResponse{403, {}, "forbidden"};
   });
   Result<int64_t> result = f.client->Count({});
   EXPECT_EQ(result.status().code(), Code::kUnauthenticated);
@@ -160,7 +160,7 @@ TEST(NivodaClient, StillRefusedAfterReauthenticationGivesUp) {
 }
 
 TEST(NivodaClient, BadCredentialsArePermanentAndNotRetried) {
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     EXPECT_EQ(r.operation, "authenticate");
     return ErrorBody("Invalid username or password");
   });
@@ -173,9 +173,9 @@ TEST(NivodaClient, BadCredentialsArePermanentAndNotRetried) {
 
 TEST(NivodaClient, AuthenticationIsRetriedOnServerErrors) {
   std::atomic<int> auths{0};
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") {
-      if (++auths < 3) return HttpResponse{502, {}, ""};
+      if (++auths < 3) return http::HttpResponse{502, {}, ""};
       return TokenBody("tok");
     }
     return CountBody(1);
@@ -187,9 +187,9 @@ TEST(NivodaClient, AuthenticationIsRetriedOnServerErrors) {
 
 TEST(NivodaClient, RateLimitedHonoursRetryAfter) {
   std::atomic<int> calls{0};
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") return TokenBody("tok");
-    if (++calls == 1) return HttpResponse{429, {{"retry-after", "7"}}, "slow down"};
+    if (++calls == 1) return http::HttpResponse{429, {{"retry-after", "7"}}, "slow down"};
     return CountBody(3);
   });
   EXPECT_EQ(*f.client->Count({}), 3);
@@ -200,10 +200,10 @@ TEST(NivodaClient, RateLimitedHonoursRetryAfter) {
 
 TEST(NivodaClient, ServerErrorsRetriedWithExponentialBackoffThenGiveUp) {
   std::atomic<int> calls{0};
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") return TokenBody("tok");
     ++calls;
-    return HttpResponse{503, {}, "busy"};
+    return http::HttpResponse{503, {}, "busy"};
   });
   Result<int64_t> result = f.client->Count({});
   EXPECT_EQ(result.status().code(), Code::kUnavailable);
@@ -214,13 +214,13 @@ TEST(NivodaClient, ServerErrorsRetriedWithExponentialBackoffThenGiveUp) {
 TEST(NivodaClient, TransientFailuresOfEveryKindAreRetried) {
   std::atomic<int> calls{0};
   Fixture f(
-      [&](const FakeRequest& r) -> Result<HttpResponse> {
+      [&](const FakeRequest& r) -> Result<http::HttpResponse> {
         if (r.operation == "authenticate") return TokenBody("tok");
         switch (++calls) {
           case 1: return Status(Code::kUnavailable, "connection reset");
           case 2: return Ok("<html>bad gateway</html>");
           case 3: return ErrorBody("Internal server error");
-          case 4: return HttpResponse{504, {}, ""};
+          case 4: return http::HttpResponse{504, {}, ""};
           default: return CountBody(9);
         }
       },
@@ -231,7 +231,7 @@ TEST(NivodaClient, TransientFailuresOfEveryKindAreRetried) {
 }
 
 TEST(NivodaClient, ValidationErrorIsNotRetried) {
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") return TokenBody("tok");
     return ErrorBody("Cannot query field \\\"bogus\\\" on type \\\"Diamond\\\".");
   });
@@ -242,7 +242,7 @@ TEST(NivodaClient, ValidationErrorIsNotRetried) {
 }
 
 TEST(NivodaClient, InvalidRequestsAreNeverSent) {
-  Fixture f([&](const FakeRequest&) -> Result<HttpResponse> { return TokenBody("tok"); });
+  Fixture f([&](const FakeRequest&) -> Result<http::HttpResponse> { return TokenBody("tok"); });
   EXPECT_EQ(f.client->FetchPage({}, 0, 51, Order{}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(f.client->FetchPage({}, 0, 0, Order{}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(f.client->FetchPage({}, -50, 50, Order{}).status().code(), Code::kInvalidArgument);
@@ -254,7 +254,7 @@ TEST(NivodaClient, InvalidRequestsAreNeverSent) {
 }
 
 TEST(NivodaClient, FetchPageSendsPagingVariablesAndParses) {
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") return TokenBody("tok");
     EXPECT_EQ(r.variables["offset"], 100);
     EXPECT_EQ(r.variables["limit"], 50);
@@ -271,7 +271,7 @@ TEST(NivodaClient, FetchPageSendsPagingVariablesAndParses) {
 
 TEST(NivodaClient, ConcurrentCallersShareOneAuthentication) {
   std::atomic<int> auths{0};
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") {
       ++auths;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -292,7 +292,7 @@ TEST(NivodaClient, ConcurrentCallersShareOneAuthentication) {
 
 TEST(NivodaClient, ConcurrentExpiryReauthenticatesOnce) {
   TokenServer tokens;
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       return tokens.Authenticate();
@@ -311,7 +311,7 @@ TEST(NivodaClient, ConcurrentExpiryReauthenticatesOnce) {
 }
 
 TEST(NivodaClient, SecretsAreRegisteredForRedaction) {
-  Fixture f([&](const FakeRequest&) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest&) -> Result<http::HttpResponse> {
     return TokenBody("eyJ-secret-token-value");
   });
   ASSERT_TRUE(f.client->Authenticate().ok());
@@ -321,9 +321,9 @@ TEST(NivodaClient, SecretsAreRegisteredForRedaction) {
 
 TEST(NivodaClient, ObserverSeesEveryExchange) {
   std::atomic<int> calls{0};
-  Fixture f([&](const FakeRequest& r) -> Result<HttpResponse> {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") return TokenBody("tok");
-    if (++calls == 1) return HttpResponse{500, {}, ""};
+    if (++calls == 1) return http::HttpResponse{500, {}, ""};
     return CountBody(1);
   });
   ASSERT_TRUE(f.client->Count({}).ok());
@@ -338,7 +338,7 @@ TEST(NivodaClient, ObserverSeesEveryExchange) {
 }
 
 TEST(NivodaClient, CancelAndLimiterShutdownStopCalls) {
-  Fixture f([&](const FakeRequest&) -> Result<HttpResponse> { return TokenBody("tok"); });
+  Fixture f([&](const FakeRequest&) -> Result<http::HttpResponse> { return TokenBody("tok"); });
   f.limiter->Shutdown();
   EXPECT_EQ(f.client->Count({}).status().code(), Code::kCancelled);
   f.limiter->shut_down = false;
@@ -348,10 +348,10 @@ TEST(NivodaClient, CancelAndLimiterShutdownStopCalls) {
 
 TEST(NivodaClient, CancelInterruptsARetrySleep) {
   std::atomic<int> calls{0};
-  auto transport = std::make_shared<FakeTransport>([&](const FakeRequest& r) -> Result<HttpResponse> {
+  auto transport = std::make_shared<FakeTransport>([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") return TokenBody("tok");
     ++calls;
-    return HttpResponse{503, {}, ""};
+    return http::HttpResponse{503, {}, ""};
   });
   ClientOptions o;
   o.endpoint = "http://nivoda.test/";
@@ -389,7 +389,7 @@ TEST(NivodaClient, WorksWithTheTokenBucket) {
       TokenBucketRateLimiter::Options{25, 1, Millis(50)}, &clock);
   ClientOptions o;
   o.endpoint = "http://nivoda.test/";
-  o.transport = std::make_shared<FakeTransport>([&](const FakeRequest& r) -> Result<HttpResponse> {
+  o.transport = std::make_shared<FakeTransport>([&](const FakeRequest& r) -> Result<http::HttpResponse> {
     if (r.operation == "authenticate") return TokenBody("tok");
     return CountBody(1);
   });

@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "nivoda/curl_transport.h"
+#include "http/curl_transport.h"
 #include "nivoda/nivoda_client.h"
 #include "nivoda/token_bucket_limiter.h"
 #include "sim_process.h"
@@ -235,7 +235,7 @@ TEST(NivodaSim, MalformedBodiesAndTransientGraphQLErrorsAreRetried) {
 TEST(NivodaSim, ConnectionResetsAreRetried) {
   auto sim = StartSim({"--fault-reset", "0.25"});
   ASSERT_TRUE(sim);
-  auto transport = std::make_shared<CurlTransport>();
+  auto transport = std::make_shared<http::CurlTransport>();
   ClientOptions o = Options(*sim);
   o.retry.max_attempts = 12;
   o.transport = transport;
@@ -258,7 +258,7 @@ TEST(NivodaSim, HungRequestsTimeOutAndAreRetried) {
 TEST(NivodaSim, ConcurrentCallersReuseConnections) {
   auto sim = StartSim({});
   ASSERT_TRUE(sim);
-  auto transport = std::make_shared<CurlTransport>();
+  auto transport = std::make_shared<http::CurlTransport>();
   ClientOptions o = Options(*sim);
   o.transport = transport;
   auto client = Client(o);

@@ -8,8 +8,8 @@
 #include <regex>
 #include <sstream>
 
-#include "app/report.h"
-#include "app/report_charts.h"
+#include "ops/report.h"
+#include "ops/report_charts.h"
 #include "ops_support.h"
 #include "run_rows.h"
 #include "test_database.h"

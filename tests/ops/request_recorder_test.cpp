@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "app/request_recorder.h"
+#include "ops/request_recorder.h"
 #include "test_database.h"
 
 namespace di::testing {

@@ -1,4 +1,4 @@
-#include "app/stall_watch.h"
+#include "ops/stall_watch.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "app/status.h"
+#include "ops/status.h"
 #include "ops_support.h"
 #include "queue/postgres_queue.h"
 #include "run_rows.h"

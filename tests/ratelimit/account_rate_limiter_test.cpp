@@ -1,4 +1,4 @@
-#include "nivoda/account_rate_limiter.h"
+#include "ratelimit/account_rate_limiter.h"
 
 #include <gtest/gtest.h>
 
@@ -20,12 +20,12 @@ TEST(AccountRateLimiterTest, ManyProcessesStayUnderTheAccountLimit) {
   constexpr int kProcesses = 30;
   constexpr int kThreadsEach = 4;
   constexpr double kRate = 25;
-  std::vector<std::unique_ptr<AccountRateLimiter>> limiters;
+  std::vector<std::unique_ptr<ratelimit::AccountRateLimiter>> limiters;
   for (int p = 0; p < kProcesses; ++p) {
-    AccountRateLimiterOptions o;
+    ratelimit::AccountRateLimiterOptions o;
     o.account = "acct";
     o.requests_per_second = kRate;
-    limiters.push_back(std::make_unique<AccountRateLimiter>(std::make_shared<pg::Pool>(db.url(), 1), o));
+    limiters.push_back(std::make_unique<ratelimit::AccountRateLimiter>(std::make_shared<pg::Pool>(db.url(), 1), o));
   }
   std::mutex mu;
   std::vector<int64_t> sends;
@@ -67,10 +67,10 @@ TEST(AccountRateLimiterTest, ManyProcessesStayUnderTheAccountLimit) {
 TEST(AccountRateLimiterTest, AccountsAreIndependentAndShutdownWakesWaiters) {
   auto db = testing::TestDatabase::Create();
   auto pool = std::make_shared<pg::Pool>(db.url(), 2);
-  AccountRateLimiterOptions slow;
+  ratelimit::AccountRateLimiterOptions slow;
   slow.account = "slow";
   slow.requests_per_second = 1;
-  AccountRateLimiter limiter(pool, slow);
+  ratelimit::AccountRateLimiter limiter(pool, slow);
   { Status s = limiter.Acquire(); ASSERT_TRUE(s.ok()) << s.ToString(); }
   std::atomic<bool> cancelled{false};
   std::thread waiter([&] {
@@ -87,10 +87,10 @@ TEST(AccountRateLimiterTest, AccountsAreIndependentAndShutdownWakesWaiters) {
   waiter.join();
   EXPECT_TRUE(cancelled.load());
 
-  AccountRateLimiterOptions other;
+  ratelimit::AccountRateLimiterOptions other;
   other.account = "other";
   other.requests_per_second = 1000;
-  AccountRateLimiter fast(pool, other);
+  ratelimit::AccountRateLimiter fast(pool, other);
   int64_t t0 = DefaultClock().MonotonicMs();
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(fast.Acquire().ok());
   EXPECT_LT(DefaultClock().MonotonicMs() - t0, 2000) << "another account's budget is not shared";

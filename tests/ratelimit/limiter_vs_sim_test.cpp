@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "nivoda/account_rate_limiter.h"
+#include "ratelimit/account_rate_limiter.h"
 #include "nivoda/nivoda_client.h"
 #include "sim_process.h"
 #include "test_database.h"
@@ -22,13 +22,13 @@ TEST(LimiterVsSimTest, ThirtyProcessesNeverTripTheVendorsLimit) {
                                          "--latency-base-ms", "30"});
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   constexpr int kProcesses = 30;
-  std::vector<std::shared_ptr<AccountRateLimiter>> limiters;
+  std::vector<std::shared_ptr<ratelimit::AccountRateLimiter>> limiters;
   std::vector<std::unique_ptr<NivodaClient>> clients;
   for (int p = 0; p < kProcesses; ++p) {
-    AccountRateLimiterOptions lo;
+    ratelimit::AccountRateLimiterOptions lo;
     lo.account = "acct";
     lo.requests_per_second = 25;
-    limiters.push_back(std::make_shared<AccountRateLimiter>(std::make_shared<pg::Pool>(db.url(), 1), lo));
+    limiters.push_back(std::make_shared<ratelimit::AccountRateLimiter>(std::make_shared<pg::Pool>(db.url(), 1), lo));
     ClientOptions co;
     co.endpoint = (*sim)->endpoint();
     co.username = testing::SimProcess::kUsername;

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <thread>
 
-#include "app/consolidator.h"
+#include "roles/consolidator.h"
 #include "queue/messages.h"
 
 namespace di::testing {

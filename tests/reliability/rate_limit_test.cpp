@@ -2,7 +2,7 @@
 // flight against a simulator enforcing 25 requests/s (bucket = 1 s of rate):
 // short, 3 `diamond-ingest work` processes x 10 partitions; DI_SOAK=1, 30
 // processes x 1. They share the account budget through PostgreSQL
-// (nivoda/account_rate_limiter.h). Asserts: the simulator's peak 1-second
+// (ratelimit/account_rate_limiter.h). Asserts: the simulator's peak 1-second
 // arrival count stays within rate + burst, the run completes and raw == the
 // simulator. Reports the 429s.
 #include <gtest/gtest.h>

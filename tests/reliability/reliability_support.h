@@ -1,6 +1,6 @@
 // Shared helpers of the reliability scenarios (tests/reliability, issue 8):
 // real `diamond-ingest` child processes (started, SIGKILLed, reaped by PID;
-// the launcher itself is the pipeline fixture's, tests/worker), the
+// the launcher itself is the pipeline fixture's, tests/support), the
 // scenario's mode (short for `make test`, long with DI_SOAK=1), seed and log
 // directory under the build tree, and the end-of-sync invariants: raw table
 // and `diamonds` equal to the simulator's ground truth, every partition

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nivoda/queries.h"
+#include "schema/item_selection.h"
 #include "unit_fixture.h"
 
 namespace di::sim {
@@ -17,7 +18,7 @@ namespace {
 std::string PageQueryText() {
   return "query Page($token: String!, $query: DiamondQuery!, $offset: Int, $limit: Int, $order: DiamondOrder) { "
          "as(token: $token) { diamonds_by_query(query: $query, offset: $offset, limit: $limit, order: $order) { "
-         "total_count items { " + std::string(nivoda::kItemSelection) + " } } } }";
+         "total_count items { " + std::string(schema::kItemSelection) + " } } } }";
 }
 
 class ExecutorTest : public ::testing::Test {

@@ -3,13 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "nivoda/queries.h"
+#include "schema/item_selection.h"
 
 namespace di::sim::gql {
 namespace {
 
 TEST(GraphqlParser, ParsesTheClientsAuthCountAndItemSelection) {
   // (Whether every client document validates is sim_schema_test's job.)
-  std::string items = "query Items($v: Int) { items { " + std::string(nivoda::kItemSelection) + " } }";
+  std::string items = "query Items($v: Int) { items { " + std::string(schema::kItemSelection) + " } }";
   for (std::string_view text : {nivoda::kAuthenticateQuery, nivoda::kCountQuery, std::string_view(items)}) {
     auto doc = Parse(text);
     ASSERT_TRUE(doc.ok()) << doc.status().ToString() << "\n" << text;

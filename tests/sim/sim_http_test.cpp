@@ -5,7 +5,7 @@
 #include <set>
 
 #include "http_util.h"
-#include "nivoda/queries.h"
+#include "schema/item_selection.h"
 
 namespace di::sim::testing {
 namespace {
@@ -42,7 +42,7 @@ TEST_F(SimHttp, PrintsPortAndServesTheClientQueries) {
   int64_t all = Count(*sim_, token_, json::object());
   EXPECT_EQ(all, 4500);
   auto page = PageJson(*sim_, token_, json::object(), 0, 50, {{"type", "price"}, {"direction", "ASC"}},
-                       std::string(nivoda::kItemSelection));
+                       std::string(schema::kItemSelection));
   auto& result = page["data"]["as"]["diamonds_by_query"];
   EXPECT_EQ(result["total_count"], 50);
   EXPECT_EQ(result["items"].size(), 50u);

@@ -1,5 +1,5 @@
 // One page of a nivoda-sim process's inventory asked for as the real client
-// asks (its full item selection, nivoda::kItemSelection), in insertion order:
+// asks (its full item selection, schema::kItemSelection), in insertion order:
 // for tests that compare the exact bytes served with the simulator's dump.
 // Header-only; the test links di_nivoda and nlohmann_json. Thread-safety as
 // SimProcess::Graphql.
@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "nivoda/queries.h"
+#include "schema/item_selection.h"
 #include "sim_process.h"
 
 namespace di::testing {
@@ -20,7 +20,7 @@ inline Result<SimHttpReply> ItemPage(const SimProcess& sim, const std::string& t
   return sim.Graphql(
       "query Page($token: String!, $query: DiamondQuery!, $offset: Int, $limit: Int, $order: DiamondOrder) { "
       "as(token: $token) { diamonds_by_query(query: $query, offset: $offset, limit: $limit, order: $order) { "
-      "total_count items { " + std::string(nivoda::kItemSelection) + " } } } }",
+      "total_count items { " + std::string(schema::kItemSelection) + " } } } }",
       nlohmann::json({{"token", token},
                       {"query", nlohmann::json::object()},
                       {"offset", offset},

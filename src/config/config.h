@@ -1,0 +1,126 @@
+// Config: every setting of diamond-ingest, typed, read once at start-up.
+//
+// Sources, highest precedence first: command-line flags (one per setting,
+// e.g. --page-size), the process environment, a .env file (./.env when
+// present, or the path given with --env-file), then the documented default.
+// An empty value counts as unset. The settings table (settings.h) defines
+// names, defaults, bounds and documentation; nothing else in the program
+// reads the environment.
+//
+// LoadConfig validates every value and returns the first problem as a Status
+// whose message starts with the variable's name and never contains a secret's
+// value. As a side effect it registers every secret (passwords, keys,
+// connection strings, the DATABASE_URL and its password) with log::AddSecret,
+// before validating, so no later log line can print one.
+//
+// Thread-safety: a loaded Config is an immutable value; share it by const
+// reference. LoadConfig itself is thread-safe (it only reads its inputs and
+// the file system).
+#pragma once
+
+#include "config/connection_strings.h"
+#include "common/log.h"
+#include "common/status.h"
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace di {
+
+enum class Feed { kNatural, kLabgrown };            // FEED
+// "natural" or "labgrown".
+const char* FeedName(Feed feed);
+enum class HeatmapMode { kAdaptive, kSeed };        // HEATMAP
+enum class LogFormatSetting { kAuto, kJson, kHuman };  // LOG_FORMAT
+
+// Where a setting's effective value came from.
+enum class ValueSource { kDefault, kDotenv, kEnvironment, kFlag };
+const char* ValueSourceName(ValueSource source);
+
+struct Config {
+  using Millis = std::chrono::milliseconds;
+
+  // --- storage ---
+  std::string database_url;  // DATABASE_URL; empty: embedded PostgreSQL under data_dir
+  std::string data_dir;      // DI_DATA_DIR
+
+  // --- Nivoda API ---
+  Feed feed = Feed::kNatural;
+  std::string nivoda_endpoint;  // validated http(s) URL
+  std::string nivoda_username;
+  std::string nivoda_password;
+  double nivoda_rate_limit = 0;  // requests per second, account-wide
+  Millis nivoda_timeout{};       // per request
+  bool nivoda_insecure_tls = false;
+  int page_size = 0;             // 1..50
+  int retry_attempts = 0;        // attempts per request, first one included
+  Millis retry_base{};
+  Millis retry_cap{};
+
+  // --- scheduler / planning ---
+  HeatmapMode heatmap = HeatmapMode::kAdaptive;
+  int heatmap_queries_in_flight = 0;
+  Millis incremental_overlap{};
+  int max_partitions_full = 0;
+  int max_partitions_incremental = 0;
+  int min_records_per_partition = 0;
+  int records_per_partition = 0;
+
+  // --- worker ---
+  int worker_partitions = 0;          // partitions in flight per process
+  int worker_requests_in_flight = 0;  // page requests in flight per process
+  Millis shutdown_grace{};
+  HostPort metrics_addr;
+
+  // --- queue ---
+  std::string work_items_queue;
+  std::string consolidate_queue;
+  int queue_max_deliveries = 0;
+  Millis queue_lease{};
+  Millis queue_retry_delay{};
+
+  // --- completion and consolidation ---
+  double success_threshold = 0;  // (0, 1]
+  Millis consolidation_delay{};
+  int consolidate_batch_size = 0;
+
+  // --- production backends (unset: embedded defaults) ---
+  std::optional<StorageConnectionString> azure_storage;
+  std::optional<ServiceBusConnectionString> azure_service_bus;
+
+  // --- alerts ---
+  std::string resend_api_key;  // empty: alerts are log lines only
+  std::string resend_base_url;
+  std::vector<std::string> alert_email_to;
+  std::string alert_email_from;
+  Millis stall_alert{};
+
+  // --- logging ---
+  log::Level log_level = log::Level::kInfo;
+  LogFormatSetting log_format = LogFormatSetting::kAuto;
+
+  // --- not settings: facts about the load ---
+  std::map<std::string, ValueSource> sources;  // setting name -> where its value came from
+  std::string env_file;                        // the .env file read, empty when none
+  std::vector<std::string> warnings;           // to be logged once logging is set up
+};
+
+// What LoadConfig reads. The CLI fills it from argv and environ; tests build it.
+struct ConfigSources {
+  std::map<std::string, std::string> environment;  // the process environment
+  std::map<std::string, std::string> flags;        // setting name -> text given on the command line
+  std::string env_file;                            // --env-file; empty: ./.env if it exists
+  bool read_default_env_file = true;               // false: ignore ./.env (tests)
+};
+
+// Reads, validates and types every setting. Errors are kInvalidArgument with a
+// one-line message "NAME: what is wrong" (or "--env-file: ..." / ".env: ...").
+Result<Config> LoadConfig(const ConfigSources& sources);
+
+// The environment as a map, from a NULL-terminated "NAME=value" array (environ).
+std::map<std::string, std::string> EnvironmentFromArray(const char* const* envp);
+
+}  // namespace di

@@ -1,0 +1,28 @@
+// The run report of `diamond-ingest report --run-id ID --out DIR`: one
+// self-contained HTML page (inline CSS and SVG; no scripts, no fonts, no
+// images, no link or source outside the file) with the run's summary numbers,
+// the price histogram with the partition boundaries, the partitions' timeline,
+// the request rate against the limit, and the partition table.
+//
+// RenderReportHtml is pure; WriteReport reads the database and writes
+// DIR/index.html (creating DIR). Thread-safe as far as the connection given
+// is used by one thread.
+#pragma once
+
+#include <string>
+
+#include "ops/report_data.h"
+#include "common/status.h"
+#include "store/pg.h"
+
+namespace di {
+
+// The complete page. Every text from the database is escaped.
+std::string RenderReportHtml(const ReportData& data);
+
+// Loads RUN_ID (kNotFound when unknown) and writes OUT_DIR/index.html;
+// returns the file's path. RATE_LIMIT: the configured requests/s, drawn as the limit.
+Result<std::string> WriteReport(pg::Connection& conn, const std::string& run_id, double rate_limit,
+                                const std::string& out_dir);
+
+}  // namespace di

@@ -1,0 +1,28 @@
+#include "roles/consume_loop.h"
+
+#include "common/signals.h"
+#include "common/backoff.h"
+#include "common/log.h"
+
+namespace di {
+
+void ConsumeUntilStopped(queue::Queue& queue, const std::string& queue_name, Millis poll, const std::string& what,
+                         const std::atomic<bool>& stop, const std::function<void(const queue::Message&)>& handle) {
+  FailureBackoff backoff;
+  while (!stop) {
+    auto m = queue.Receive(queue_name, poll);
+    if (!m.ok()) {
+      const Millis wait = backoff.Failure();
+      if (backoff.ShouldLog()) {
+        log::Warn("cannot receive " + what + "; retrying",
+                  {{"error", m.status().ToString()}, {"failures", backoff.failures()}, {"retry_ms", wait.count()}});
+      }
+      SleepUnlessStopped(wait, stop);
+      continue;
+    }
+    backoff.Success();
+    if (m->has_value()) handle(**m);
+  }
+}
+
+}  // namespace di

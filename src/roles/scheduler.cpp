@@ -1,0 +1,253 @@
+#include "roles/scheduler.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "roles/components.h"
+#include "common/log.h"
+#include "queue/messages.h"
+#include "store/pg.h"
+#include "store/runs.h"
+
+namespace di {
+namespace {
+
+constexpr const char* kTryLock = "SELECT pg_try_advisory_lock($1::bigint)";
+
+plan::HeatmapAlgorithm AlgorithmFor(HeatmapMode mode) {
+  return mode == HeatmapMode::kSeed ? plan::HeatmapAlgorithm::kSeed : plan::HeatmapAlgorithm::kAdaptive;
+}
+
+// Runs BATCH's queries on up to IN_FLIGHT threads; the first error wins.
+Result<std::vector<int64_t>> CountBatch(nivoda::NivodaClient* client, const nivoda::DiamondQuery& base,
+                                        int in_flight, const std::vector<plan::PriceRange>& batch) {
+  std::vector<int64_t> counts(batch.size(), 0);
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  Status first_error;
+  auto work = [&] {
+    for (;;) {
+      if (failed.load()) return;
+      const size_t i = next.fetch_add(1);
+      if (i >= batch.size()) return;
+      nivoda::DiamondQuery query = base;
+      query.dollar_value = nivoda::DollarRange{batch[i].from_dollars, batch[i].to_dollars};
+      Result<int64_t> count = client->Count(query);
+      if (count.ok() && *count < 0) {
+        count = Status(Code::kCorrupt, "negative count " + std::to_string(*count));
+      }
+      if (!count.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!failed.exchange(true)) first_error = count.status();
+        return;
+      }
+      counts[i] = *count;
+    }
+  };
+  const size_t threads = std::min<size_t>(batch.size(), static_cast<size_t>(std::max(1, in_flight)));
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+    for (auto& t : pool) t.join();
+  }
+  if (failed.load()) return first_error;
+  return counts;
+}
+
+// The run's rows and messages, committed together.
+Status RecordRun(pg::Connection& conn, queue::Queue& queue, const store::NewRun& run,
+                 const std::vector<queue::WorkItem>& items, bool no_offers) {
+  std::vector<store::NewPartition> partitions;
+  partitions.reserve(items.size());
+  std::vector<std::string> bodies;
+  bodies.reserve(items.size());
+  for (const auto& item : items) {
+    bodies.push_back(queue::EncodeWorkItem(item));
+    partitions.push_back({item.partition_id, item.price_min, item.price_max, item.expected_records, bodies.back()});
+  }
+  pg::Transaction tx(conn);
+  DI_RETURN_IF_ERROR(tx.begin_status());
+  DI_RETURN_IF_ERROR(store::InsertRun(conn, run, partitions));
+  for (size_t i = 0; i < items.size(); ++i) {
+    queue::OutMessage message;
+    message.queue = queue::kWorkItems;
+    message.body = bodies[i];
+    message.dedup_id = queue::WorkItemDedupId(run.run_id, items[i].partition_id, 0);
+    DI_RETURN_IF_ERROR(queue.SendInTransaction(conn, message));
+  }
+  if (no_offers) DI_RETURN_IF_ERROR(store::SetRunStatus(conn, run.run_id, "completed"));
+  return tx.Commit();
+}
+
+Status Prefixed(const Status& status, const std::string& what) {
+  return Status(status.code(), what + ": " + status.message(), status.sqlstate());
+}
+
+}  // namespace
+
+SchedulerSettings SchedulerSettingsFrom(const Config& config) {
+  SchedulerSettings s;
+  s.feed = config.feed;
+  s.heatmap = AlgorithmFor(config.heatmap);
+  s.queries_in_flight = config.heatmap_queries_in_flight;
+  s.incremental_overlap = config.incremental_overlap;
+  s.full_plan.max_partitions = config.max_partitions_full;
+  s.full_plan.min_records_per_partition = config.min_records_per_partition;
+  s.incremental_plan.max_partitions = config.max_partitions_incremental;
+  s.incremental_plan.min_records_per_partition = config.min_records_per_partition;
+  return s;
+}
+
+nivoda::DiamondQuery RunBaseQuery(Feed feed, const std::optional<std::string>& updated_from,
+                                  const std::string& updated_to) {
+  nivoda::DiamondQuery q;
+  q.labgrown = feed == Feed::kLabgrown;
+  if (updated_from) q.updated = nivoda::TimeRange{*updated_from, updated_to};
+  return q;
+}
+
+plan::CountBatchFn MakeCountBatchFn(nivoda::NivodaClient* client, nivoda::DiamondQuery base, int in_flight) {
+  return [client, base = std::move(base), in_flight](const std::vector<plan::PriceRange>& batch) {
+    return CountBatch(client, base, in_flight, batch);
+  };
+}
+
+std::string MakeRunId(Feed feed, WallTime now) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  std::random_device rd;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rd() & 0xffffu));
+  return std::string(FeedName(feed)) + "-" + stamp + "-" + suffix;
+}
+
+Scheduler::Scheduler(SchedulerSettings settings, SchedulerDeps deps)
+    : settings_(std::move(settings)), deps_(std::move(deps)) {
+  if (deps_.clock == nullptr) deps_.clock = &DefaultClock();
+}
+
+Result<ScheduleResult> Scheduler::Run(const ScheduleRequest& request) {
+  Clock& clock = *deps_.clock;
+  const WallTime started = clock.Now();
+  const std::string feed = FeedName(settings_.feed);
+  ScheduleResult result;
+  result.run_id = MakeRunId(settings_.feed, started);
+  result.updated_to = FormatIso8601(started);
+
+  // 1. One scheduler at a time: the lock lives as long as this connection.
+  std::unique_ptr<pg::Connection> conn;
+  if (!request.dry_run) {
+    auto opened = pg::Connection::Open(deps_.database_url);
+    if (!opened.ok()) return Prefixed(opened.status(), "database unreachable");
+    conn = std::move(*opened);
+    auto locked = conn->Exec(kTryLock, {pg::P(kSchedulerLockKey)});
+    if (!locked.ok()) return Prefixed(locked.status(), "database error taking the scheduler lock");
+    if (!locked->GetBool(0, 0)) return Status(Code::kConflict, "another scheduler is running");
+  }
+
+  // 2. Full or incremental.
+  auto watermark = deps_.watermark->Read();
+  if (!watermark.ok()) return Prefixed(watermark.status(), "cannot read the watermark");
+  if (*watermark) result.watermark_before = FormatIso8601((*watermark)->last_updated_at);
+  result.incremental = watermark->has_value() && !request.full;
+  if (result.incremental) {
+    const WallTime from = (*watermark)->last_updated_at - settings_.incremental_overlap;
+    if (from > started) {
+      return Status(Code::kConflict, "the watermark (" + *result.watermark_before +
+                                         ") is later than now: check the clock or run with --full");
+    }
+    result.updated_from = FormatIso8601(from);
+  }
+
+  // 3. Never two runs in flight for one feed.
+  if (!request.dry_run && !request.force) {
+    auto in_flight = store::RunInFlight(*conn, feed);
+    if (!in_flight.ok()) return Prefixed(in_flight.status(), "database error");
+    if (*in_flight) {
+      return Status(Code::kConflict, "run " + **in_flight + " of feed " + feed +
+                                         " is still in flight (use --force to start another)");
+    }
+  }
+
+  // 4. Plan.
+  log::Info("planning partitions",
+            {{"run_id", result.run_id},
+             {"feed", feed},
+             {"run_type", result.incremental ? "incremental" : "full"},
+             {"heatmap", plan::HeatmapAlgorithmName(settings_.heatmap)},
+             {"updated_from", result.updated_from.value_or("")},
+             {"updated_to", result.updated_to}});
+  const int64_t plan_start = clock.MonotonicMs();
+  plan::CountBatchFn count = MakeCountBatchFn(
+      deps_.client, RunBaseQuery(settings_.feed, result.updated_from, result.updated_to), settings_.queries_in_flight);
+  auto planned = plan::PlanPartitions(settings_.heatmap, count,
+                                      result.incremental ? settings_.incremental_plan : settings_.full_plan);
+  result.planning_ms = clock.MonotonicMs() - plan_start;
+  if (!planned.ok()) return Prefixed(planned.status(), "Nivoda count queries failed");
+  result.plan = std::move(*planned);
+  log::Info("plan ready", {{"run_id", result.run_id},
+                           {"partitions", static_cast<int64_t>(result.plan.partitions.size())},
+                           {"total_records", result.plan.total_records},
+                           {"count_queries", result.plan.count_queries},
+                           {"count_rounds", result.plan.count_rounds},
+                           {"largest_over_mean", plan::LargestOverMean(result.plan)},
+                           {"planning_ms", result.planning_ms}});
+  if (request.dry_run) {
+    result.outcome = ScheduleOutcome::kDryRun;
+    return result;
+  }
+
+  // 5. Run + work items, one transaction.
+  std::vector<queue::WorkItem> items;
+  for (const auto& p : result.plan.partitions) {
+    queue::WorkItem w;
+    w.run_id = result.run_id;
+    w.partition_id = p.id;
+    w.feed = feed;
+    w.price_min = p.price_min;
+    w.price_max = p.price_max;
+    w.expected_records = p.expected_records;
+    w.is_incremental = result.incremental;
+    w.watermark_before = result.watermark_before;
+    w.updated_from = result.updated_from;
+    w.updated_to = result.updated_to;
+    items.push_back(std::move(w));
+  }
+  store::NewRun run;
+  run.run_id = result.run_id;
+  run.feed = feed;
+  run.run_type = result.incremental ? "incremental" : "full";
+  run.watermark_before = result.watermark_before;
+  run.updated_from = result.updated_from;
+  run.updated_to = result.updated_to;
+  run.count_queries = result.plan.count_queries;
+  const bool no_offers = items.empty();
+  if (no_offers) {
+    log::Warn("zero offers match: recording a run with no work items",
+              {{"run_id", result.run_id}, {"feed", feed}, {"run_type", run.run_type}});
+  }
+  Status recorded = RecordRun(*conn, *deps_.queue, run, items, no_offers);
+  if (!recorded.ok()) return Prefixed(recorded, "database error recording run " + result.run_id);
+  result.outcome = no_offers ? ScheduleOutcome::kNoOffers : ScheduleOutcome::kScheduled;
+  log::Info("run scheduled", {{"run_id", result.run_id},
+                              {"run_type", run.run_type},
+                              {"work_items", static_cast<int64_t>(items.size())},
+                              {"expected_records", result.plan.total_records}});
+  return result;
+}
+
+}  // namespace di

@@ -1,0 +1,120 @@
+// Scheduler: one sync run of one feed, planned and published.
+//
+// Run() does, in order:
+//   1. unless dry-run: take the scheduler advisory lock on a dedicated
+//      connection held until Run() returns (a second scheduler gets
+//      kConflict "another scheduler is running");
+//   2. read the watermark: none, or `full`, gives a full run; otherwise an
+//      incremental run over `updated` from lastUpdatedAt - incremental_overlap
+//      to updatedTo = the clock's time when Run() started;
+//   3. unless `force` (or dry-run): refuse (kConflict) while a run of the same
+//      feed is in flight (running or consolidating);
+//   4. plan partitions with the configured heatmap through MakeCountBatchFn;
+//   5. unless dry-run: in ONE transaction insert the run (run_metadata, one
+//      worker_runs + partition_progress row per partition) and send one work
+//      item per partition to queue::kWorkItems (dedup id WorkItemDedupId(run,
+//      p, 0)); the work item JSON is EncodeWorkItem's, stored verbatim in
+//      worker_runs.work_item_payload. Zero offers: a warning and a run with no
+//      work items, recorded as completed.
+// A dry run takes no lock and writes nothing (no run, no message); it still
+// reads the watermark and spends count queries.
+//
+// Errors are values: kConflict (lock held, run in flight), the client's codes
+// for Nivoda failures after its retry policy (kUnavailable, kRateLimited,
+// kPermanent, ...), the database's codes (kUnavailable when unreachable).
+// Every message is one line fit for stderr.
+//
+// Thread-safety: a Scheduler is used by one thread at a time; Run() uses up to
+// queries_in_flight threads internally for count queries. The dependencies
+// must outlive the Scheduler and be thread-safe (NivodaClient is).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+#include "cloud/watermark_store.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "nivoda/diamond_query.h"
+#include "nivoda/nivoda_client.h"
+#include "plan/plan_types.h"
+#include "plan/planner.h"
+#include "queue/queue.h"
+
+namespace di {
+
+// pg_try_advisory_lock key held by the running scheduler (any feed).
+inline constexpr int64_t kSchedulerLockKey = 0x6469736368656475;  // "dischedu"
+
+// The scheduler's knobs, taken from Config by SchedulerSettingsFrom.
+struct SchedulerSettings {
+  Feed feed = Feed::kNatural;
+  plan::HeatmapAlgorithm heatmap = plan::HeatmapAlgorithm::kAdaptive;
+  int queries_in_flight = 24;        // HEATMAP_QUERIES_IN_FLIGHT
+  Millis incremental_overlap{15 * 60 * 1000};
+  plan::PlanOptions full_plan = plan::FullRunPlanOptions();
+  plan::PlanOptions incremental_plan = plan::IncrementalRunPlanOptions();
+};
+SchedulerSettings SchedulerSettingsFrom(const Config& config);
+
+// What the scheduler talks to. Non-owning; everything must outlive the Scheduler.
+struct SchedulerDeps {
+  std::string database_url;                    // for the lock and the run transaction
+  queue::Queue* queue = nullptr;               // work items go to queue::kWorkItems
+  cloud::WatermarkStore* watermark = nullptr;
+  nivoda::NivodaClient* client = nullptr;
+  Clock* clock = nullptr;                      // nullptr: DefaultClock()
+};
+
+struct ScheduleRequest {
+  bool full = false;     // --full: ignore the watermark
+  bool force = false;    // --force: start even if a run of the feed is in flight
+  bool dry_run = false;  // --dry-run: plan only; no lock, no writes, no messages
+};
+
+enum class ScheduleOutcome {
+  kScheduled,  // run recorded, one work item per partition sent
+  kNoOffers,   // zero offers: run recorded as completed with no work items
+  kDryRun,     // planned only
+};
+
+struct ScheduleResult {
+  ScheduleOutcome outcome = ScheduleOutcome::kDryRun;
+  std::string run_id;                           // also set for a dry run (not recorded)
+  bool incremental = false;
+  std::optional<std::string> watermark_before;  // ISO-8601, the watermark read
+  std::optional<std::string> updated_from;      // incremental window start
+  std::string updated_to;                       // the run's start time
+  plan::Plan plan;
+  int64_t planning_ms = 0;                      // wall time of the heatmap scan
+};
+
+// The fixed filters of a run's count and page queries: the feed (labgrown
+// false/true) and, when UPDATED_FROM is set, `updated` {UPDATED_FROM, UPDATED_TO}.
+nivoda::DiamondQuery RunBaseQuery(Feed feed, const std::optional<std::string>& updated_from,
+                                  const std::string& updated_to);
+
+// A CountBatchFn sending each batch's ranges (BASE with dollar_value set) via
+// CLIENT->Count, with up to IN_FLIGHT queries at once on worker threads. Returns
+// the counts in order, or the first error (no new queries start after one).
+// CLIENT must outlive the function.
+plan::CountBatchFn MakeCountBatchFn(nivoda::NivodaClient* client, nivoda::DiamondQuery base, int in_flight);
+
+// "<feed>-<yyyymmddThhmmssZ>-<4 random hex>", e.g. natural-20260212T190113Z-3fa9.
+std::string MakeRunId(Feed feed, WallTime now);
+
+class Scheduler {
+ public:
+  Scheduler(SchedulerSettings settings, SchedulerDeps deps);
+
+  // One scheduling pass as described at the top of this file.
+  Result<ScheduleResult> Run(const ScheduleRequest& request);
+
+ private:
+  SchedulerSettings settings_;
+  SchedulerDeps deps_;
+};
+
+}  // namespace di

@@ -1,0 +1,85 @@
+// Worker: the long-running `work` role. Each of `partitions` slots leases a
+// work item, claims its partition, fetches it (PartitionFetcher over Nivoda and
+// PostgreSQL) while renewing the lease, and ends it (EndPartitionAndDecide).
+//
+// Failure handling: a malformed or unknown work item is dead-lettered with the
+// reason; a permanent error (validation, bad request) fails the partition at
+// once; any other error abandons the item with an exponential delay, until its
+// delivery count reaches max_deliveries, when the partition is marked failed.
+// A lost lease stops the fetch quietly (another worker has the item).
+// A sweep work item (sent when a full run's last partition ends) verifies the
+// whole price axis with the same machinery (catch-up since the run's start,
+// count-verified cells), so stones that moved between partitions after theirs
+// finished are stored at their current version; then it sends the consolidation.
+// Shutdown (*stop set): no new leases; in-flight fetches stop at the next page,
+// their items are abandoned at once for another worker; checkpoints are
+// already committed with every page.
+// Thread-safe: Run() once; Handle() from any thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "roles/components.h"
+#include "roles/partition_end.h"
+#include "roles/run_attribution.h"
+#include "common/thread_pool.h"
+#include "ingest/partition_fetcher.h"
+#include "queue/messages.h"
+
+namespace di {
+
+struct WorkerOptions {
+  std::string worker_id;              // e.g. host:pid
+  int partitions = 12;                // work items handled at once
+  int requests_in_flight = 48;        // page/count requests at once, whole process
+  ingest::FetchOptions fetch;         // page_size etc.; in_flight is derived
+  Millis lease{60000};                // the queue's lease; renewed every third of it
+  Millis retry_delay{30000};          // first abandon delay, doubled per delivery (max 10 min)
+  int max_deliveries = 10;
+  Millis poll{2000};                  // receive wait
+  std::string work_queue = queue::kWorkItems;
+  CompletionOptions completion;  // its work_queue is set from work_queue
+  RunAttribution* attribution = nullptr;  // optional
+};
+
+struct WorkerCounters {
+  std::atomic<int64_t> completed{0};
+  std::atomic<int64_t> failed{0};
+  std::atomic<int64_t> abandoned{0};
+  std::atomic<int64_t> dead_lettered{0};
+  std::atomic<int64_t> duplicates{0};
+  std::atomic<int64_t> pages{0};
+  std::atomic<int64_t> offers{0};
+  std::atomic<int64_t> in_flight{0};  // partitions being fetched now
+};
+
+class Worker {
+ public:
+  Worker(Components& components, WorkerOptions options);
+  ~Worker();
+
+  // Runs the slots until *STOP; returns when every slot has ended.
+  void Run(const std::atomic<bool>& stop);
+  // Handles one leased work item to its end (completed, abandoned, dead-lettered).
+  void Handle(const queue::Message& message, const std::atomic<bool>& stop);
+
+  const WorkerCounters& counters() const { return counters_; }
+
+ private:
+  void Slot(const std::atomic<bool>& stop);
+  void Settle(const queue::Message& message, const queue::WorkItem& item, const Status& status, int64_t records);
+  void SettleSweep(const queue::Message& message, const queue::WorkItem& item, const Status& status);
+
+  Components& c_;
+  WorkerOptions options_;
+  ThreadPool requests_;
+  WorkerCounters counters_;
+};
+
+// The options from the configuration (worker id from host name and pid).
+WorkerOptions MakeWorkerOptions(const Config& config);
+
+}  // namespace di
