@@ -22,11 +22,11 @@
 #include <sstream>
 #include <string>
 
-#include "roles/consolidator.h"
 #include "cloud/db_watermark_store.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "queue/postgres_queue.h"
+#include "roles/consolidator.h"
 #include "store/runs.h"
 #include "test_database.h"
 
@@ -34,9 +34,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 void Die(const std::string& what, const di::Status& s) {
   std::fprintf(stderr, "bench_consolidate: %s: %s\n", what.c_str(), s.ToString().c_str());
@@ -54,7 +52,8 @@ nlohmann::json Template() {
   text << in.rdbuf();
   auto fixture = nlohmann::json::parse(text.str(), nullptr, false);
   if (fixture.is_discarded() || !fixture.contains("raw")) {
-    std::fprintf(stderr, "bench_consolidate: cannot read tests/fixtures/mapping/natural_sim_item.json (DI_SOURCE_DIR)\n");
+    std::fprintf(stderr,
+                 "bench_consolidate: cannot read tests/fixtures/mapping/natural_sim_item.json (DI_SOURCE_DIR)\n");
     std::exit(1);
   }
   return fixture["raw"];
@@ -147,7 +146,8 @@ int main() {
   const double cons_s = Seconds(t0);
   if (!report.ok()) Die("consolidation", report.status());
   if (report->stats.mapped != n) {
-    std::fprintf(stderr, "bench_consolidate: mapped %lld of %d offers\n", static_cast<long long>(report->stats.mapped), n);
+    std::fprintf(stderr, "bench_consolidate: mapped %lld of %d offers\n", static_cast<long long>(report->stats.mapped),
+                 n);
     return 1;
   }
   const double cons_rate = n / cons_s;

@@ -78,25 +78,20 @@ Row Measure(const di::plan::testing::SyntheticInventory& inv, uint64_t seed, Pla
 int main() {
   using namespace di::plan;
   std::printf("bench_plan: 437,849-offer model inventory, latency median 1.5 s, 25 req/s\n");
-  std::printf("%-6s %-9s %7s %6s %9s %6s %8s\n", "seed", "algorithm", "queries", "rounds",
-              "wall (s)", "parts", "lrg/mean");
-  double sum_ratio_q = 0, sum_ratio_q_scan = 0, sum_ratio_t = 0, worst_balance = 0,
-         seed_balance = 0;
+  std::printf("%-6s %-9s %7s %6s %9s %6s %8s\n", "seed", "algorithm", "queries", "rounds", "wall (s)", "parts",
+              "lrg/mean");
+  double sum_ratio_q = 0, sum_ratio_q_scan = 0, sum_ratio_t = 0, worst_balance = 0, seed_balance = 0;
   const int kRuns = 5;
   for (uint64_t s = 1; s <= kRuns; ++s) {
     const auto inv = testing::SyntheticInventory::Nivoda2026(s);
-    const Row seed = Measure(inv, 100 + s, [](const CountBatchFn& fn) {
-      return PlanSeed(fn, FullRunPlanOptions());
-    });
-    const Row adaptive = Measure(inv, 200 + s, [](const CountBatchFn& fn) {
-      return PlanAdaptive(fn, FullRunPlanOptions());
-    });
+    const Row seed = Measure(inv, 100 + s, [](const CountBatchFn& fn) { return PlanSeed(fn, FullRunPlanOptions()); });
+    const Row adaptive =
+        Measure(inv, 200 + s, [](const CountBatchFn& fn) { return PlanAdaptive(fn, FullRunPlanOptions()); });
     std::printf("%-6llu %-9s %7d %6d %9.1f %6zu %8.3f  (%d of the queries only for exact counts)\n",
-                static_cast<unsigned long long>(s), "seed", seed.queries, seed.rounds,
-                seed.seconds, seed.partitions, seed.balance, seed.attribution);
-    std::printf("%-6llu %-9s %7d %6d %9.1f %6zu %8.3f\n", static_cast<unsigned long long>(s),
-                "adaptive", adaptive.queries, adaptive.rounds, adaptive.seconds,
-                adaptive.partitions, adaptive.balance);
+                static_cast<unsigned long long>(s), "seed", seed.queries, seed.rounds, seed.seconds, seed.partitions,
+                seed.balance, seed.attribution);
+    std::printf("%-6llu %-9s %7d %6d %9.1f %6zu %8.3f\n", static_cast<unsigned long long>(s), "adaptive",
+                adaptive.queries, adaptive.rounds, adaptive.seconds, adaptive.partitions, adaptive.balance);
     sum_ratio_q += static_cast<double>(adaptive.queries) / seed.queries;
     sum_ratio_q_scan += static_cast<double>(adaptive.queries) / (seed.queries - seed.attribution);
     sum_ratio_t += adaptive.seconds / seed.seconds;
@@ -106,22 +101,18 @@ int main() {
   std::printf("ratio adaptive/seed count queries: %.3f (vs the seed's scan alone: %.3f; goal <= 0.25)\n",
               sum_ratio_q / kRuns, sum_ratio_q_scan / kRuns);
   std::printf("ratio adaptive/seed modelled wall time: %.3f\n", sum_ratio_t / kRuns);
-  std::printf("largest/mean, worst run: adaptive %.3f, seed %.3f (goal <= 1.2)\n", worst_balance,
-              seed_balance);
+  std::printf("largest/mean, worst run: adaptive %.3f, seed %.3f (goal <= 1.2)\n", worst_balance, seed_balance);
 
   // Sensitivity: half the offers at round $50 prices (one-dollar spikes of
   // thousands of offers, which no price boundary can split).
   const auto spiky = testing::SyntheticInventory::Nivoda2026(1, 0.5);
-  const Row seed = Measure(spiky, 301, [](const CountBatchFn& fn) {
-    return PlanSeed(fn, FullRunPlanOptions());
-  });
-  const Row adaptive = Measure(spiky, 302, [](const CountBatchFn& fn) {
-    return PlanAdaptive(fn, FullRunPlanOptions());
-  });
-  std::printf("spiky inventory (50%% at round $50 prices): seed %d queries %.1f s %.3f, "
-              "adaptive %d queries in %d rounds %.1f s %.3f; query ratio %.3f\n",
-              seed.queries, seed.seconds, seed.balance, adaptive.queries, adaptive.rounds,
-              adaptive.seconds, adaptive.balance,
-              static_cast<double>(adaptive.queries) / seed.queries);
+  const Row seed = Measure(spiky, 301, [](const CountBatchFn& fn) { return PlanSeed(fn, FullRunPlanOptions()); });
+  const Row adaptive =
+      Measure(spiky, 302, [](const CountBatchFn& fn) { return PlanAdaptive(fn, FullRunPlanOptions()); });
+  std::printf(
+      "spiky inventory (50%% at round $50 prices): seed %d queries %.1f s %.3f, "
+      "adaptive %d queries in %d rounds %.1f s %.3f; query ratio %.3f\n",
+      seed.queries, seed.seconds, seed.balance, adaptive.queries, adaptive.rounds, adaptive.seconds, adaptive.balance,
+      static_cast<double>(adaptive.queries) / seed.queries);
   return 0;
 }

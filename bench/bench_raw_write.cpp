@@ -60,13 +60,16 @@ int main() {
       data += "\t" + o.sha256_hex + "\n";
     }
   }
-  Status copied = conn->CopyIn("COPY plain (supplier_stone_id, feed, run_id, offer_id, price_cents,"
-                               " source_updated_at, payload, payload_hash) FROM STDIN", data);
+  Status copied = conn->CopyIn(
+      "COPY plain (supplier_stone_id, feed, run_id, offer_id, price_cents,"
+      " source_updated_at, payload, payload_hash) FROM STDIN",
+      data);
   double copy_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   // Ours: the worker's writer, a batch per page with its checkpoint.
-  (void)conn->Exec("INSERT INTO run_metadata (run_id, feed, run_type, expected_workers, updated_to)"
-                   " VALUES ('bench', 'natural', 'full', 1, now())");
+  (void)conn->Exec(
+      "INSERT INTO run_metadata (run_id, feed, run_type, expected_workers, updated_to)"
+      " VALUES ('bench', 'natural', 'full', 1, now())");
   (void)conn->Exec("INSERT INTO partition_progress (run_id, partition_id, price_min) VALUES ('bench', 0, 0)");
   t0 = std::chrono::steady_clock::now();
   Status written;

@@ -20,8 +20,8 @@
 #include <string>
 
 #include "app/components.h"
-#include "roles/scheduler.h"
 #include "common/log.h"
+#include "roles/scheduler.h"
 #include "schedule_support.h"
 #include "sim_process.h"
 #include "test_database.h"
@@ -69,17 +69,19 @@ Measured RunOnce(const testing::SimProcess& sim, const char* heatmap) {
   m.plan = std::move(result->plan);
   m.planning_ms = result->planning_ms;
   m.ok = m.plan.total_records == kNatural;
-  if (!m.ok) std::fprintf(stderr, "%s: total %lld != %lld\n", heatmap, static_cast<long long>(m.plan.total_records),
-                          static_cast<long long>(kNatural));
+  if (!m.ok)
+    std::fprintf(stderr, "%s: total %lld != %lld\n", heatmap, static_cast<long long>(m.plan.total_records),
+                 static_cast<long long>(kNatural));
   return m;
 }
 
 void Print(const char* name, const Measured& m, const testing::SimCounters& c) {
-  std::printf("%-9s count queries %4d (%d for attribution)  rounds %3d  planning %7.1f s  total %7.1f s  "
-              "partitions %2zu  largest/mean %.3f  sim: peak %lld req/s, %lld x 429\n",
-              name, m.plan.count_queries, m.plan.attribution_queries, m.plan.count_rounds, m.planning_ms / 1000.0,
-              m.total_ms / 1000.0, m.plan.partitions.size(), plan::LargestOverMean(m.plan),
-              static_cast<long long>(c.peak_requests_per_second), static_cast<long long>(c.rate_limited));
+  std::printf(
+      "%-9s count queries %4d (%d for attribution)  rounds %3d  planning %7.1f s  total %7.1f s  "
+      "partitions %2zu  largest/mean %.3f  sim: peak %lld req/s, %lld x 429\n",
+      name, m.plan.count_queries, m.plan.attribution_queries, m.plan.count_rounds, m.planning_ms / 1000.0,
+      m.total_ms / 1000.0, m.plan.partitions.size(), plan::LargestOverMean(m.plan),
+      static_cast<long long>(c.peak_requests_per_second), static_cast<long long>(c.rate_limited));
 }
 
 }  // namespace
@@ -88,8 +90,8 @@ int main(int argc, char** argv) {
   const std::string latency = argc > 1 ? argv[1] : "1500";
   log::Init(log::Level::kWarn, log::Format::kJson);
   auto sim = testing::SimProcess::Start({"--natural", std::to_string(kNatural), "--labgrown", "0", "--seed", "1",
-                                         "--latency-base-ms", latency, "--latency-jitter", "0.25", "--rate-limit",
-                                         "25", "--log-level", "warn"});
+                                         "--latency-base-ms", latency, "--latency-jitter", "0.25", "--rate-limit", "25",
+                                         "--log-level", "warn"});
   if (!sim.ok()) {
     std::fprintf(stderr, "nivoda-sim: %s\n", sim.status().ToString().c_str());
     return 1;
@@ -110,11 +112,12 @@ int main(int argc, char** argv) {
   Print("seed", seed, seed_counters.ok() ? *seed_counters : testing::SimCounters{});
   if (!adaptive.ok || !seed.ok) return 1;
 
-  std::printf("ratio adaptive/seed: count queries %.3f (goal <= 0.25), planning wall time %.3f; "
-              "balance adaptive %.3f (goal <= 1.2) vs seed %.3f\n",
-              static_cast<double>(adaptive.plan.count_queries) / seed.plan.count_queries,
-              static_cast<double>(adaptive.planning_ms) / std::max<int64_t>(1, seed.planning_ms),
-              plan::LargestOverMean(adaptive.plan), plan::LargestOverMean(seed.plan));
+  std::printf(
+      "ratio adaptive/seed: count queries %.3f (goal <= 0.25), planning wall time %.3f; "
+      "balance adaptive %.3f (goal <= 1.2) vs seed %.3f\n",
+      static_cast<double>(adaptive.plan.count_queries) / seed.plan.count_queries,
+      static_cast<double>(adaptive.planning_ms) / std::max<int64_t>(1, seed.planning_ms),
+      plan::LargestOverMean(adaptive.plan), plan::LargestOverMean(seed.plan));
   std::fflush(stdout);
   return 0;
 }

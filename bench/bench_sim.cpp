@@ -34,7 +34,9 @@ using di::testing::SimProcess;
 constexpr int kClientThreads = 4;
 constexpr double kSeconds = 3.0;
 
-std::string DensityPath() { return std::string(DI_SOURCE_DIR_FOR_BENCH) + "/../shared/data/nivoda-density-2026-02.json"; }
+std::string DensityPath() {
+  return std::string(DI_SOURCE_DIR_FOR_BENCH) + "/../shared/data/nivoda-density-2026-02.json";
+}
 
 int64_t RssKb(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -57,7 +59,8 @@ std::string PageBody(const std::string& token, di::sim::Rng& rng, const char* or
   std::string query =
       "query Page($token: String!, $query: DiamondQuery!, $offset: Int, $limit: Int, $order: DiamondOrder) { "
       "as(token: $token) { diamonds_by_query(query: $query, offset: $offset, limit: $limit, order: $order) { "
-      "total_count items { " + std::string(di::schema::kItemSelection) + " } } } }";
+      "total_count items { " +
+      std::string(di::schema::kItemSelection) + " } } } }";
   return "{\"query\":\"" + query + "\",\"variables\":{\"token\":\"" + token +
          "\",\"query\":{\"labgrown\":false,\"dollar_value\":{\"from\":" + std::to_string(from) +
          ",\"to\":" + std::to_string(from + 250) + "}},\"offset\":" + std::to_string(offset) +
@@ -156,17 +159,15 @@ int main() {
   auto token = (*sim)->Token();
   if (!token.ok()) return 1;
   Throughput pages = Hammer((*sim)->port(), [&](di::sim::Rng& rng) { return PageBody(*token, rng); });
-  Throughput by_discount =
-      Hammer((*sim)->port(), [&](di::sim::Rng& rng) { return PageBody(*token, rng, "discount"); });
+  Throughput by_discount = Hammer((*sim)->port(), [&](di::sim::Rng& rng) { return PageBody(*token, rng, "discount"); });
 
   httplib::Server baseline;
   std::string fixed(static_cast<size_t>(std::max<int64_t>(pages.bytes, 1)), 'x');
   baseline.new_task_queue = [] { return new httplib::ThreadPool(64); };
   baseline.set_keep_alive_max_count(1'000'000);
   baseline.set_tcp_nodelay(true);
-  baseline.Post("/api/diamonds", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(fixed, "application/json");
-  });
+  baseline.Post("/api/diamonds",
+                [&](const httplib::Request&, httplib::Response& res) { res.set_content(fixed, "application/json"); });
   int port = baseline.bind_to_any_port("127.0.0.1");
   std::thread server([&] { baseline.listen_after_bind(); });
   while (!baseline.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -195,15 +196,16 @@ int main() {
     for (int i = 0; i < 2000; ++i) {
       int64_t from = rng.Range(0, 100000);
       std::string body = "{\"query\":\"" + std::string(di::nivoda::kCountQuery) + "\",\"variables\":{\"token\":\"" +
-                         *token + "\",\"query\":{\"dollar_value\":{\"from\":" + std::to_string(from) + ",\"to\":" +
-                         std::to_string(from + 999) + "}}}}";
+                         *token + "\",\"query\":{\"dollar_value\":{\"from\":" + std::to_string(from) +
+                         ",\"to\":" + std::to_string(from + 999) + "}}}}";
       auto start = Clock::now();
       auto r = client.Post("/api/diamonds", body, "application/json");
       micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
       if (!r || r->status != 200) return 1;
     }
     std::sort(micros.begin(), micros.end());
-    std::printf("count query over HTTP (keep-alive round trip): p50 %.0f us, p99 %.0f us\n", micros[1000], micros[1980]);
+    std::printf("count query over HTTP (keep-alive round trip): p50 %.0f us, p99 %.0f us\n", micros[1000],
+                micros[1980]);
   }
   (*sim)->Stop();
   CountLatencyInProcess();

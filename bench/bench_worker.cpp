@@ -18,8 +18,8 @@
 #include <fstream>
 #include <thread>
 
-#include "ratelimit/account_rate_limiter.h"
 #include "pipeline_fixture.h"
+#include "ratelimit/account_rate_limiter.h"
 
 using namespace di;
 using namespace di::testing;
@@ -32,8 +32,18 @@ int64_t EnvInt(const char* name, int64_t fallback) {
 }
 
 std::vector<std::string> SimFlags(int64_t offers) {
-  return {"--natural", std::to_string(offers), "--labgrown", "0", "--latency-base-ms", "1500",
-          "--latency-jitter", "0.3", "--latency-per-1k-offset-ms", "20", "--rate-limit", "26"};
+  return {"--natural",
+          std::to_string(offers),
+          "--labgrown",
+          "0",
+          "--latency-base-ms",
+          "1500",
+          "--latency-jitter",
+          "0.3",
+          "--latency-per-1k-offset-ms",
+          "20",
+          "--rate-limit",
+          "26"};
 }
 
 struct RunFigures {
@@ -103,8 +113,8 @@ int64_t PeakRssKb(pid_t pid) {
 int64_t WorkerRss(int64_t offers) {
   Pipeline p({"--natural", std::to_string(offers), "--labgrown", "0", "--latency-base-ms", "200"});
   std::string run = p.ScheduleFull();
-  pid_t pid = p.StartWorkerProcess(
-      {"WORKER_PARTITIONS=8", "WORKER_REQUESTS_IN_FLIGHT=48", "NIVODA_RATE_LIMIT=200"}, /*exit_when_idle=*/true);
+  pid_t pid = p.StartWorkerProcess({"WORKER_PARTITIONS=8", "WORKER_REQUESTS_IN_FLIGHT=48", "NIVODA_RATE_LIMIT=200"},
+                                   /*exit_when_idle=*/true);
   int64_t peak = 0;
   int status = 0;
   while (waitpid(pid, &status, WNOHANG) == 0) {
@@ -130,8 +140,8 @@ int main() {
               static_cast<long long>(offers));
   RunFigures ours = FullRun(offers, 50, partitions, 48);
   std::printf("  ours  (page 50, %d partitions, 48 in flight):  %7.1f s  ok=%d requests=%lld 429s=%lld peak=%lld/s\n",
-              partitions, ours.seconds, ours.ok, static_cast<long long>(ours.requests), static_cast<long long>(ours.rate_limited),
-              static_cast<long long>(ours.peak_per_second));
+              partitions, ours.seconds, ours.ok, static_cast<long long>(ours.requests),
+              static_cast<long long>(ours.rate_limited), static_cast<long long>(ours.peak_per_second));
   std::printf("  physical bound (pages at 50 / 25 per s):        %7.1f s\n", bound);
   std::printf("  ratio ours/bound: %.3f (goal <= 1.15)\n", ours.seconds / bound);
   if (EnvInt("BENCH_ONLY_OURS", 0) != 0) return ours.ok ? 0 : 1;

@@ -20,10 +20,10 @@ void Violated(const char* target, const std::string& what);
 
 // Checks COND; on failure reports "WHAT (COND)" for TARGET and returns 0 from
 // the calling target function.
-#define DI_FUZZ_CHECK(target, cond, what)                                   \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
-      ::di::fuzz::Violated(target, std::string(what) + " (" #cond ")");     \
-      return 0;                                                             \
-    }                                                                       \
+#define DI_FUZZ_CHECK(target, cond, what)                               \
+  do {                                                                  \
+    if (!(cond)) {                                                      \
+      ::di::fuzz::Violated(target, std::string(what) + " (" #cond ")"); \
+      return 0;                                                         \
+    }                                                                   \
   } while (0)

@@ -22,9 +22,7 @@ namespace {
 
 constexpr const char* kTarget = "connection_strings";
 
-std::string Bracketed(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
+std::string Bracketed(const std::string& host) { return host.find(':') != std::string::npos ? "[" + host + "]" : host; }
 
 int CheckStorage(std::string_view text) {
   auto s = ParseStorageConnectionString(text);
@@ -50,9 +48,10 @@ int CheckServiceBus(std::string_view text) {
   if (s->use_development_emulator) rebuilt += ";UseDevelopmentEmulator=true";
   auto again = ParseServiceBusConnectionString(rebuilt);
   DI_FUZZ_CHECK(kTarget, again.ok(), "rebuilt service bus string rejected: " + again.status().message());
-  DI_FUZZ_CHECK(kTarget, again->host == s->host && again->port == s->port && again->key_name == s->key_name &&
-                             again->key == s->key && again->entity_path == s->entity_path &&
-                             again->use_development_emulator == s->use_development_emulator,
+  DI_FUZZ_CHECK(kTarget,
+                again->host == s->host && again->port == s->port && again->key_name == s->key_name &&
+                    again->key == s->key && again->entity_path == s->entity_path &&
+                    again->use_development_emulator == s->use_development_emulator,
                 "rebuilt service bus string parses differently");
   return 0;
 }
@@ -68,9 +67,9 @@ int CheckHttpUrl(std::string_view text) {
   const std::string rebuilt = u->scheme + "://" + Bracketed(u->host) + ":" + std::to_string(u->port) + u->path;
   auto again = ParseHttpUrl(rebuilt);
   DI_FUZZ_CHECK(kTarget, again.ok(), "rebuilt URL rejected: " + again.status().message());
-  DI_FUZZ_CHECK(kTarget, again->scheme == u->scheme && again->host == u->host && again->port == u->port &&
-                             again->path == u->path,
-                "rebuilt URL parses differently");
+  DI_FUZZ_CHECK(
+      kTarget, again->scheme == u->scheme && again->host == u->host && again->port == u->port && again->path == u->path,
+      "rebuilt URL parses differently");
   return 0;
 }
 

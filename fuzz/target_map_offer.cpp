@@ -67,7 +67,8 @@ int FuzzMapOffer(const uint8_t* data, size_t size) {
   const double micro = std::round(r.carats * 1e6);
   const double per_carat = static_cast<double>(r.price_cents) / (micro > 0 ? micro / 1e6 : r.carats);
   if (per_carat < 9.0e18) {
-    DI_FUZZ_CHECK(kTarget, std::fabs(static_cast<double>(r.price_per_carat_cents) - per_carat) <= 1.0 + per_carat * 1e-9,
+    DI_FUZZ_CHECK(kTarget,
+                  std::fabs(static_cast<double>(r.price_per_carat_cents) - per_carat) <= 1.0 + per_carat * 1e-9,
                   "price_per_carat_cents " + std::to_string(r.price_per_carat_cents) + " is not price / carats " +
                       std::to_string(per_carat));
   }

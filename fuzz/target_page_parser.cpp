@@ -76,13 +76,15 @@ int FuzzPageParser(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < page->offers.size(); ++i) {
     const auto& a = page->offers[i];
     const auto& b = again->offers[i];
-    DI_FUZZ_CHECK(kTarget, a.stone_id == b.stone_id && a.offer_id == b.offer_id && a.price_cents == b.price_cents &&
-                               a.updated_at == b.updated_at && a.raw_json == b.raw_json,
+    DI_FUZZ_CHECK(kTarget,
+                  a.stone_id == b.stone_id && a.offer_id == b.offer_id && a.price_cents == b.price_cents &&
+                      a.updated_at == b.updated_at && a.raw_json == b.raw_json,
                   "re-parse changed offer " + std::to_string(i));
   }
   for (size_t i = 0; i < page->bad_items.size(); ++i) {
-    DI_FUZZ_CHECK(kTarget, page->bad_items[i].reason == again->bad_items[i].reason &&
-                               page->bad_items[i].raw_json == again->bad_items[i].raw_json,
+    DI_FUZZ_CHECK(kTarget,
+                  page->bad_items[i].reason == again->bad_items[i].reason &&
+                      page->bad_items[i].raw_json == again->bad_items[i].raw_json,
                   "re-parse changed bad item " + std::to_string(i));
   }
   return 0;

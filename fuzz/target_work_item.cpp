@@ -42,8 +42,8 @@ bool OneToken(const std::optional<std::string>& t) {
 }
 
 bool SameItem(const queue::WorkItem& a, const queue::WorkItem& b) {
-  return a.run_id == b.run_id && a.partition_id == b.partition_id && a.feed == b.feed &&
-         a.price_min == b.price_min && a.price_max == b.price_max && a.expected_records == b.expected_records &&
+  return a.run_id == b.run_id && a.partition_id == b.partition_id && a.feed == b.feed && a.price_min == b.price_min &&
+         a.price_max == b.price_max && a.expected_records == b.expected_records &&
          a.is_incremental == b.is_incremental && a.watermark_before == b.watermark_before &&
          a.updated_from == b.updated_from && a.updated_to == b.updated_to && a.sweep == b.sweep &&
          (!a.sweep || a.force == b.force);
@@ -59,8 +59,8 @@ int CheckWorkItem(std::string_view body) {
   const queue::WorkItem& w = *item;
   DI_FUZZ_CHECK(kTarget, ValidRunId(w.run_id), "runId accepted outside the allowed characters/length");
   DI_FUZZ_CHECK(kTarget, w.feed == "natural" || w.feed == "labgrown", "unknown feed accepted");
-  DI_FUZZ_CHECK(kTarget, w.sweep ? w.partition_id == queue::kSweepPartition
-                                 : (w.partition_id >= 0 && w.partition_id <= 100000),
+  DI_FUZZ_CHECK(kTarget,
+                w.sweep ? w.partition_id == queue::kSweepPartition : (w.partition_id >= 0 && w.partition_id <= 100000),
                 "partitionId out of range");
   DI_FUZZ_CHECK(kTarget, w.price_min >= 0, "negative priceMin");
   DI_FUZZ_CHECK(kTarget, !w.price_max || *w.price_max >= w.price_min, "inverted price range");

@@ -2,9 +2,8 @@
 // (a Nivoda token grants nothing here and admin paths are not GraphQL).
 // See sim/README.md for each route's format.
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/sha256.h"
 #include "sim/json_writer.h"
@@ -17,8 +16,7 @@ namespace {
 const char* kJson = "application/json";
 
 // Appends one dump line: stone_id,offer_id,price_cents,updated_at,payload_sha256
-void AppendDumpLine(std::string* out, const Offer& o, uint64_t seed, const ItemContent& content,
-                    std::string* scratch) {
+void AppendDumpLine(std::string* out, const Offer& o, uint64_t seed, const ItemContent& content, std::string* scratch) {
   scratch->clear();
   WriteItem(scratch, o, seed, FullItemSelection(), content);
   out->append(StoneId(seed, o.stone));
@@ -48,14 +46,16 @@ void Dump(Simulator::Parts* p, const httplib::Request& req, httplib::Response& r
   uint64_t seed = p->generator->seed();
   ItemContent content = p->generator->content();
   res.set_header("X-Offer-Count", std::to_string(offers->size()));
-  res.set_chunked_content_provider("text/plain", [offers, seed, content, next = size_t{0}](size_t, httplib::DataSink& sink) mutable {
-    std::string chunk, scratch;
-    size_t end = std::min(offers->size(), next + 2000);
-    for (; next < end; ++next) AppendDumpLine(&chunk, (*offers)[next], seed, content, &scratch);
-    if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
-    if (next >= offers->size()) sink.done();
-    return true;
-  });
+  res.set_chunked_content_provider("text/plain",
+                                   [offers, seed, content, next = size_t{0}](size_t, httplib::DataSink& sink) mutable {
+                                     std::string chunk, scratch;
+                                     size_t end = std::min(offers->size(), next + 2000);
+                                     for (; next < end; ++next)
+                                       AppendDumpLine(&chunk, (*offers)[next], seed, content, &scratch);
+                                     if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
+                                     if (next >= offers->size()) sink.done();
+                                     return true;
+                                   });
 }
 
 void CountersRoute(Simulator::Parts* p, httplib::Response& res) {
@@ -111,7 +111,8 @@ void Trigger(Simulator::Parts* p, const httplib::Request& req, httplib::Response
 
 void AddAdminRoutes(Simulator::Parts* p) {
   auto& s = p->server;
-  s.Get("/admin/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  s.Get("/admin/health",
+        [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   s.Get("/admin/dump", [p](const httplib::Request& req, httplib::Response& res) { Dump(p, req, res); });
   s.Get("/admin/counters", [p](const httplib::Request&, httplib::Response& res) { CountersRoute(p, res); });
   s.Post("/admin/counters/reset", [p](const httplib::Request&, httplib::Response& res) {

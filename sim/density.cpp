@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace di::sim {
 
@@ -21,8 +20,7 @@ Result<Density> ParseDensity(const std::string& json_text) {
   int64_t sum = 0;
   for (const auto& band : *bands) {
     if (!band.is_object() || !band.contains("from") || !band.contains("to") || !band.contains("count") ||
-        !band["from"].is_number_integer() || !band["to"].is_number_integer() ||
-        !band["count"].is_number_integer()) {
+        !band["from"].is_number_integer() || !band["to"].is_number_integer() || !band["count"].is_number_integer()) {
       return Status(Code::kInvalidArgument, "density: each band needs integer from, to, count");
     }
     DensityBand b{band["from"].get<int64_t>(), band["to"].get<int64_t>(), band["count"].get<int64_t>()};

@@ -20,9 +20,9 @@ struct DensityBand {
 };
 
 struct Density {
-  std::string timestamp;            // ISO-8601 of the scan (may be empty)
-  int64_t baseline = 0;             // total offers of the scan (>= sum of bands)
-  std::vector<DensityBand> bands;   // dollar_value bands, any order
+  std::string timestamp;           // ISO-8601 of the scan (may be empty)
+  int64_t baseline = 0;            // total offers of the scan (>= sum of bands)
+  std::vector<DensityBand> bands;  // dollar_value bands, any order
 };
 
 // Parses the JSON text of a density file.

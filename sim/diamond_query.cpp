@@ -10,9 +10,9 @@ namespace {
 
 using gql::Value;
 
-const char* const kQueryFields[] = {"dollar_value", "dollar_per_carat", "updated", "labgrown",  "shapes", "sizes",
-                                    "has_image",    "has_v360",         "availability", "excludeFairPoorCuts",
-                                    "hide_memo"};
+const char* const kQueryFields[] = {
+    "dollar_value", "dollar_per_carat",    "updated",  "labgrown", "shapes", "sizes", "has_image", "has_v360",
+    "availability", "excludeFairPoorCuts", "hide_memo"};
 
 Status CheckObject(const Value& v, bool from_vars, const std::string& name, const std::string& type,
                    std::initializer_list<const char*> allowed) {
@@ -78,8 +78,8 @@ Result<std::optional<Bounds>> TimeRange(const Value* v, bool from_vars, const In
     if (!text) continue;
     WallTime t;
     if (!ParseIso8601(*text, &t)) {
-      return Status(Code::kInvalidArgument, "Argument \"" + name + "\" has invalid value \"" + *text +
-                                                "\": expected an ISO-8601 date-time.");
+      return Status(Code::kInvalidArgument,
+                    "Argument \"" + name + "\" has invalid value \"" + *text + "\": expected an ISO-8601 date-time.");
     }
     ends[i] = std::chrono::duration_cast<Millis>(t.time_since_epoch()).count();
   }
@@ -127,7 +127,8 @@ bool DiamondQuery::PriceOnly() const {
 
 Result<DiamondQuery> CoerceDiamondQuery(const Value* value, const Inputs& in) {
   if (value == nullptr) {
-    return Status(Code::kInvalidArgument, "Field argument \"query\" of type \"DiamondQuery!\" is required, but it was not provided.");
+    return Status(Code::kInvalidArgument,
+                  "Field argument \"query\" of type \"DiamondQuery!\" is required, but it was not provided.");
   }
   DI_ASSIGN_OR_RETURN(auto r, in.Resolve(*value, false));
   if (r.value == nullptr || r.value->kind == Value::Kind::kNull) {

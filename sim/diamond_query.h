@@ -26,18 +26,18 @@ struct Bounds {
 };
 
 struct DiamondQuery {
-  std::optional<Bounds> price_cents;      // dollar_value {from,to}: [from*100, to*100+99]
-  std::optional<Bounds> ppc_cents;        // dollar_per_carat, same rule
-  std::optional<Bounds> updated_ms;       // updated {from,to}: ISO-8601, inclusive
-  std::optional<Bounds> carat_hundredths; // sizes {from,to}: carats rounded to 0.01
-  std::optional<bool> labgrown;           // absent: both feeds
-  std::optional<bool> has_image;          // true: with image only; false: without only
+  std::optional<Bounds> price_cents;       // dollar_value {from,to}: [from*100, to*100+99]
+  std::optional<Bounds> ppc_cents;         // dollar_per_carat, same rule
+  std::optional<Bounds> updated_ms;        // updated {from,to}: ISO-8601, inclusive
+  std::optional<Bounds> carat_hundredths;  // sizes {from,to}: carats rounded to 0.01
+  std::optional<bool> labgrown;            // absent: both feeds
+  std::optional<bool> has_image;           // true: with image only; false: without only
   std::optional<bool> has_v360;
   bool exclude_fair_poor_cuts = false;
   bool hide_memo = false;
-  std::vector<int> shapes;                // catalog indexes; -1 = an unknown name (matches nothing)
-  std::vector<int> availability;          // catalog indexes; -1 = unknown
-  bool has_shapes = false;                // a non-empty shapes list was given
+  std::vector<int> shapes;        // catalog indexes; -1 = an unknown name (matches nothing)
+  std::vector<int> availability;  // catalog indexes; -1 = unknown
+  bool has_shapes = false;        // a non-empty shapes list was given
   bool has_availability = false;
 
   bool Matches(const Offer& offer) const;

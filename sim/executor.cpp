@@ -1,10 +1,9 @@
 #include "sim/executor.h"
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/diamond_query.h"
 #include "sim/graphql_parser.h"
@@ -42,8 +41,14 @@ struct RequestError {
 Value FromJson(const nlohmann::json& j) {
   Value v;
   switch (j.type()) {
-    case nlohmann::json::value_t::boolean: v.kind = Value::Kind::kBool; v.boolean = j.get<bool>(); break;
-    case nlohmann::json::value_t::number_integer: v.kind = Value::Kind::kInt; v.integer = j.get<int64_t>(); break;
+    case nlohmann::json::value_t::boolean:
+      v.kind = Value::Kind::kBool;
+      v.boolean = j.get<bool>();
+      break;
+    case nlohmann::json::value_t::number_integer:
+      v.kind = Value::Kind::kInt;
+      v.integer = j.get<int64_t>();
+      break;
     case nlohmann::json::value_t::number_unsigned:
       if (j.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) {
         v.kind = Value::Kind::kInt;
@@ -53,8 +58,14 @@ Value FromJson(const nlohmann::json& j) {
         v.number = j.get<double>();
       }
       break;
-    case nlohmann::json::value_t::number_float: v.kind = Value::Kind::kFloat; v.number = j.get<double>(); break;
-    case nlohmann::json::value_t::string: v.kind = Value::Kind::kString; v.text = j.get<std::string>(); break;
+    case nlohmann::json::value_t::number_float:
+      v.kind = Value::Kind::kFloat;
+      v.number = j.get<double>();
+      break;
+    case nlohmann::json::value_t::string:
+      v.kind = Value::Kind::kString;
+      v.text = j.get<std::string>();
+      break;
     case nlohmann::json::value_t::array:
       v.kind = Value::Kind::kList;
       for (const auto& item : j) v.list.push_back(FromJson(item));
@@ -63,7 +74,8 @@ Value FromJson(const nlohmann::json& j) {
       v.kind = Value::Kind::kObject;
       for (const auto& [key, item] : j.items()) v.fields.push_back({key, FromJson(item)});
       break;
-    default: break;  // null, discarded, binary
+    default:
+      break;  // null, discarded, binary
   }
   return v;
 }
@@ -154,7 +166,9 @@ class Planner {
       DI_ASSIGN_OR_RETURN(node->username, in_.String(Arg(f, "username"), false, "username"));
       DI_ASSIGN_OR_RETURN(node->password, in_.String(Arg(f, "password"), false, "password"));
       if (!node->username || !node->password) {
-        return Validation("Field \"username_and_password\" arguments \"username\" and \"password\" of type \"String!\" are required.");
+        return Validation(
+            "Field \"username_and_password\" arguments \"username\" and \"password\" of type \"String!\" are "
+            "required.");
       }
       DI_ASSIGN_OR_RETURN(node->children, Fields(f.selection, "AuthToken"));
       return Status::Ok();
@@ -259,8 +273,12 @@ class Runner {
  private:
   void Emit(std::string* out, const PlanNode& node, std::vector<std::string>* path) {
     switch (node.kind) {
-      case Node::kTypename: json::String(out, node.type_name); return;
-      case Node::kAuthenticate: Object(out, node.children, path); return;
+      case Node::kTypename:
+        json::String(out, node.type_name);
+        return;
+      case Node::kAuthenticate:
+        Object(out, node.children, path);
+        return;
       case Node::kUsernamePassword: {
         counters_->Operation("authenticate");
         auto token = tokens_->Authenticate(*node.username, *node.password);
@@ -273,14 +291,23 @@ class Runner {
         Object(out, node.children, path);
         return;
       }
-      case Node::kToken: json::String(out, token_); return;
+      case Node::kToken:
+        json::String(out, token_);
+        return;
       case Node::kAs: {
         const char* problem = nullptr;
         switch (tokens_->Validate(node.token.value_or(""))) {
-          case TokenStore::Check::kValid: break;
-          case TokenStore::Check::kMissing: problem = "Unauthenticated: missing token"; break;
-          case TokenStore::Check::kInvalid: problem = "Unauthenticated: invalid token"; break;
-          case TokenStore::Check::kExpired: problem = "Unauthenticated: expired token"; break;
+          case TokenStore::Check::kValid:
+            break;
+          case TokenStore::Check::kMissing:
+            problem = "Unauthenticated: missing token";
+            break;
+          case TokenStore::Check::kInvalid:
+            problem = "Unauthenticated: invalid token";
+            break;
+          case TokenStore::Check::kExpired:
+            problem = "Unauthenticated: expired token";
+            break;
         }
         if (problem != nullptr) {
           counters_->Operation("unauthenticated");
@@ -296,9 +323,12 @@ class Runner {
         executed_data = true;
         json::Int(out, inventory_->Count(node.query));
         return;
-      case Node::kPage: Page(out, node); return;
+      case Node::kPage:
+        Page(out, node);
+        return;
       case Node::kTotalCount:
-      case Node::kItems: return;  // written by Page
+      case Node::kItems:
+        return;  // written by Page
     }
   }
 
@@ -394,9 +424,9 @@ Execution Executor::Execute(std::string_view http_body) {
     if (operation_name.empty() ? doc->operations.size() == 1 : candidate.name == operation_name) op = &candidate;
   }
   if (op == nullptr) {
-    return fail(Status(Code::kInvalidArgument, operation_name.empty()
-                                                   ? "Must provide operation name if query contains multiple operations."
-                                                   : "Unknown operation named \"" + operation_name + "\"."),
+    return fail(Status(Code::kInvalidArgument,
+                       operation_name.empty() ? "Must provide operation name if query contains multiple operations."
+                                              : "Unknown operation named \"" + operation_name + "\"."),
                 "GRAPHQL_VALIDATION_FAILED");
   }
   if (op->kind != "query") {
@@ -409,8 +439,8 @@ Execution Executor::Execute(std::string_view http_body) {
   Planner planner(inputs, options_);
   auto plan = planner.Fields(op->selection, "Query");
   if (!plan.ok()) {
-    return fail(plan.status(), plan.status().code() == Code::kPermanent ? "BAD_USER_INPUT"
-                                                                         : "GRAPHQL_VALIDATION_FAILED");
+    return fail(plan.status(),
+                plan.status().code() == Code::kPermanent ? "BAD_USER_INPUT" : "GRAPHQL_VALIDATION_FAILED");
   }
   Runner runner(inventory_, tokens_, counters_, options_, HashOf(options_.seed, calls_.fetch_add(1)));
   std::string data;

@@ -27,8 +27,8 @@ struct ExecutorOptions {
 struct Execution {
   int http_status = 200;
   std::string body;
-  int64_t deepest_offset = 0;   // for the latency model
-  bool executed_data = false;   // a count or page was executed
+  int64_t deepest_offset = 0;  // for the latency model
+  bool executed_data = false;  // a count or page was executed
 };
 
 class Executor {

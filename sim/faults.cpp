@@ -8,9 +8,12 @@ namespace di::sim {
 Fault DrawFault(const FaultConfig& c, Rng& rng) {
   if (!c.any()) return Fault::kNone;
   double x = rng.Uniform();
-  const std::pair<double, Fault> kinds[] = {{c.http500, Fault::kHttp500}, {c.http502, Fault::kHttp502},
-                                            {c.http503, Fault::kHttp503}, {c.hang, Fault::kHang},
-                                            {c.reset, Fault::kReset},     {c.malformed, Fault::kMalformed},
+  const std::pair<double, Fault> kinds[] = {{c.http500, Fault::kHttp500},
+                                            {c.http502, Fault::kHttp502},
+                                            {c.http503, Fault::kHttp503},
+                                            {c.hang, Fault::kHang},
+                                            {c.reset, Fault::kReset},
+                                            {c.malformed, Fault::kMalformed},
                                             {c.graphql_error, Fault::kGraphqlError}};
   for (const auto& [p, fault] : kinds) {
     if (x < p) return fault;
@@ -21,14 +24,22 @@ Fault DrawFault(const FaultConfig& c, Rng& rng) {
 
 std::string_view FaultName(Fault fault) {
   switch (fault) {
-    case Fault::kNone: return "none";
-    case Fault::kHttp500: return "http_500";
-    case Fault::kHttp502: return "http_502";
-    case Fault::kHttp503: return "http_503";
-    case Fault::kHang: return "hang";
-    case Fault::kReset: return "reset";
-    case Fault::kMalformed: return "malformed_json";
-    case Fault::kGraphqlError: return "graphql_error";
+    case Fault::kNone:
+      return "none";
+    case Fault::kHttp500:
+      return "http_500";
+    case Fault::kHttp502:
+      return "http_502";
+    case Fault::kHttp503:
+      return "http_503";
+    case Fault::kHang:
+      return "hang";
+    case Fault::kReset:
+      return "reset";
+    case Fault::kMalformed:
+      return "malformed_json";
+    case Fault::kGraphqlError:
+      return "graphql_error";
   }
   return "?";
 }

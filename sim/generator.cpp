@@ -23,9 +23,7 @@ uint8_t Pick(const catalog::Entry (&table)[N], Rng& rng) {
   return static_cast<uint8_t>(N - 1);
 }
 
-uint16_t ClampCarats(double carats) {
-  return static_cast<uint16_t>(std::clamp(std::lround(carats * 100), 18L, 3000L));
-}
+uint16_t ClampCarats(double carats) { return static_cast<uint16_t>(std::clamp(std::lround(carats * 100), 18L, 3000L)); }
 
 }  // namespace
 

@@ -15,9 +15,9 @@ namespace di::sim {
 
 struct GeneratorOptions {
   uint64_t seed = 1;
-  int64_t as_of_ms = 0;           // initial updated_at values lie in the year before this
+  int64_t as_of_ms = 0;                 // initial updated_at values lie in the year before this
   double labgrown_price_factor = 0.12;  // lab-grown total price = natural draw * factor (min $30)
-  ItemContent content;            // bad / hostile stones (tests)
+  ItemContent content;                  // bad / hostile stones (tests)
 };
 
 class OfferGenerator {

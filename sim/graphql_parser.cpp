@@ -8,15 +8,24 @@ namespace di::sim::gql {
 
 std::string Value::Describe() const {
   switch (kind) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return boolean ? "true" : "false";
-    case Kind::kInt: return std::to_string(integer);
-    case Kind::kFloat: return std::to_string(number);
-    case Kind::kString: return "\"" + text + "\"";
-    case Kind::kEnum: return text;
-    case Kind::kList: return "[...]";
-    case Kind::kObject: return "{...}";
-    case Kind::kVariable: return "$" + text;
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return boolean ? "true" : "false";
+    case Kind::kInt:
+      return std::to_string(integer);
+    case Kind::kFloat:
+      return std::to_string(number);
+    case Kind::kString:
+      return "\"" + text + "\"";
+    case Kind::kEnum:
+      return text;
+    case Kind::kList:
+      return "[...]";
+    case Kind::kObject:
+      return "{...}";
+    case Kind::kVariable:
+      return "$" + text;
   }
   return "?";
 }
@@ -183,14 +192,30 @@ class Parser {
       if (pos_ >= src_.size()) return Error("Unterminated string");
       char e = src_[pos_++];
       switch (e) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           if (pos_ + 4 > src_.size()) return Error("Invalid Unicode escape sequence");
           unsigned cp = 0;
@@ -209,7 +234,8 @@ class Parser {
           }
           break;
         }
-        default: return Error(std::string("Invalid character escape sequence \\") + e);
+        default:
+          return Error(std::string("Invalid character escape sequence \\") + e);
       }
     }
     tok_.kind = Tok::kString;

@@ -18,8 +18,8 @@ Status Inputs::CheckDeclared() const {
     auto it = variables_->find(def.name);
     bool given = it != variables_->end();
     if (required && !def.default_value && (!given || it->second.kind == Value::Kind::kNull)) {
-      return Status(Code::kInvalidArgument, "Variable \"$" + def.name + "\" of required type \"" + def.type +
-                                                "\" was not provided.");
+      return Status(Code::kInvalidArgument,
+                    "Variable \"$" + def.name + "\" of required type \"" + def.type + "\" was not provided.");
     }
   }
   return Status::Ok();

@@ -68,8 +68,8 @@ class Inventory {
 
   const OfferGenerator* generator_;
   mutable std::shared_mutex mu_;
-  std::vector<Offer> offers_;                 // by position; removed offers stay as tombstones
-  std::vector<IndexEntry> price_index_[2];    // [labgrown], live offers only
+  std::vector<Offer> offers_;               // by position; removed offers stay as tombstones
+  std::vector<IndexEntry> price_index_[2];  // [labgrown], live offers only
   int64_t live_[2] = {0, 0};
   uint32_t next_stone_ = 0;
   uint32_t next_insert_ = 0;

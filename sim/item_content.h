@@ -20,7 +20,8 @@ enum class StoneContent { kNormal, kNoPrice, kNoStoneId, kHostile };
 // SQL injection, quotes, backslashes, tab/newline/CR (COPY escapes), non-ASCII
 // UTF-8; no NUL; starts and ends with a non-space (text columns are trimmed).
 inline constexpr std::string_view kHostileText =
-    "x'); DROP TABLE diamonds; -- \"q\" \\N \\\\ \t|\n|\r| caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x92\x8e '' $1 %s E'\\x41' end";
+    "x'); DROP TABLE diamonds; -- \"q\" \\N \\\\ \t|\n|\r| caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x92\x8e '' $1 %s E'\\x41' "
+    "end";
 
 // What STONE serves under CONTENT. Bad offers alternate between kNoPrice and
 // kNoStoneId; a stone is never both bad and hostile.

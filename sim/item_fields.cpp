@@ -113,24 +113,36 @@ constexpr FieldDef kTypenameField = {"__typename", F::kTypename, T::kNone};
 const FieldDef* FindField(ObjType type, std::string_view name) {
   if (name == "__typename") return &kTypenameField;
   switch (type) {
-    case T::kItem: return Lookup(kItemFields, name);
-    case T::kDiamond: return Lookup(kDiamondFields, name);
-    case T::kDeliveryTime: return Lookup(kDeliveryFields, name);
-    case T::kSupplier: return Lookup(kSupplierFields, name);
-    case T::kCertificate: return Lookup(kCertificateFields, name);
-    case T::kNone: return nullptr;
+    case T::kItem:
+      return Lookup(kItemFields, name);
+    case T::kDiamond:
+      return Lookup(kDiamondFields, name);
+    case T::kDeliveryTime:
+      return Lookup(kDeliveryFields, name);
+    case T::kSupplier:
+      return Lookup(kSupplierFields, name);
+    case T::kCertificate:
+      return Lookup(kCertificateFields, name);
+    case T::kNone:
+      return nullptr;
   }
   return nullptr;
 }
 
 std::string_view TypeName(ObjType type) {
   switch (type) {
-    case T::kItem: return "Item";
-    case T::kDiamond: return "Diamond";
-    case T::kDeliveryTime: return "DeliveryTime";
-    case T::kSupplier: return "Supplier";
-    case T::kCertificate: return "Certificate";
-    case T::kNone: return "";
+    case T::kItem:
+      return "Item";
+    case T::kDiamond:
+      return "Diamond";
+    case T::kDeliveryTime:
+      return "DeliveryTime";
+    case T::kSupplier:
+      return "Supplier";
+    case T::kCertificate:
+      return "Certificate";
+    case T::kNone:
+      return "";
   }
   return "";
 }

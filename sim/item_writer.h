@@ -17,10 +17,10 @@ namespace di::sim {
 
 // One field of a selection set, resolved against the schema.
 struct SelectedField {
-  std::string key;   // response key: the alias, or the field name
+  std::string key;  // response key: the alias, or the field name
   FieldId id;
-  ObjType child;     // type of an object field, kNone for leaves
-  ObjType parent;    // the type this field belongs to (for __typename)
+  ObjType child;   // type of an object field, kNone for leaves
+  ObjType parent;  // the type this field belongs to (for __typename)
   std::vector<SelectedField> children;
 };
 

@@ -2,12 +2,11 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
-
-#include <CLI/CLI.hpp>
 
 #include "common/log.h"
 #include "sim/config.h"
@@ -27,19 +26,24 @@ void AddFlags(CLI::App& app, SimConfig& c) {
   app.add_option("--port", c.port, "TCP port; 0 picks a free port and prints 'listening on HOST:PORT'")
       ->capture_default_str();
   app.add_option("--threads", c.threads, "HTTP worker threads = max concurrent connections")
-      ->check(CLI::Range(4, 4096))->capture_default_str();
+      ->check(CLI::Range(4, 4096))
+      ->capture_default_str();
   app.add_option("--keep-alive-timeout", c.keep_alive_timeout_s, "Seconds an idle keep-alive connection stays open")
-      ->check(CLI::Range(1, 3600))->capture_default_str();
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
 
   app.add_option("--username", c.username, "Account user name accepted by authenticate")->capture_default_str();
   app.add_option("--password", c.password, "Account password accepted by authenticate")->capture_default_str();
-  app.add_option("--token-ttl", c.token_ttl_s, "Token lifetime in seconds")->check(CLI::Range(1, 30 * 86400))
+  app.add_option("--token-ttl", c.token_ttl_s, "Token lifetime in seconds")
+      ->check(CLI::Range(1, 30 * 86400))
       ->capture_default_str();
 
   app.add_option("--seed", c.seed, "Inventory seed: same flags, same offers")->capture_default_str();
-  app.add_option("--natural", c.natural, "Natural offers at start")->check(CLI::Range(0, 20'000'000))
+  app.add_option("--natural", c.natural, "Natural offers at start")
+      ->check(CLI::Range(0, 20'000'000))
       ->capture_default_str();
-  app.add_option("--labgrown", c.labgrown, "Lab-grown offers at start")->check(CLI::Range(0, 20'000'000))
+  app.add_option("--labgrown", c.labgrown, "Lab-grown offers at start")
+      ->check(CLI::Range(0, 20'000'000))
       ->capture_default_str();
   app.add_option("--density", c.density_path,
                  "Density JSON file shaping prices (dollar_value bands); default: " DI_SIM_DEFAULT_DENSITY)
@@ -48,61 +52,83 @@ void AddFlags(CLI::App& app, SimConfig& c) {
                  "ISO-8601 time the initial inventory is 'as of' (updated_at values lie in the year before); "
                  "default: the density file's timestamp");
   app.add_option("--whole-dollar-fraction", c.whole_dollar_fraction, "Fraction of prices that are whole dollars")
-      ->check(range01)->capture_default_str();
+      ->check(range01)
+      ->capture_default_str();
   app.add_option("--labgrown-price-factor", c.labgrown_price_factor,
                  "Lab-grown total price = natural price draw x factor (min $30)")
-      ->check(CLI::Range(0.001, 10.0))->capture_default_str();
+      ->check(CLI::Range(0.001, 10.0))
+      ->capture_default_str();
 
-  app.add_option("--max-limit", c.max_limit, "Largest accepted page limit")->check(CLI::Range(1, 10000))
+  app.add_option("--max-limit", c.max_limit, "Largest accepted page limit")
+      ->check(CLI::Range(1, 10000))
       ->capture_default_str();
   app.add_option("--short-page-fraction", c.short_page_fraction,
                  "Probability that a full page in the middle of a result comes back short")
-      ->check(range01)->capture_default_str();
+      ->check(range01)
+      ->capture_default_str();
 
   app.add_option("--churn-reprice-per-min", c.churn.reprice_per_min, "Offers re-priced per minute")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--churn-payload-per-min", c.churn.payload_per_min, "Offers whose payload changes per minute")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--churn-add-per-min", c.churn.add_per_min, "Offers added per minute")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--churn-remove-per-min", c.churn.remove_per_min, "Offers removed per minute")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--churn-tick-ms", c.churn.tick_ms, "Milliseconds between churn batches")
-      ->check(CLI::Range(10, 60'000))->capture_default_str();
+      ->check(CLI::Range(10, 60'000))
+      ->capture_default_str();
 
   app.add_option("--rate-limit", c.rate_limit, "Account requests per second (token bucket); 0 = off. Above: HTTP 429")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--rate-burst", c.rate_burst, "Token bucket size; 0 = one second of --rate-limit")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--latency-base-ms", c.latency.base_ms, "Median base latency per request (ms); 0 = off")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--latency-per-1k-offset-ms", c.latency.per_1k_offset_ms, "Extra ms per 1,000 of page offset")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--latency-jitter", c.latency.jitter, "Log-normal sigma applied to the base latency")
-      ->check(CLI::Range(0.0, 3.0))->capture_default_str();
+      ->check(CLI::Range(0.0, 3.0))
+      ->capture_default_str();
   app.add_option("--latency-max-ms", c.latency.max_ms, "Cap on the modelled latency (ms)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 
   app.add_option("--fault-500", c.faults.http500, "Probability of HTTP 500")->check(range01)->capture_default_str();
   app.add_option("--fault-502", c.faults.http502, "Probability of HTTP 502")->check(range01)->capture_default_str();
   app.add_option("--fault-503", c.faults.http503, "Probability of HTTP 503")->check(range01)->capture_default_str();
   app.add_option("--fault-hang", c.faults.hang, "Probability of holding the request --fault-hang-ms, then HTTP 504")
-      ->check(range01)->capture_default_str();
+      ->check(range01)
+      ->capture_default_str();
   app.add_option("--fault-hang-ms", c.faults.hang_ms, "How long a hung request is held (ms)")
-      ->check(CLI::Range(1, 3'600'000))->capture_default_str();
+      ->check(CLI::Range(1, 3'600'000))
+      ->capture_default_str();
   app.add_option("--fault-reset", c.faults.reset, "Probability of resetting the TCP connection (RST, no response)")
-      ->check(range01)->capture_default_str();
+      ->check(range01)
+      ->capture_default_str();
   app.add_option("--fault-malformed", c.faults.malformed, "Probability of HTTP 200 with truncated, invalid JSON")
-      ->check(range01)->capture_default_str();
+      ->check(range01)
+      ->capture_default_str();
   app.add_option("--fault-graphql-error", c.faults.graphql_error,
                  "Probability of HTTP 200 with a transient GraphQL error (INTERNAL_SERVER_ERROR)")
-      ->check(range01)->capture_default_str();
+      ->check(range01)
+      ->capture_default_str();
   app.add_option("--bad-offer-fraction", c.content.bad_offer_fraction,
                  "Fraction of stones served without a required field (price or diamond.id; fixed per stone)")
-      ->check(range01)->capture_default_str();
+      ->check(range01)
+      ->capture_default_str();
   app.add_option("--hostile-text-fraction", c.content.hostile_text_fraction,
                  "Fraction of stones whose every text field holds SQL/JSON/COPY-hostile text (fixed per stone)")
-      ->check(range01)->capture_default_str();
+      ->check(range01)
+      ->capture_default_str();
   app.add_option("--fault-seed", c.fault_seed, "Seed for fault and latency draws; 0 = derived from --seed")
       ->capture_default_str();
 }

@@ -3,24 +3,35 @@
 namespace di::sim {
 
 const std::vector<std::string>& OrderTypeNames() {
-  static const std::vector<std::string> kNames = {"createdAt", "price", "discount", "color", "clarity", "cut",
-                                                  "size", "none", "insert", "price_per_carat", "popular"};
+  static const std::vector<std::string> kNames = {"createdAt", "price", "discount", "color",           "clarity", "cut",
+                                                  "size",      "none",  "insert",   "price_per_carat", "popular"};
   return kNames;
 }
 
 int64_t OrderKey(OrderType type, const Offer& o) {
   switch (type) {
-    case OrderType::kCreatedAt: return o.created_at_ms / 1000;
-    case OrderType::kPrice: return o.price_cents;
-    case OrderType::kDiscount: return o.discount_bp;
-    case OrderType::kColor: return o.color;
-    case OrderType::kClarity: return o.clarity;
-    case OrderType::kCut: return o.cut;
-    case OrderType::kSize: return o.carat_hundredths;
-    case OrderType::kNone: return 0;
-    case OrderType::kInsert: return o.insert_seq;
-    case OrderType::kPricePerCarat: return o.ppc_cents;
-    case OrderType::kPopular: return o.popularity;
+    case OrderType::kCreatedAt:
+      return o.created_at_ms / 1000;
+    case OrderType::kPrice:
+      return o.price_cents;
+    case OrderType::kDiscount:
+      return o.discount_bp;
+    case OrderType::kColor:
+      return o.color;
+    case OrderType::kClarity:
+      return o.clarity;
+    case OrderType::kCut:
+      return o.cut;
+    case OrderType::kSize:
+      return o.carat_hundredths;
+    case OrderType::kNone:
+      return 0;
+    case OrderType::kInsert:
+      return o.insert_seq;
+    case OrderType::kPricePerCarat:
+      return o.ppc_cents;
+    case OrderType::kPopular:
+      return o.popularity;
   }
   return 0;
 }

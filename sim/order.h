@@ -13,7 +13,19 @@
 
 namespace di::sim {
 
-enum class OrderType { kCreatedAt, kPrice, kDiscount, kColor, kClarity, kCut, kSize, kNone, kInsert, kPricePerCarat, kPopular };
+enum class OrderType {
+  kCreatedAt,
+  kPrice,
+  kDiscount,
+  kColor,
+  kClarity,
+  kCut,
+  kSize,
+  kNone,
+  kInsert,
+  kPricePerCarat,
+  kPopular
+};
 
 struct Order {
   OrderType type = OrderType::kNone;

@@ -46,7 +46,10 @@ class Rng {
     size_t lo = 0, hi = cumulative.size() - 1;
     while (lo < hi) {
       size_t mid = (lo + hi) / 2;
-      if (cumulative[mid] > x) hi = mid; else lo = mid + 1;
+      if (cumulative[mid] > x)
+        hi = mid;
+      else
+        lo = mid + 1;
     }
     return lo;
   }

@@ -28,9 +28,10 @@ void Handle(Simulator::Parts* p, const httplib::Request& req, httplib::Response&
     p->counters.RateLimited();
     res.status = 429;
     res.set_header("Retry-After", std::to_string(std::max<int64_t>(1, (decision.retry_after_ms + 999) / 1000)));
-    res.set_content("{\"errors\":[{\"message\":\"Too many requests: account rate limit exceeded\","
-                    "\"extensions\":{\"code\":\"RATE_LIMITED\"}}]}",
-                    kJson);
+    res.set_content(
+        "{\"errors\":[{\"message\":\"Too many requests: account rate limit exceeded\","
+        "\"extensions\":{\"code\":\"RATE_LIMITED\"}}]}",
+        kJson);
     return;
   }
 
@@ -61,11 +62,13 @@ void Handle(Simulator::Parts* p, const httplib::Request& req, httplib::Response&
       return;
     case Fault::kGraphqlError:
       p->SleepMs(p->config.latency.DelayMs(0, rng));
-      res.set_content("{\"errors\":[{\"message\":\"Internal server error: upstream service unavailable (injected)\","
-                      "\"extensions\":{\"code\":\"INTERNAL_SERVER_ERROR\"}}],\"data\":null}",
-                      kJson);
+      res.set_content(
+          "{\"errors\":[{\"message\":\"Internal server error: upstream service unavailable (injected)\","
+          "\"extensions\":{\"code\":\"INTERNAL_SERVER_ERROR\"}}],\"data\":null}",
+          kJson);
       return;
-    default: break;
+    default:
+      break;
   }
 
   Execution exec = p->executor->Execute(req.body);
@@ -112,8 +115,8 @@ Result<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& config) {
   parts->generator = std::make_unique<OfferGenerator>(gen, parts->sampler.get());
   parts->inventory = std::make_unique<Inventory>(parts->generator.get(), static_cast<uint32_t>(config.natural),
                                                  static_cast<uint32_t>(config.labgrown));
-  parts->tokens = std::make_unique<TokenStore>(config.username, config.password, config.token_ttl_s * 1000,
-                                               &DefaultClock());
+  parts->tokens =
+      std::make_unique<TokenStore>(config.username, config.password, config.token_ttl_s * 1000, &DefaultClock());
   ExecutorOptions exec;
   exec.max_limit = config.max_limit;
   exec.default_limit = config.max_limit;
@@ -122,8 +125,8 @@ Result<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& config) {
   parts->executor = std::make_unique<Executor>(parts->inventory.get(), parts->tokens.get(), &parts->counters, exec);
   parts->churn = std::make_unique<ChurnDriver>(parts->inventory.get(), &parts->counters, &DefaultClock(), config.churn,
                                                config.seed);
-  parts->limiter = std::make_unique<RateLimiter>(config.rate_limit,
-                                                 config.rate_burst > 0 ? config.rate_burst : config.rate_limit);
+  parts->limiter =
+      std::make_unique<RateLimiter>(config.rate_limit, config.rate_burst > 0 ? config.rate_burst : config.rate_limit);
   parts->rng = Rng(HashOf(config.fault_seed != 0 ? config.fault_seed : config.seed, 0xfa17));
 
   Parts* p = parts.get();

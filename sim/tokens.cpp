@@ -1,7 +1,6 @@
 #include "sim/tokens.h"
 
 #include <algorithm>
-
 #include <random>
 
 #include "sim/rng.h"

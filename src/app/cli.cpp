@@ -5,15 +5,9 @@
 // One global flag per setting of the settings table (settings.h), accepted
 // before or after the subcommand. Exit status: 0 ok, 1 runtime failure,
 // 2 bad configuration or usage (one line on stderr naming what is wrong).
-#include "app/commands.h"
-#include "config/config.h"
-#include "config/settings.h"
-#include "common/log.h"
-
-#include <CLI/CLI.hpp>
-
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -23,6 +17,11 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "app/commands.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "config/settings.h"
 
 extern char** environ;
 
@@ -66,11 +65,10 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
         app, "config", "Print the effective configuration (secrets shown as ***)", RunConfig);
     cmd->add_flag("--markdown", opts->markdown, "Print the settings table as Markdown (src/app/README.md)");
   }
+  { commands.Add<MigrateOptions>(app, "migrate", "Apply the database schema migrations", RunMigrate); }
   {
-    commands.Add<MigrateOptions>(app, "migrate", "Apply the database schema migrations", RunMigrate);
-  }
-  {
-    auto [cmd, opts] = commands.Add<WorkOptions>(app, "work", "Run the worker: fetch partitions from the queue", RunWork);
+    auto [cmd, opts] =
+        commands.Add<WorkOptions>(app, "work", "Run the worker: fetch partitions from the queue", RunWork);
     cmd->add_flag("--exit-when-idle", opts->exit_when_idle, "Stop once the work queue is empty");
   }
   {
@@ -81,7 +79,8 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
     cmd->add_flag("--force", opts->force, "With --run-id: consolidate even though some partitions failed");
   }
   {
-    auto [cmd, opts] = commands.Add<RunOptions>(app, "run", "Schedule, work and consolidate one sync in this process", RunRun);
+    auto [cmd, opts] =
+        commands.Add<RunOptions>(app, "run", "Schedule, work and consolidate one sync in this process", RunRun);
     cmd->add_flag("--full", opts->full, "A full run even when a watermark exists");
   }
   {
@@ -163,24 +162,25 @@ std::string UsageMessage(const CLI::ParseError& e, const CLI::App& app) {
 
 log::Format ResolveFormat(LogFormatSetting format) {
   switch (format) {
-    case LogFormatSetting::kJson: return log::Format::kJson;
-    case LogFormatSetting::kHuman: return log::Format::kHuman;
-    case LogFormatSetting::kAuto: break;
+    case LogFormatSetting::kJson:
+      return log::Format::kJson;
+    case LogFormatSetting::kHuman:
+      return log::Format::kHuman;
+    case LogFormatSetting::kAuto:
+      break;
   }
   return isatty(STDERR_FILENO) ? log::Format::kHuman : log::Format::kJson;
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app{"diamond-ingest: keeps a PostgreSQL copy of the Nivoda diamond inventory current",
-               "diamond-ingest"};
+  CLI::App app{"diamond-ingest: keeps a PostgreSQL copy of the Nivoda diamond inventory current", "diamond-ingest"};
   app.fallthrough();  // global flags also after the subcommand
   app.require_subcommand(1);
   app.set_version_flag("--version", "diamond-ingest 0.1.0");
 
   std::map<std::string, std::string> flags;
   std::string env_file;
-  app.add_option("--env-file", env_file, "Read settings from this .env file instead of ./.env")
-      ->type_name("PATH");
+  app.add_option("--env-file", env_file, "Read settings from this .env file instead of ./.env")->type_name("PATH");
   AddSettingFlags(app, flags);
   CommandSet commands;
   RegisterCommands(app, commands);
@@ -218,8 +218,8 @@ int Main(int argc, char** argv) {
   // Names this process's PostgreSQL sessions (pg_stat_activity.application_name),
   // so an operator sees which command and process holds a lease or a lock; a
   // PGAPPNAME already set wins.
-  const std::string app_name = "diamond-ingest " + app.get_subcommands().front()->get_name() + " " +
-                               std::to_string(getpid());
+  const std::string app_name =
+      "diamond-ingest " + app.get_subcommands().front()->get_name() + " " + std::to_string(getpid());
   setenv("PGAPPNAME", app_name.c_str(), /*overwrite=*/0);
   return (*run)(*config);
 }

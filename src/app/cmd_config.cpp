@@ -1,9 +1,9 @@
 // diamond-ingest config: the effective configuration, or the settings table.
-#include "app/commands.h"
-#include "config/settings.h"
-#include "common/log.h"
-
 #include <cstdio>
+
+#include "app/commands.h"
+#include "common/log.h"
+#include "config/settings.h"
 
 namespace di {
 

@@ -6,11 +6,11 @@
 
 #include "app/commands.h"
 #include "app/components.h"
-#include "roles/consolidator.h"
-#include "ops/metrics.h"
-#include "common/signals.h"
-#include "ops/stall_watch.h"
 #include "common/log.h"
+#include "common/signals.h"
+#include "ops/metrics.h"
+#include "ops/stall_watch.h"
+#include "roles/consolidator.h"
 
 namespace di {
 
@@ -47,14 +47,14 @@ int RunConsolidate(const Config& config, const ConsolidateOptions& options) {
       return kExitFailure;
     }
     const auto& s = report->stats;
-    std::printf("run %s: %s\n  seen %lld, mapped %lld (inserted %lld, updated %lld), failed %lld, "
-                "deleted %lld, undeleted %lld, unchanged %lld; watermark %s; %lld ms\n",
-                options.run_id.c_str(), ConsolidationOutcomeName(report->outcome),
-                static_cast<long long>(s.seen), static_cast<long long>(s.mapped), static_cast<long long>(s.inserted),
-                static_cast<long long>(s.updated), static_cast<long long>(s.failed),
-                static_cast<long long>(s.deleted), static_cast<long long>(s.undeleted),
-                static_cast<long long>(s.unchanged), report->watermark_advanced ? "advanced" : "not moved",
-                static_cast<long long>(report->wall_ms));
+    std::printf(
+        "run %s: %s\n  seen %lld, mapped %lld (inserted %lld, updated %lld), failed %lld, "
+        "deleted %lld, undeleted %lld, unchanged %lld; watermark %s; %lld ms\n",
+        options.run_id.c_str(), ConsolidationOutcomeName(report->outcome), static_cast<long long>(s.seen),
+        static_cast<long long>(s.mapped), static_cast<long long>(s.inserted), static_cast<long long>(s.updated),
+        static_cast<long long>(s.failed), static_cast<long long>(s.deleted), static_cast<long long>(s.undeleted),
+        static_cast<long long>(s.unchanged), report->watermark_advanced ? "advanced" : "not moved",
+        static_cast<long long>(report->wall_ms));
     return kExitOk;
   }
 
@@ -70,7 +70,8 @@ int RunConsolidate(const Config& config, const ConsolidateOptions& options) {
     log::Error("consolidator cannot start its metrics server", {{"error", s.ToString()}});
     return kExitFailure;
   }
-  log::Info("consolidator started", {{"queue", co.queue}, {"batch_size", co.batch_size},
+  log::Info("consolidator started", {{"queue", co.queue},
+                                     {"batch_size", co.batch_size},
                                      {"parallelism", co.parallelism},
                                      {"metrics", config.metrics_addr.host + ":" + std::to_string(server.port())}});
   auto done = std::async(std::launch::async, [&] { consolidator.Run(stop); });
@@ -86,8 +87,10 @@ int RunConsolidate(const Config& config, const ConsolidateOptions& options) {
     }
   }
   const auto& c = consolidator.counters();
-  log::Info("consolidator stopped", {{"completed", c.completed.load()}, {"duplicates", c.duplicates.load()},
-                                     {"not_ready", c.not_ready.load()}, {"failed", c.failed.load()},
+  log::Info("consolidator stopped", {{"completed", c.completed.load()},
+                                     {"duplicates", c.duplicates.load()},
+                                     {"not_ready", c.not_ready.load()},
+                                     {"failed", c.failed.load()},
                                      {"dead_lettered", c.dead_lettered.load()}});
   return kExitOk;
 }

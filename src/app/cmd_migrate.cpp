@@ -22,8 +22,8 @@ int RunMigrate(const Config& config, const MigrateOptions&) {
     log::Error("migration failed", {{"error", applied.status().ToString()}});
     return kExitFailure;
   }
-  log::Info("schema is up to date", {{"applied", *applied},
-                                     {"migrations", static_cast<int64_t>(pg::AllMigrations().size())}});
+  log::Info("schema is up to date",
+            {{"applied", *applied}, {"migrations", static_cast<int64_t>(pg::AllMigrations().size())}});
   return kExitOk;
 }
 

@@ -3,8 +3,8 @@
 
 #include "app/commands.h"
 #include "app/components.h"
-#include "roles/retry.h"
 #include "common/log.h"
+#include "roles/retry.h"
 
 namespace di {
 

@@ -7,14 +7,14 @@
 
 #include "app/commands.h"
 #include "app/components.h"
-#include "roles/consolidator.h"
+#include "common/log.h"
+#include "common/signals.h"
 #include "ops/request_recorder.h"
 #include "ops/run_progress.h"
-#include "roles/scheduler.h"
 #include "ops/status.h"
-#include "common/signals.h"
+#include "roles/consolidator.h"
+#include "roles/scheduler.h"
 #include "roles/worker.h"
-#include "common/log.h"
 
 namespace di {
 namespace {
@@ -27,9 +27,12 @@ void PrintSummary(pg::Connection& conn, const std::string& run_id, double schedu
                   double consolidate_s, int count_queries, int64_t requests) {
   auto r = conn.Exec(
       "SELECT run_type, status, expected_workers, completed_workers, failed_workers,"
-      " coalesce((consolidation_stats->>'inserted')::bigint, 0), coalesce((consolidation_stats->>'updated')::bigint, 0),"
-      " coalesce((consolidation_stats->>'deleted')::bigint, 0), coalesce((consolidation_stats->>'unchanged')::bigint, 0),"
-      " coalesce((consolidation_stats->>'failed')::bigint, 0), coalesce((consolidation_stats->>'undeleted')::bigint, 0),"
+      " coalesce((consolidation_stats->>'inserted')::bigint, 0), coalesce((consolidation_stats->>'updated')::bigint, "
+      "0),"
+      " coalesce((consolidation_stats->>'deleted')::bigint, 0), coalesce((consolidation_stats->>'unchanged')::bigint, "
+      "0),"
+      " coalesce((consolidation_stats->>'failed')::bigint, 0), coalesce((consolidation_stats->>'undeleted')::bigint, "
+      "0),"
       " (SELECT count(*) FROM raw_diamonds_nivoda WHERE run_id = $1)"
       " FROM run_metadata WHERE run_id = $1",
       {pg::P(run_id)});
@@ -82,7 +85,8 @@ int RunRun(const Config& config, const RunOptions& options) {
   }
   const std::string run_id = scheduled->run_id;
   double schedule_s = Since(t0);
-  log::Info("run scheduled", {{"run_id", run_id}, {"incremental", scheduled->incremental},
+  log::Info("run scheduled", {{"run_id", run_id},
+                              {"incremental", scheduled->incremental},
                               {"partitions", static_cast<int64_t>(scheduled->plan.partitions.size())},
                               {"expected_offers", scheduled->plan.total_records},
                               {"count_queries", scheduled->plan.count_queries}});

@@ -12,11 +12,11 @@
 
 #include "app/commands.h"
 #include "app/components.h"
-#include "roles/scheduler.h"
 #include "common/log.h"
 #include "nivoda/retry_policy.h"
 #include "plan/plan_svg.h"
 #include "plan/plan_table.h"
+#include "roles/scheduler.h"
 
 namespace di {
 namespace {
@@ -50,8 +50,7 @@ Result<Components> BuildWithRetry(const Config& config) {
         status.code() == Code::kUnavailable ? policy.NextDelay(attempt, status) : std::nullopt;
     if (!delay) return status;
     log::Warn("database unreachable, retrying",
-              {{"attempt", attempt}, {"delay_ms", static_cast<int64_t>(delay->count())},
-               {"error", status.ToString()}});
+              {{"attempt", attempt}, {"delay_ms", static_cast<int64_t>(delay->count())}, {"error", status.ToString()}});
     DefaultClock().SleepFor(*delay);
   }
 }

@@ -5,11 +5,11 @@
 
 #include "app/commands.h"
 #include "app/components.h"
+#include "common/log.h"
+#include "common/signals.h"
 #include "ops/metrics.h"
 #include "ops/request_recorder.h"
-#include "common/signals.h"
 #include "roles/worker.h"
-#include "common/log.h"
 
 namespace di {
 
@@ -41,9 +41,11 @@ int RunWork(const Config& config, const WorkOptions& options) {
     log::Error("worker cannot start its metrics server", {{"error", s.ToString()}});
     return kExitFailure;
   }
-  log::Info("worker started", {{"worker_id", wo.worker_id}, {"partitions", wo.partitions},
+  log::Info("worker started", {{"worker_id", wo.worker_id},
+                               {"partitions", wo.partitions},
                                {"metrics", config.metrics_addr.host + ":" + std::to_string(server.port())},
-                               {"requests_in_flight", wo.requests_in_flight}, {"queue", wo.work_queue}});
+                               {"requests_in_flight", wo.requests_in_flight},
+                               {"queue", wo.work_queue}});
   auto done = std::async(std::launch::async, [&] { worker.Run(stop); });
   while (done.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
     if (options.exit_when_idle && worker.counters().in_flight == 0) {
@@ -58,9 +60,12 @@ int RunWork(const Config& config, const WorkOptions& options) {
     std::_Exit(0);
   }
   const auto& c = worker.counters();
-  log::Info("worker stopped", {{"completed", c.completed.load()}, {"failed", c.failed.load()},
-                               {"abandoned", c.abandoned.load()}, {"dead_lettered", c.dead_lettered.load()},
-                               {"pages", c.pages.load()}, {"offers", c.offers.load()}});
+  log::Info("worker stopped", {{"completed", c.completed.load()},
+                               {"failed", c.failed.load()},
+                               {"abandoned", c.abandoned.load()},
+                               {"dead_lettered", c.dead_lettered.load()},
+                               {"pages", c.pages.load()},
+                               {"offers", c.offers.load()}});
   return kExitOk;
 }
 

@@ -18,9 +18,9 @@
 // (everything is in Config) and must not call exit().
 #pragma once
 
-#include "config/config.h"
-
 #include <string>
+
+#include "config/config.h"
 
 namespace di {
 
@@ -91,7 +91,7 @@ int RunConsolidate(const Config& config, const ConsolidateOptions& options);
 struct StatusOptions {
   std::string run_id;  // empty: no partition list
   bool json = false;
-  int limit = 10;      // latest runs listed
+  int limit = 10;  // latest runs listed
 };
 int RunStatus(const Config& config, const StatusOptions& options);
 

@@ -4,10 +4,10 @@
 #include "cloud/db_watermark_store.h"
 #include "cloud/resend_alert_sink.h"
 #include "common/log.h"
-#include "ratelimit/account_rate_limiter.h"
 #include "http/curl_transport.h"
 #include "queue/postgres_queue.h"
 #include "queue/servicebus_queue.h"
+#include "ratelimit/account_rate_limiter.h"
 #include "store/embedded_postgres.h"
 #include "store/migrations.h"
 
@@ -76,8 +76,8 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
   }
   if (config.azure_storage) {
     const StorageConnectionString& s = *config.azure_storage;
-    c.watermark = std::make_shared<cloud::BlobWatermarkStore>(
-        cloud::BlobAccount{s.account_name, s.account_key, s.blob_endpoint});
+    c.watermark =
+        std::make_shared<cloud::BlobWatermarkStore>(cloud::BlobAccount{s.account_name, s.account_key, s.blob_endpoint});
     log::Info("watermark: Azure Blob", {{"blob", "watermarks/nivoda.json"}, {"endpoint", s.blob_endpoint}});
   } else {
     c.watermark = std::make_shared<cloud::DbWatermarkStore>(c.pool, FeedName(config.feed));

@@ -43,9 +43,9 @@ std::string HeaderValue(const SignedRequest& r, std::string_view lower_name) {
 }  // namespace
 
 std::string SharedKeyStringToSign(std::string_view account, const SignedRequest& request) {
-  static const char* kStandard[] = {"content-encoding", "content-language", "content-length", "content-md5",
-                                    "content-type",     "date",             "if-modified-since", "if-match",
-                                    "if-none-match",    "if-unmodified-since", "range"};
+  static const char* kStandard[] = {
+      "content-encoding",  "content-language", "content-length", "content-md5",         "content-type", "date",
+      "if-modified-since", "if-match",         "if-none-match",  "if-unmodified-since", "range"};
   std::string out = request.method + "\n";
   for (const char* name : kStandard) {
     std::string v = HeaderValue(request, name);
@@ -79,8 +79,7 @@ std::string HttpDate(int64_t unix_seconds) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   static const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   char buf[40];
   std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
                 kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);

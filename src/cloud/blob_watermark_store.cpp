@@ -61,8 +61,8 @@ std::string EndpointOrigin(const std::string& endpoint) {
 }
 
 Status HttpError(const std::string& what, const BlobResponse& r) {
-  std::string detail = what + ": HTTP " + std::to_string(r.status) +
-                       (r.error_code.empty() ? "" : " (" + r.error_code + ")");
+  std::string detail =
+      what + ": HTTP " + std::to_string(r.status) + (r.error_code.empty() ? "" : " (" + r.error_code + ")");
   if (r.status == 401 || r.status == 403) return Status(Code::kUnauthenticated, detail);
   if (r.status == 409 || r.status == 412) return Status(Code::kConflict, detail);
   if (r.status == 429 || r.status == 503) return Status(Code::kRateLimited, detail);
@@ -176,11 +176,12 @@ Status BlobWatermarkStore::CreateContainer() {
 
 Status BlobWatermarkStore::Put(const std::string& body, const std::string& condition_header,
                                const std::string& condition_value) {
-  Call call{"PUT",
-            "/" + location_.container + "/" + location_.blob,
-            {},
-            {{"Content-Type", "application/json"}, {"x-ms-blob-type", "BlockBlob"}, {condition_header, condition_value}},
-            body};
+  Call call{
+      "PUT",
+      "/" + location_.container + "/" + location_.blob,
+      {},
+      {{"Content-Type", "application/json"}, {"x-ms-blob-type", "BlockBlob"}, {condition_header, condition_value}},
+      body};
   DI_ASSIGN_OR_RETURN(BlobResponse r, Perform(account_, key_, path_prefix_, call, timeout_, clock_));
   if (r.status == 404 && r.error_code == "ContainerNotFound") {
     DI_RETURN_IF_ERROR(CreateContainer());

@@ -40,8 +40,8 @@ class BlobWatermarkStore final : public WatermarkStore {
  public:
   // REQUIRES: ACCOUNT.account_key is valid base64 (as ParseStorageConnectionString
   // guarantees) and ACCOUNT.blob_endpoint is an http(s) URL; a trailing '/' is ignored.
-  BlobWatermarkStore(BlobAccount account, BlobLocation location = {},
-                     Millis timeout = Millis(15000), Clock* clock = &DefaultClock());
+  BlobWatermarkStore(BlobAccount account, BlobLocation location = {}, Millis timeout = Millis(15000),
+                     Clock* clock = &DefaultClock());
 
   Result<std::optional<Watermark>> Read() override;
   Status Advance(const Watermark& next) override;

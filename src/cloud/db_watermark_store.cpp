@@ -29,9 +29,9 @@ Result<std::optional<Watermark>> DbWatermarkStore::Read() {
 
 Status DbWatermarkStore::Advance(const Watermark& next) {
   DI_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  DI_ASSIGN_OR_RETURN(auto r, conn->Exec(kAdvance, {pg::P(feed_), pg::P(FormatIso8601(next.last_updated_at)),
-                                                    pg::P(next.last_run_id),
-                                                    pg::P(FormatIso8601(next.last_run_completed_at))}));
+  DI_ASSIGN_OR_RETURN(
+      auto r, conn->Exec(kAdvance, {pg::P(feed_), pg::P(FormatIso8601(next.last_updated_at)), pg::P(next.last_run_id),
+                                    pg::P(FormatIso8601(next.last_run_completed_at))}));
   if (r.Affected() == 1) return Status::Ok();
   DI_ASSIGN_OR_RETURN(auto current, Read());
   if (current && current->last_updated_at == next.last_updated_at) return Status::Ok();  // idempotent re-run

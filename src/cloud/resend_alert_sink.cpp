@@ -1,8 +1,7 @@
 #include "cloud/resend_alert_sink.h"
 
-#include <nlohmann/json.hpp>
-
 #include <exception>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "common/log.h"
@@ -15,15 +14,12 @@ std::string BuildResendEmail(const ResendOptions& options, const Alert& alert) {
   text += "\nAlert: " + alert.kind + "\n";
   if (!alert.run_id.empty()) text += "Run: " + alert.run_id + "\n";
   text += "Sent by diamond-ingest.\n";
-  nlohmann::json doc = {{"from", options.from},
-                        {"to", options.to},
-                        {"subject", "[diamond-ingest] " + alert.subject},
-                        {"text", text}};
+  nlohmann::json doc = {
+      {"from", options.from}, {"to", options.to}, {"subject", "[diamond-ingest] " + alert.subject}, {"text", text}};
   return doc.dump();
 }
 
-ResendAlertSink::ResendAlertSink(ResendOptions options, std::shared_ptr<http::HttpTransport> transport,
-                                 Clock* clock)
+ResendAlertSink::ResendAlertSink(ResendOptions options, std::shared_ptr<http::HttpTransport> transport, Clock* clock)
     : options_(std::move(options)), transport_(std::move(transport)), clock_(clock) {
   while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
   if (options_.max_attempts < 1) options_.max_attempts = 1;

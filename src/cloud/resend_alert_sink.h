@@ -23,7 +23,7 @@
 namespace di::cloud {
 
 struct ResendOptions {
-  std::string api_key;                          // a secret: never logged
+  std::string api_key;  // a secret: never logged
   std::string base_url = "https://api.resend.com";
   std::string from;
   std::vector<std::string> to;

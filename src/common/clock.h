@@ -39,9 +39,7 @@ class ManualClock final : public Clock {
   int64_t total_slept_ms() const { return now_ms_.load(); }
 
  private:
-  static int64_t ToMs(WallTime t) {
-    return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count();
-  }
+  static int64_t ToMs(WallTime t) { return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count(); }
   std::atomic<int64_t> now_ms_;
 };
 

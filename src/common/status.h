@@ -55,7 +55,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(data_); }
@@ -78,17 +78,16 @@ class Result {
 }  // namespace di
 
 // Returns the status of EXPR from the enclosing function when it is not ok.
-#define DI_RETURN_IF_ERROR(expr)                \
-  do {                                          \
-    ::di::Status di_status_ = (expr);           \
-    if (!di_status_.ok()) return di_status_;    \
+#define DI_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::di::Status di_status_ = (expr);        \
+    if (!di_status_.ok()) return di_status_; \
   } while (0)
 
 #define DI_CONCAT_INNER(a, b) a##b
 #define DI_CONCAT(a, b) DI_CONCAT_INNER(a, b)
 // Declares LHS from a Result, or returns its status from the enclosing function.
-#define DI_ASSIGN_OR_RETURN(lhs, expr) \
-  DI_ASSIGN_OR_RETURN_IMPL(DI_CONCAT(di_result_, __LINE__), lhs, expr)
+#define DI_ASSIGN_OR_RETURN(lhs, expr) DI_ASSIGN_OR_RETURN_IMPL(DI_CONCAT(di_result_, __LINE__), lhs, expr)
 #define DI_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \

@@ -1,10 +1,10 @@
 #include "config/config.h"
 
+#include <cstring>
+
+#include "common/log.h"
 #include "config/dotenv.h"
 #include "config/settings.h"
-#include "common/log.h"
-
-#include <cstring>
 
 namespace di {
 
@@ -19,8 +19,7 @@ struct Candidate {
 };
 
 // The highest-precedence non-empty value of SETTING.
-Candidate Pick(const Setting& setting, const ConfigSources& sources,
-               const std::map<std::string, std::string>& dotenv) {
+Candidate Pick(const Setting& setting, const ConfigSources& sources, const std::map<std::string, std::string>& dotenv) {
   const std::string name(setting.name);
   if (auto it = sources.flags.find(name); it != sources.flags.end() && !it->second.empty()) {
     return {it->second, ValueSource::kFlag};
@@ -98,8 +97,9 @@ Status CheckCombinations(Config* config) {
   }
   auto url = ParseHttpUrl(config->nivoda_endpoint);
   if (url.ok() && url->scheme == "http" && !IsLoopbackHost(url->host)) {
-    config->warnings.push_back("NIVODA_ENDPOINT uses plain http to a host that is not loopback: "
-                               "credentials and data travel unencrypted");
+    config->warnings.push_back(
+        "NIVODA_ENDPOINT uses plain http to a host that is not loopback: "
+        "credentials and data travel unencrypted");
   }
   return Status::Ok();
 }
@@ -108,10 +108,14 @@ Status CheckCombinations(Config* config) {
 
 const char* ValueSourceName(ValueSource source) {
   switch (source) {
-    case ValueSource::kDefault: return "default";
-    case ValueSource::kDotenv: return ".env";
-    case ValueSource::kEnvironment: return "environment";
-    case ValueSource::kFlag: return "flag";
+    case ValueSource::kDefault:
+      return "default";
+    case ValueSource::kDotenv:
+      return ".env";
+    case ValueSource::kEnvironment:
+      return "environment";
+    case ValueSource::kFlag:
+      return "flag";
   }
   return "default";
 }

@@ -18,22 +18,22 @@
 // the file system).
 #pragma once
 
-#include "config/connection_strings.h"
-#include "common/log.h"
-#include "common/status.h"
-
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/log.h"
+#include "common/status.h"
+#include "config/connection_strings.h"
+
 namespace di {
 
-enum class Feed { kNatural, kLabgrown };            // FEED
+enum class Feed { kNatural, kLabgrown };  // FEED
 // "natural" or "labgrown".
 const char* FeedName(Feed feed);
-enum class HeatmapMode { kAdaptive, kSeed };        // HEATMAP
+enum class HeatmapMode { kAdaptive, kSeed };           // HEATMAP
 enum class LogFormatSetting { kAuto, kJson, kHuman };  // LOG_FORMAT
 
 // Where a setting's effective value came from.
@@ -55,8 +55,8 @@ struct Config {
   double nivoda_rate_limit = 0;  // requests per second, account-wide
   Millis nivoda_timeout{};       // per request
   bool nivoda_insecure_tls = false;
-  int page_size = 0;             // 1..50
-  int retry_attempts = 0;        // attempts per request, first one included
+  int page_size = 0;       // 1..50
+  int retry_attempts = 0;  // attempts per request, first one included
   Millis retry_base{};
   Millis retry_cap{};
 

@@ -19,8 +19,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
@@ -76,8 +75,7 @@ Status SplitHostPort(std::string_view authority, std::string* host, std::string_
 
 // The key=value pairs of a ';'-separated connection string, keys canonicalised
 // to the spelling in KNOWN (matched case-insensitively).
-Result<std::map<std::string, std::string>> SplitPairs(std::string_view text,
-                                                      std::span<const std::string_view> known) {
+Result<std::map<std::string, std::string>> SplitPairs(std::string_view text, std::span<const std::string_view> known) {
   std::map<std::string, std::string> pairs;
   int segment = 0;
   size_t start = 0;
@@ -94,8 +92,7 @@ Result<std::map<std::string, std::string>> SplitPairs(std::string_view text,
     }
     std::string_view key = Trim(part.substr(0, eq));
     std::string_view value = Trim(part.substr(eq + 1));
-    auto it = std::find_if(known.begin(), known.end(),
-                           [&](std::string_view k) { return EqualsIgnoreCase(k, key); });
+    auto it = std::find_if(known.begin(), known.end(), [&](std::string_view k) { return EqualsIgnoreCase(k, key); });
     if (it == known.end()) return Invalid("segment " + std::to_string(segment) + " has an unknown key");
     std::string name(*it);
     if (value.empty()) return Invalid(name + " is empty");
@@ -199,13 +196,21 @@ Result<std::string> DecodeBase64(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    else if (c == '=' && i + 2 >= text.size()) { ++padding; continue; }
-    else return Invalid("not base64");
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+')
+      v = 62;
+    else if (c == '/')
+      v = 63;
+    else if (c == '=' && i + 2 >= text.size()) {
+      ++padding;
+      continue;
+    } else
+      return Invalid("not base64");
     if (padding > 0) return Invalid("base64 padding in the middle");
     buffer = (buffer << 6) | static_cast<uint32_t>(v);
     bits += 6;
@@ -219,10 +224,16 @@ Result<std::string> DecodeBase64(std::string_view text) {
 }
 
 Result<StorageConnectionString> ParseStorageConnectionString(std::string_view text) {
-  static constexpr std::array<std::string_view, 10> kKeys = {
-      "DefaultEndpointsProtocol", "AccountName",    "AccountKey",    "EndpointSuffix",
-      "BlobEndpoint",             "QueueEndpoint",  "TableEndpoint", "FileEndpoint",
-      "UseDevelopmentStorage",    "DevelopmentStorageProxyUri"};
+  static constexpr std::array<std::string_view, 10> kKeys = {"DefaultEndpointsProtocol",
+                                                             "AccountName",
+                                                             "AccountKey",
+                                                             "EndpointSuffix",
+                                                             "BlobEndpoint",
+                                                             "QueueEndpoint",
+                                                             "TableEndpoint",
+                                                             "FileEndpoint",
+                                                             "UseDevelopmentStorage",
+                                                             "DevelopmentStorageProxyUri"};
   DI_ASSIGN_OR_RETURN(auto pairs, SplitPairs(Trim(text), kKeys));
   StorageConnectionString out;
   out.raw = std::string(text);
@@ -271,8 +282,8 @@ Result<StorageConnectionString> ParseStorageConnectionString(std::string_view te
 }
 
 Result<ServiceBusConnectionString> ParseServiceBusConnectionString(std::string_view text) {
-  static constexpr std::array<std::string_view, 5> kKeys = {
-      "Endpoint", "SharedAccessKeyName", "SharedAccessKey", "EntityPath", "UseDevelopmentEmulator"};
+  static constexpr std::array<std::string_view, 5> kKeys = {"Endpoint", "SharedAccessKeyName", "SharedAccessKey",
+                                                            "EntityPath", "UseDevelopmentEmulator"};
   DI_ASSIGN_OR_RETURN(auto pairs, SplitPairs(Trim(text), kKeys));
   ServiceBusConnectionString out;
   out.raw = std::string(text);
@@ -300,8 +311,10 @@ Result<ServiceBusConnectionString> ParseServiceBusConnectionString(std::string_v
   out.entity_path = Take(pairs, "EntityPath");
   std::string emulator = Take(pairs, "UseDevelopmentEmulator");
   if (!emulator.empty()) {
-    if (EqualsIgnoreCase(emulator, "true")) out.use_development_emulator = true;
-    else if (!EqualsIgnoreCase(emulator, "false")) return Invalid("UseDevelopmentEmulator must be true or false");
+    if (EqualsIgnoreCase(emulator, "true"))
+      out.use_development_emulator = true;
+    else if (!EqualsIgnoreCase(emulator, "false"))
+      return Invalid("UseDevelopmentEmulator must be true or false");
   }
   return out;
 }
@@ -354,9 +367,13 @@ Result<DatabaseUrl> ParseDatabaseUrl(std::string_view text) {
       bool closed = false;
       while (i < text.size()) {
         char c = text[i++];
-        if (c == '\\' && i < text.size()) value.push_back(text[i++]);
-        else if (c == '\'') { closed = true; break; }
-        else value.push_back(c);
+        if (c == '\\' && i < text.size())
+          value.push_back(text[i++]);
+        else if (c == '\'') {
+          closed = true;
+          break;
+        } else
+          value.push_back(c);
       }
       if (!closed) return Invalid("unterminated quote in keyword " + std::to_string(pair));
     } else {

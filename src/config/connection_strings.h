@@ -8,10 +8,10 @@
 // '='"), so a caller can print them next to the variable name as they are.
 #pragma once
 
-#include "common/status.h"
-
 #include <string>
 #include <string_view>
+
+#include "common/status.h"
 
 namespace di {
 
@@ -44,7 +44,7 @@ struct StorageConnectionString {
   std::string account_key;    // base64 text as given; DecodeBase64 for the HMAC key
   std::string blob_endpoint;  // e.g. https://a.blob.core.windows.net, no trailing '/'
   bool development_storage = false;
-  std::string raw;            // the whole string (a secret)
+  std::string raw;  // the whole string (a secret)
 };
 // Keys are matched case-insensitively; unknown keys, duplicates, empty values,
 // a non-base64 AccountKey, an AccountName other than letters and digits, or a
@@ -55,13 +55,13 @@ Result<StorageConnectionString> ParseStorageConnectionString(std::string_view te
 //   Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=n;SharedAccessKey=<base64>[;EntityPath=q]
 // plus, for a local broker, UseDevelopmentEmulator=true (plain AMQP, no TLS).
 struct ServiceBusConnectionString {
-  std::string host;          // from Endpoint, without scheme, port or '/'
-  int port = 0;              // explicit port from Endpoint, 0 = default (5671, or 5672 with the emulator)
-  std::string key_name;      // SharedAccessKeyName
-  std::string key;           // SharedAccessKey, base64 text as given
-  std::string entity_path;   // EntityPath, empty when absent
+  std::string host;         // from Endpoint, without scheme, port or '/'
+  int port = 0;             // explicit port from Endpoint, 0 = default (5671, or 5672 with the emulator)
+  std::string key_name;     // SharedAccessKeyName
+  std::string key;          // SharedAccessKey, base64 text as given
+  std::string entity_path;  // EntityPath, empty when absent
   bool use_development_emulator = false;
-  std::string raw;           // the whole string (a secret)
+  std::string raw;  // the whole string (a secret)
   // The port to connect to: explicit, else 5671 (TLS) or 5672 (emulator).
   int EffectivePort() const { return port != 0 ? port : (use_development_emulator ? 5672 : 5671); }
 };

@@ -69,15 +69,33 @@ Result<std::vector<DotenvEntry>> ParseDotenv(std::string_view text) {
       bool closed = false;
       while (j < rest.size()) {
         char c = rest[j++];
-        if (c == '"') { closed = true; break; }
-        if (c != '\\' || j == rest.size()) { entry.value.push_back(c); continue; }
+        if (c == '"') {
+          closed = true;
+          break;
+        }
+        if (c != '\\' || j == rest.size()) {
+          entry.value.push_back(c);
+          continue;
+        }
         char e = rest[j++];
         switch (e) {
-          case 'n': entry.value.push_back('\n'); break;
-          case 't': entry.value.push_back('\t'); break;
-          case 'r': entry.value.push_back('\r'); break;
-          case '"': case '\\': case '$': entry.value.push_back(e); break;
-          default: entry.value.push_back('\\'); entry.value.push_back(e);
+          case 'n':
+            entry.value.push_back('\n');
+            break;
+          case 't':
+            entry.value.push_back('\t');
+            break;
+          case 'r':
+            entry.value.push_back('\r');
+            break;
+          case '"':
+          case '\\':
+          case '$':
+            entry.value.push_back(e);
+            break;
+          default:
+            entry.value.push_back('\\');
+            entry.value.push_back(e);
         }
       }
       if (!closed) return LineError(line_no, "unterminated double quote");
@@ -88,7 +106,10 @@ Result<std::vector<DotenvEntry>> ParseDotenv(std::string_view text) {
       // Unquoted: a '#' preceded by a blank starts a comment.
       size_t end = rest.size();
       for (size_t j = 0; j < rest.size(); ++j) {
-        if (rest[j] == '#' && (j == 0 || IsBlank(rest[j - 1]))) { end = j; break; }
+        if (rest[j] == '#' && (j == 0 || IsBlank(rest[j - 1]))) {
+          end = j;
+          break;
+        }
       }
       std::string_view value = rest.substr(0, end);
       while (!value.empty() && IsBlank(value.back())) value.remove_suffix(1);

@@ -14,11 +14,11 @@
 // never its text (a line may hold a secret).
 #pragma once
 
-#include "common/status.h"
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/status.h"
 
 namespace di {
 

@@ -5,8 +5,8 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <type_traits>
 
 namespace di {
@@ -26,116 +26,191 @@ constexpr Bounds Range(double lo, double hi) { return Bounds{lo, hi, false, fals
 // declaration order (the parsed index is cast to the enum).
 const Setting kSettings[] = {
     // --- storage ---
-    {"DATABASE_URL", K::kDatabaseUrl, "",
+    {"DATABASE_URL",
+     K::kDatabaseUrl,
+     "",
      "PostgreSQL connection string (URL or libpq keywords); unset: an embedded PostgreSQL under DI_DATA_DIR",
-     &Config::database_url, {}, {}, U::kNone, true},
+     &Config::database_url,
+     {},
+     {},
+     U::kNone,
+     true},
     {"DI_DATA_DIR", K::kString, "./.diamond-ingest",
      "Directory of local state: the embedded PostgreSQL cluster (DI_DATA_DIR/pg)", &Config::data_dir},
 
     // --- Nivoda API ---
-    {"FEED", K::kEnum, "natural", "Which Nivoda feed to sync: natural or lab-grown stones", &Config::feed,
-     {}, kFeeds},
+    {"FEED", K::kEnum, "natural", "Which Nivoda feed to sync: natural or lab-grown stones", &Config::feed, {}, kFeeds},
     {"NIVODA_ENDPOINT", K::kUrl, "http://127.0.0.1:4000/api/diamonds",
-     "Nivoda GraphQL endpoint; the default is a local nivoda-sim on port 4000",
-     &Config::nivoda_endpoint},
+     "Nivoda GraphQL endpoint; the default is a local nivoda-sim on port 4000", &Config::nivoda_endpoint},
     {"NIVODA_USERNAME", K::kString, "", "Nivoda account user name", &Config::nivoda_username},
-    {"NIVODA_PASSWORD", K::kString, "", "Nivoda account password", &Config::nivoda_password, {}, {},
-     U::kNone, true},
+    {"NIVODA_PASSWORD", K::kString, "", "Nivoda account password", &Config::nivoda_password, {}, {}, U::kNone, true},
     {"NIVODA_RATE_LIMIT", K::kDouble, "25",
-     "Account-wide Nivoda request limit in requests/s, summed over every process",
-     &Config::nivoda_rate_limit, Bounds{0, 1000, true, false}},
-    {"NIVODA_TIMEOUT_SECONDS", K::kDuration, "60", "Timeout of one Nivoda HTTP request",
-     &Config::nivoda_timeout, Range(1, 3600), {}, U::kSeconds},
+     "Account-wide Nivoda request limit in requests/s, summed over every process", &Config::nivoda_rate_limit,
+     Bounds{0, 1000, true, false}},
+    {"NIVODA_TIMEOUT_SECONDS",
+     K::kDuration,
+     "60",
+     "Timeout of one Nivoda HTTP request",
+     &Config::nivoda_timeout,
+     Range(1, 3600),
+     {},
+     U::kSeconds},
     {"NIVODA_INSECURE_TLS", K::kBool, "false",
      "Skip TLS certificate verification towards Nivoda (tests only; logged as a warning)",
      &Config::nivoda_insecure_tls},
-    {"PAGE_SIZE", K::kInt, "50", "Offers per page request (the API's maximum is 50)", &Config::page_size,
-     Range(1, 50)},
-    {"RETRY_ATTEMPTS", K::kInt, "3", "Attempts per Nivoda request, the first included",
-     &Config::retry_attempts, Range(1, 20)},
-    {"RETRY_BASE_MS", K::kDuration, "2000", "First retry delay; doubles per attempt, with jitter",
-     &Config::retry_base, Range(0, 600000), {}, U::kMilliseconds},
-    {"RETRY_CAP_MS", K::kDuration, "60000", "Largest retry delay (must be >= RETRY_BASE_MS)",
-     &Config::retry_cap, Range(0, 3600000), {}, U::kMilliseconds},
+    {"PAGE_SIZE", K::kInt, "50", "Offers per page request (the API's maximum is 50)", &Config::page_size, Range(1, 50)},
+    {"RETRY_ATTEMPTS", K::kInt, "3", "Attempts per Nivoda request, the first included", &Config::retry_attempts,
+     Range(1, 20)},
+    {"RETRY_BASE_MS",
+     K::kDuration,
+     "2000",
+     "First retry delay; doubles per attempt, with jitter",
+     &Config::retry_base,
+     Range(0, 600000),
+     {},
+     U::kMilliseconds},
+    {"RETRY_CAP_MS",
+     K::kDuration,
+     "60000",
+     "Largest retry delay (must be >= RETRY_BASE_MS)",
+     &Config::retry_cap,
+     Range(0, 3600000),
+     {},
+     U::kMilliseconds},
 
     // --- scheduler / planning ---
-    {"HEATMAP", K::kEnum, "adaptive",
-     "Density scan: adaptive (few count queries) or seed (the original algorithm)", &Config::heatmap, {},
+    {"HEATMAP",
+     K::kEnum,
+     "adaptive",
+     "Density scan: adaptive (few count queries) or seed (the original algorithm)",
+     &Config::heatmap,
+     {},
      kHeatmaps},
     {"HEATMAP_QUERIES_IN_FLIGHT", K::kInt, "24", "Count queries in flight during the density scan",
      &Config::heatmap_queries_in_flight, Range(1, 64)},
-    {"INCREMENTAL_OVERLAP_MINUTES", K::kDuration, "15",
-     "An incremental run starts this long before the previous watermark", &Config::incremental_overlap,
-     Range(1, 10080), {}, U::kMinutes},
-    {"MAX_PARTITIONS_FULL", K::kInt, "30", "Most partitions (work items) of a full run",
-     &Config::max_partitions_full, Range(1, 10000)},
+    {"INCREMENTAL_OVERLAP_MINUTES",
+     K::kDuration,
+     "15",
+     "An incremental run starts this long before the previous watermark",
+     &Config::incremental_overlap,
+     Range(1, 10080),
+     {},
+     U::kMinutes},
+    {"MAX_PARTITIONS_FULL", K::kInt, "30", "Most partitions (work items) of a full run", &Config::max_partitions_full,
+     Range(1, 10000)},
     {"MAX_PARTITIONS_INCREMENTAL", K::kInt, "10", "Most partitions (work items) of an incremental run",
      &Config::max_partitions_incremental, Range(1, 10000)},
     {"MIN_RECORDS_PER_PARTITION", K::kInt, "1000",
      "Fewest offers per partition when the total allows (must be <= RECORDS_PER_PARTITION)",
      &Config::min_records_per_partition, Range(1, 10000000)},
-    {"RECORDS_PER_PARTITION", K::kInt, "5000", "Target offers per partition",
-     &Config::records_per_partition, Range(1, 10000000)},
+    {"RECORDS_PER_PARTITION", K::kInt, "5000", "Target offers per partition", &Config::records_per_partition,
+     Range(1, 10000000)},
 
     // --- worker ---
-    {"WORKER_PARTITIONS", K::kInt, "12", "Partitions one worker process ingests at once",
-     &Config::worker_partitions, Range(1, 256)},
+    {"WORKER_PARTITIONS", K::kInt, "12", "Partitions one worker process ingests at once", &Config::worker_partitions,
+     Range(1, 256)},
     {"WORKER_REQUESTS_IN_FLIGHT", K::kInt, "48", "Page requests in flight per worker process",
      &Config::worker_requests_in_flight, Range(1, 1024)},
-    {"SHUTDOWN_GRACE_SECONDS", K::kDuration, "30",
-     "On SIGTERM/SIGINT, time to finish in-flight pages before abandoning them", &Config::shutdown_grace,
-     Range(1, 600), {}, U::kSeconds},
+    {"SHUTDOWN_GRACE_SECONDS",
+     K::kDuration,
+     "30",
+     "On SIGTERM/SIGINT, time to finish in-flight pages before abandoning them",
+     &Config::shutdown_grace,
+     Range(1, 600),
+     {},
+     U::kSeconds},
     {"METRICS_ADDR", K::kHostPort, "127.0.0.1:9464",
      "Address of the /metrics and /healthz server (port 0: any free port)", &Config::metrics_addr},
 
     // --- queue ---
-    {"WORK_ITEMS_QUEUE", K::kString, "work-items", "Queue of partition work items",
-     &Config::work_items_queue},
-    {"CONSOLIDATE_QUEUE", K::kString, "consolidate", "Queue of consolidation requests",
-     &Config::consolidate_queue},
+    {"WORK_ITEMS_QUEUE", K::kString, "work-items", "Queue of partition work items", &Config::work_items_queue},
+    {"CONSOLIDATE_QUEUE", K::kString, "consolidate", "Queue of consolidation requests", &Config::consolidate_queue},
     {"QUEUE_MAX_DELIVERIES", K::kInt, "10", "Deliveries of a message before it is dead-lettered",
      &Config::queue_max_deliveries, Range(1, 1000)},
-    {"QUEUE_LEASE_SECONDS", K::kDuration, "60",
-     "Lease (lock) on a received message; renewed while it is being worked on", &Config::queue_lease,
-     Range(1, 3600), {}, U::kSeconds},
-    {"QUEUE_RETRY_DELAY_SECONDS", K::kDuration, "30",
+    {"QUEUE_LEASE_SECONDS",
+     K::kDuration,
+     "60",
+     "Lease (lock) on a received message; renewed while it is being worked on",
+     &Config::queue_lease,
+     Range(1, 3600),
+     {},
+     U::kSeconds},
+    {"QUEUE_RETRY_DELAY_SECONDS",
+     K::kDuration,
+     "30",
      "Delay before a work item that exhausted its page retries is delivered again",
-     &Config::queue_retry_delay, Range(0, 86400), {}, U::kSeconds},
+     &Config::queue_retry_delay,
+     Range(0, 86400),
+     {},
+     U::kSeconds},
 
     // --- completion and consolidation ---
-    {"SUCCESS_THRESHOLD", K::kDouble, "0.7",
-     "Fraction of partitions that must succeed for a run to be consolidated", &Config::success_threshold,
-     Bounds{0, 1, true, false}},
-    {"CONSOLIDATION_DELAY_SECONDS", K::kDuration, "300",
-     "Delay of the forced consolidation of a run with failed partitions", &Config::consolidation_delay,
-     Range(0, 86400), {}, U::kSeconds},
+    {"SUCCESS_THRESHOLD", K::kDouble, "0.7", "Fraction of partitions that must succeed for a run to be consolidated",
+     &Config::success_threshold, Bounds{0, 1, true, false}},
+    {"CONSOLIDATION_DELAY_SECONDS",
+     K::kDuration,
+     "300",
+     "Delay of the forced consolidation of a run with failed partitions",
+     &Config::consolidation_delay,
+     Range(0, 86400),
+     {},
+     U::kSeconds},
     {"CONSOLIDATE_BATCH_SIZE", K::kInt, "2000", "Raw offers mapped per consolidation batch",
      &Config::consolidate_batch_size, Range(1, 100000)},
 
     // --- production backends ---
-    {"AZURE_STORAGE_CONNECTION_STRING", K::kStorageConnectionString, "",
+    {"AZURE_STORAGE_CONNECTION_STRING",
+     K::kStorageConnectionString,
+     "",
      "Azure Storage account for the watermark blob; unset: watermark kept in PostgreSQL",
-     &Config::azure_storage, {}, {}, U::kNone, true},
-    {"AZURE_SERVICE_BUS_CONNECTION_STRING", K::kServiceBusConnectionString, "",
-     "Azure Service Bus namespace for the queues; unset: PostgreSQL queue", &Config::azure_service_bus,
-     {}, {}, U::kNone, true},
+     &Config::azure_storage,
+     {},
+     {},
+     U::kNone,
+     true},
+    {"AZURE_SERVICE_BUS_CONNECTION_STRING",
+     K::kServiceBusConnectionString,
+     "",
+     "Azure Service Bus namespace for the queues; unset: PostgreSQL queue",
+     &Config::azure_service_bus,
+     {},
+     {},
+     U::kNone,
+     true},
 
     // --- alerts ---
-    {"RESEND_API_KEY", K::kString, "", "Resend API key; unset: alerts are error log lines only",
-     &Config::resend_api_key, {}, {}, U::kNone, true},
-    {"RESEND_BASE_URL", K::kUrl, "https://api.resend.com", "Resend API base URL",
-     &Config::resend_base_url},
+    {"RESEND_API_KEY",
+     K::kString,
+     "",
+     "Resend API key; unset: alerts are error log lines only",
+     &Config::resend_api_key,
+     {},
+     {},
+     U::kNone,
+     true},
+    {"RESEND_BASE_URL", K::kUrl, "https://api.resend.com", "Resend API base URL", &Config::resend_base_url},
     {"ALERT_EMAIL_TO", K::kEmailList, "", "Alert recipients, comma-separated (required with RESEND_API_KEY)",
      &Config::alert_email_to},
     {"ALERT_EMAIL_FROM", K::kEmail, "", "Alert sender, a@b or \"Name <a@b>\" (required with RESEND_API_KEY)",
      &Config::alert_email_from},
-    {"STALL_ALERT_MINUTES", K::kDuration, "30", "Alert when a run makes no progress for this long",
-     &Config::stall_alert, Range(1, 10080), {}, U::kMinutes},
+    {"STALL_ALERT_MINUTES",
+     K::kDuration,
+     "30",
+     "Alert when a run makes no progress for this long",
+     &Config::stall_alert,
+     Range(1, 10080),
+     {},
+     U::kMinutes},
 
     // --- logging ---
     {"LOG_LEVEL", K::kEnum, "info", "Lowest level logged", &Config::log_level, {}, kLevels},
-    {"LOG_FORMAT", K::kEnum, "auto", "Log format on stderr: auto = human on a terminal, else json",
-     &Config::log_format, {}, kFormats},
+    {"LOG_FORMAT",
+     K::kEnum,
+     "auto",
+     "Log format on stderr: auto = human on a terminal, else json",
+     &Config::log_format,
+     {},
+     kFormats},
 };
 
 Status Bad(std::string message) { return Status(Code::kInvalidArgument, std::move(message)); }
@@ -157,7 +232,10 @@ std::string Quote(std::string_view text) {
   std::string out = "\"";
   size_t n = 0;
   for (char c : text) {
-    if (++n > 60) { out += "..."; break; }
+    if (++n > 60) {
+      out += "...";
+      break;
+    }
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) {
       char buf[8];
@@ -187,18 +265,25 @@ std::string FormatNumber(double v) {
 
 int64_t UnitMs(DurationUnit unit) {
   switch (unit) {
-    case DurationUnit::kMinutes: return 60000;
-    case DurationUnit::kSeconds: return 1000;
-    default: return 1;
+    case DurationUnit::kMinutes:
+      return 60000;
+    case DurationUnit::kSeconds:
+      return 1000;
+    default:
+      return 1;
   }
 }
 
 const char* UnitName(DurationUnit unit) {
   switch (unit) {
-    case DurationUnit::kMinutes: return "minutes";
-    case DurationUnit::kSeconds: return "seconds";
-    case DurationUnit::kMilliseconds: return "milliseconds";
-    default: return "";
+    case DurationUnit::kMinutes:
+      return "minutes";
+    case DurationUnit::kSeconds:
+      return "seconds";
+    case DurationUnit::kMilliseconds:
+      return "milliseconds";
+    default:
+      return "";
   }
 }
 
@@ -242,7 +327,7 @@ Status Store(const Setting& s, Config* config, T value) {
   if (member == nullptr) {
     return Status(Code::kInternal, "settings table: field type does not match the kind of " + std::string(s.name));
   }
-  config->**member = std::move(value);
+  config->** member = std::move(value);
   return Status::Ok();
 }
 
@@ -264,19 +349,32 @@ Status StoreEnum(const Setting& s, Config* config, int index) {
 
 const char* SettingKindName(SettingKind kind) {
   switch (kind) {
-    case K::kString: return "string";
-    case K::kInt: return "int";
-    case K::kDouble: return "number";
-    case K::kBool: return "bool";
-    case K::kUrl: return "url";
-    case K::kDuration: return "duration";
-    case K::kEnum: return "enum";
-    case K::kHostPort: return "host:port";
-    case K::kEmail: return "email";
-    case K::kEmailList: return "email list";
-    case K::kDatabaseUrl: return "postgres url";
-    case K::kStorageConnectionString: return "connection string";
-    case K::kServiceBusConnectionString: return "connection string";
+    case K::kString:
+      return "string";
+    case K::kInt:
+      return "int";
+    case K::kDouble:
+      return "number";
+    case K::kBool:
+      return "bool";
+    case K::kUrl:
+      return "url";
+    case K::kDuration:
+      return "duration";
+    case K::kEnum:
+      return "enum";
+    case K::kHostPort:
+      return "host:port";
+    case K::kEmail:
+      return "email";
+    case K::kEmailList:
+      return "email list";
+    case K::kDatabaseUrl:
+      return "postgres url";
+    case K::kStorageConnectionString:
+      return "connection string";
+    case K::kServiceBusConnectionString:
+      return "connection string";
   }
   return "string";
 }
@@ -339,8 +437,9 @@ Status ApplySetting(const Setting& s, std::string_view raw, Config* config) {
       }
       int64_t v = 0;
       if (!ParseInt64(digits, &v) || v > INT64_MAX / 3600000 || v < 0) {
-        return Bad(What(s, raw, std::string("is not a duration (a whole number of ") + UnitName(s.unit) +
-                                    ", or with a suffix ms, s, m or h)"));
+        return Bad(What(s, raw,
+                        std::string("is not a duration (a whole number of ") + UnitName(s.unit) +
+                            ", or with a suffix ms, s, m or h)"));
       }
       int64_t ms = v * scale;
       if (!InBounds(s.bounds, static_cast<double>(ms) / static_cast<double>(UnitMs(s.unit)))) {
@@ -486,8 +585,8 @@ std::string RenderSettingsMarkdown() {
       meaning.replace(p, 1, "\\|");
     }
     out += "| `" + std::string(s.name) + "` | `" + FlagName(s) + "` | " + kind + " | " +
-           (s.default_value.empty() ? std::string("(unset)") : "`" + std::string(s.default_value) + "`") +
-           " | " + (allowed.empty() ? "" : "`" + allowed + "`") + " | " + meaning + " |\n";
+           (s.default_value.empty() ? std::string("(unset)") : "`" + std::string(s.default_value) + "`") + " | " +
+           (allowed.empty() ? "" : "`" + allowed + "`") + " | " + meaning + " |\n";
   }
   return out;
 }

@@ -14,9 +14,6 @@
 // all are safe to call from any thread.
 #pragma once
 
-#include "config/config.h"
-#include "common/status.h"
-
 #include <limits>
 #include <span>
 #include <string>
@@ -24,20 +21,23 @@
 #include <variant>
 #include <vector>
 
+#include "common/status.h"
+#include "config/config.h"
+
 namespace di {
 
 enum class SettingKind {
   kString,
   kInt,
   kDouble,
-  kBool,        // true/false, 1/0, yes/no, on/off
-  kUrl,         // http(s)://host[:port][/path]
-  kDuration,    // integer in the setting's unit, or with a suffix ms/s/m/h
-  kEnum,        // one of the row's choices (case-insensitive)
-  kHostPort,    // host:port
-  kEmail,       // a@b or "Name <a@b>"
-  kEmailList,   // comma-separated kEmail
-  kDatabaseUrl, // postgres:// URL or libpq keywords
+  kBool,         // true/false, 1/0, yes/no, on/off
+  kUrl,          // http(s)://host[:port][/path]
+  kDuration,     // integer in the setting's unit, or with a suffix ms/s/m/h
+  kEnum,         // one of the row's choices (case-insensitive)
+  kHostPort,     // host:port
+  kEmail,        // a@b or "Name <a@b>"
+  kEmailList,    // comma-separated kEmail
+  kDatabaseUrl,  // postgres:// URL or libpq keywords
   kStorageConnectionString,
   kServiceBusConnectionString,
 };
@@ -51,20 +51,20 @@ struct Bounds {
   double max = std::numeric_limits<double>::infinity();
   bool min_exclusive = false;
   bool max_exclusive = false;
-  bool bounded() const { return min != -std::numeric_limits<double>::infinity() ||
-                                max != std::numeric_limits<double>::infinity(); }
+  bool bounded() const {
+    return min != -std::numeric_limits<double>::infinity() || max != std::numeric_limits<double>::infinity();
+  }
 };
 
 // The Config member a setting fills; its type matches the kind.
-using ConfigField = std::variant<
-    std::string Config::*, int Config::*, double Config::*, bool Config::*,
-    Config::Millis Config::*, Feed Config::*, HeatmapMode Config::*, log::Level Config::*,
-    LogFormatSetting Config::*, HostPort Config::*, std::vector<std::string> Config::*,
-    std::optional<StorageConnectionString> Config::*,
-    std::optional<ServiceBusConnectionString> Config::*>;
+using ConfigField =
+    std::variant<std::string Config::*, int Config::*, double Config::*, bool Config::*, Config::Millis Config::*,
+                 Feed Config::*, HeatmapMode Config::*, log::Level Config::*, LogFormatSetting Config::*,
+                 HostPort Config::*, std::vector<std::string> Config::*,
+                 std::optional<StorageConnectionString> Config::*, std::optional<ServiceBusConnectionString> Config::*>;
 
 struct Setting {
-  std::string_view name;           // environment variable
+  std::string_view name;  // environment variable
   SettingKind kind;
   std::string_view default_value;  // as text; empty: unset by default
   std::string_view description;    // one line, for --help and the README
@@ -72,7 +72,7 @@ struct Setting {
   Bounds bounds = {};
   std::span<const std::string_view> choices = {};  // kEnum: in the enum's declaration order
   DurationUnit unit = DurationUnit::kNone;         // kDuration: unit of a bare number
-  bool secret = false;             // never printed, never in an error message
+  bool secret = false;                             // never printed, never in an error message
 };
 
 // Every setting, in documentation order.

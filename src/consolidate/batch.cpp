@@ -17,12 +17,12 @@ namespace {
 // say: joined, PostgreSQL hashed a whole table per batch, or scanned
 // `diamonds` per raw row while its statistics still said "empty" (the trap
 // cost 82-110 ms per batch once). OFFSET 0 keeps the probe a single one.
-#define DI_RAW_AND_HASH                                                                                     \
-  " raw_diamonds_nivoda r CROSS JOIN LATERAL (SELECT (SELECT coalesce(d.payload_hash, '') FROM diamonds d"   \
+#define DI_RAW_AND_HASH                                                                                    \
+  " raw_diamonds_nivoda r CROSS JOIN LATERAL (SELECT (SELECT coalesce(d.payload_hash, '') FROM diamonds d" \
   "   WHERE d.feed = r.feed AND d.supplier_stone_id = r.supplier_stone_id) AS hash OFFSET 0) c"
 // ... whose payload is not consolidated: neither mapped (hash) nor recorded
 // as failing to map.
-#define DI_UNCONSOLIDATED                                                                                   \
+#define DI_UNCONSOLIDATED                                                                                          \
   " r.feed = $1 AND r.payload_hash IS DISTINCT FROM c.hash AND NOT EXISTS (SELECT 1 FROM consolidation_failures f" \
   "   WHERE f.supplier_stone_id = r.supplier_stone_id AND f.payload_hash = r.payload_hash)"
 
@@ -35,7 +35,7 @@ namespace {
 // again. RunBatch handles that race: its upsert skips rows whose hash is
 // already the one being written, and a stone it believes new but finds in
 // `diamonds` (unique violation) makes it claim the slice again.
-#define DI_CLAIM_SQL(source)                                                                            \
+#define DI_CLAIM_SQL(source)                                                                                 \
   "SELECT r.supplier_stone_id, r.run_id, r.payload_hash, r.payload, c.hash IS NOT NULL FROM" DI_RAW_AND_HASH \
   " WHERE" DI_UNCONSOLIDATED " AND " source " FOR UPDATE OF r SKIP LOCKED"
 constexpr const char* kClaimAny = DI_CLAIM_SQL("true LIMIT $2");
@@ -165,8 +165,8 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
   counts.claimed = claimed.rows();
   if (counts.claimed == 0) return counts;  // rolled back: nothing to do
 
-  std::string fresh;   // COPY text of stones new to `diamonds`
-  std::string copy;    // COPY text of stones to upsert
+  std::string fresh;  // COPY text of stones new to `diamonds`
+  std::string copy;   // COPY text of stones to upsert
   fresh.reserve(static_cast<size_t>(counts.claimed) * 900);
   started = std::chrono::steady_clock::now();
   for (int i = 0; i < claimed.rows(); ++i) {
@@ -183,10 +183,10 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
       }
       continue;
     }
-    DI_ASSIGN_OR_RETURN(pg::QueryResult recorded,
-                        conn.Exec(kFailure, {pg::P(run_id), pg::P(feed), pg::P(claimed.Get(i, 0)),
-                                             pg::P(claimed.Get(i, 2)), pg::P(row.status().message()),
-                                             pg::P(claimed.Get(i, 3))}));
+    DI_ASSIGN_OR_RETURN(
+        pg::QueryResult recorded,
+        conn.Exec(kFailure, {pg::P(run_id), pg::P(feed), pg::P(claimed.Get(i, 0)), pg::P(claimed.Get(i, 2)),
+                             pg::P(row.status().message()), pg::P(claimed.Get(i, 3))}));
     if (recorded.Affected() == 0) continue;  // recorded by a consolidator that raced this one
     ++counts.failed;
     if (raw_run == run_id) ++counts.changed;

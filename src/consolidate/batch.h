@@ -27,8 +27,8 @@
 namespace di::consolidate {
 
 struct BatchCounts {
-  int64_t claimed = 0;   // raw rows taken by this batch
-  int64_t mapped = 0;    // upserted into diamonds (= inserted + updated)
+  int64_t claimed = 0;  // raw rows taken by this batch
+  int64_t mapped = 0;   // upserted into diamonds (= inserted + updated)
   int64_t inserted = 0;
   int64_t updated = 0;
   int64_t failed = 0;    // recorded in consolidation_failures
@@ -61,6 +61,5 @@ Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const 
 // REQUIRES: no open transaction on CONN.
 Result<BatchCounts> ConsolidateListed(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                       const std::vector<std::string>& stones, size_t begin, size_t end);
-
 
 }  // namespace di::consolidate

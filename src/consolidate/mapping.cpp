@@ -26,13 +26,16 @@ std::optional<element> Field(std::optional<element> obj, std::string_view key) {
 std::string NumberText(element e) {
   char buf[32];
   switch (e.type()) {
-    case element_type::INT64: return std::to_string(e.get_int64().value_unsafe());
-    case element_type::UINT64: return std::to_string(e.get_uint64().value_unsafe());
+    case element_type::INT64:
+      return std::to_string(e.get_int64().value_unsafe());
+    case element_type::UINT64:
+      return std::to_string(e.get_uint64().value_unsafe());
     case element_type::DOUBLE: {
       auto [end, ec] = std::to_chars(buf, buf + sizeof buf, e.get_double().value_unsafe());
       return ec == std::errc() ? std::string(buf, end) : std::string();
     }
-    default: return {};
+    default:
+      return {};
   }
 }
 

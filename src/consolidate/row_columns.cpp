@@ -1,8 +1,7 @@
 #include "consolidate/row_columns.h"
 
-#include <nlohmann/json.hpp>
-
 #include <charconv>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <type_traits>
 

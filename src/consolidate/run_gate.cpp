@@ -4,11 +4,16 @@ namespace di::consolidate {
 
 const char* GateVerdictName(GateVerdict v) {
   switch (v) {
-    case GateVerdict::kProceed: return "proceed";
-    case GateVerdict::kAlreadyCompleted: return "already_completed";
-    case GateVerdict::kNotReady: return "not_ready";
-    case GateVerdict::kRefused: return "refused";
-    case GateVerdict::kUnknownRun: break;
+    case GateVerdict::kProceed:
+      return "proceed";
+    case GateVerdict::kAlreadyCompleted:
+      return "already_completed";
+    case GateVerdict::kNotReady:
+      return "not_ready";
+    case GateVerdict::kRefused:
+      return "refused";
+    case GateVerdict::kUnknownRun:
+      break;
   }
   return "unknown_run";
 }

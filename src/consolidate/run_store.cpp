@@ -104,9 +104,9 @@ Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_
                       conn.Exec(kTouchAndSoftDelete, {pg::P(feed), pg::P(run_id), pg::P(soft_delete)}));
   out.deleted = touched.GetInt64(0, 1);
   DI_ASSIGN_OR_RETURN(pg::QueryResult seen, conn.Exec(kSeen, params));
-  DI_RETURN_IF_ERROR(conn.Exec(kFinalStats, {pg::P(run_id), pg::P(seen.GetInt64(0, 0)), pg::P(out.deleted),
-                                             pg::P(out.undeleted)})
-                         .status());
+  DI_RETURN_IF_ERROR(
+      conn.Exec(kFinalStats, {pg::P(run_id), pg::P(seen.GetInt64(0, 0)), pg::P(out.deleted), pg::P(out.undeleted)})
+          .status());
   DI_RETURN_IF_ERROR(tx.Commit());
   return out;
 }

@@ -31,10 +31,14 @@ std::string Lower(std::string_view s) {
 
 const char* AvailabilityName(Availability a) {
   switch (a) {
-    case Availability::kAvailable: return "available";
-    case Availability::kOnHold: return "on_hold";
-    case Availability::kSold: return "sold";
-    case Availability::kUnavailable: break;
+    case Availability::kAvailable:
+      return "available";
+    case Availability::kOnHold:
+      return "on_hold";
+    case Availability::kSold:
+      return "sold";
+    case Availability::kUnavailable:
+      break;
   }
   return "unavailable";
 }

@@ -75,9 +75,7 @@ struct CurlTransport::Impl {
   static void Lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
     static_cast<Impl*>(user)->share_mu[data].lock();
   }
-  static void Unlock(CURL*, curl_lock_data data, void* user) {
-    static_cast<Impl*>(user)->share_mu[data].unlock();
-  }
+  static void Unlock(CURL*, curl_lock_data data, void* user) { static_cast<Impl*>(user)->share_mu[data].unlock(); }
 
   CURL* Borrow() {
     {
@@ -115,9 +113,10 @@ CurlTransport::CurlTransport(Options options) : impl_(std::make_unique<Impl>()) 
   curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   if (impl_->options.insecure_skip_tls_verify) {
-    log::Warn("TLS CERTIFICATE VERIFICATION IS DISABLED for the Nivoda endpoint: "
-              "responses can be forged by anyone on the network path",
-              {{"component", "nivoda.curl"}});
+    log::Warn(
+        "TLS CERTIFICATE VERIFICATION IS DISABLED for the Nivoda endpoint: "
+        "responses can be forged by anyone on the network path",
+        {{"component", "nivoda.curl"}});
   }
 }
 
@@ -128,8 +127,8 @@ CurlTransport::~CurlTransport() {
 
 int64_t CurlTransport::connections_opened() const { return impl_->connections_opened.load(); }
 
-Result<HttpResponse> CurlTransport::Post(const std::string& url, const std::string& body,
-                                         const HttpHeaders& headers, Millis timeout) {
+Result<HttpResponse> CurlTransport::Post(const std::string& url, const std::string& body, const HttpHeaders& headers,
+                                         Millis timeout) {
   return Perform(url, &body, headers, timeout);
 }
 
@@ -137,8 +136,8 @@ Result<HttpResponse> CurlTransport::Get(const std::string& url, const HttpHeader
   return Perform(url, nullptr, headers, timeout);
 }
 
-Result<HttpResponse> CurlTransport::Perform(const std::string& url, const std::string* body,
-                                            const HttpHeaders& headers, Millis timeout) {
+Result<HttpResponse> CurlTransport::Perform(const std::string& url, const std::string* body, const HttpHeaders& headers,
+                                            Millis timeout) {
   CURL* curl = impl_->Borrow();
   if (curl == nullptr) return Status(Code::kInternal, "curl_easy_init failed");
   // Options are reset per request; the handle keeps its connection cache.
@@ -174,8 +173,7 @@ Result<HttpResponse> CurlTransport::Perform(const std::string& url, const std::s
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min(o.connect_timeout, timeout).count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(o.connect_timeout, timeout).count()));
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, o.insecure_skip_tls_verify ? 0L : 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, o.insecure_skip_tls_verify ? 0L : 2L);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);

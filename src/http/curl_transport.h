@@ -51,8 +51,8 @@ class CurlTransport final : public HttpTransport {
 
   // Transport failures: kUnavailable (connect, reset, timeout, DNS), kPermanent
   // (TLS verification failed), kInvalidArgument (malformed or unsupported URL).
-  Result<HttpResponse> Post(const std::string& url, const std::string& body,
-                            const HttpHeaders& headers, Millis timeout) override;
+  Result<HttpResponse> Post(const std::string& url, const std::string& body, const HttpHeaders& headers,
+                            Millis timeout) override;
   // Same contract as Post; no default Content-Type/Accept headers.
   Result<HttpResponse> Get(const std::string& url, const HttpHeaders& headers, Millis timeout) override;
 

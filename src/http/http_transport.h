@@ -41,8 +41,8 @@ class HttpTransport {
   virtual ~HttpTransport() = default;
   // POSTs BODY to URL with the extra HEADERS (Content-Type: application/json is
   // always sent). TIMEOUT bounds the whole exchange.
-  virtual Result<HttpResponse> Post(const std::string& url, const std::string& body,
-                                    const HttpHeaders& headers, Millis timeout) = 0;
+  virtual Result<HttpResponse> Post(const std::string& url, const std::string& body, const HttpHeaders& headers,
+                                    Millis timeout) = 0;
   // GETs URL with HEADERS. The default refuses (kInternal): transports
   // that only serve the Nivoda API need not implement it.
   virtual Result<HttpResponse> Get(const std::string& url, const HttpHeaders& headers, Millis timeout);

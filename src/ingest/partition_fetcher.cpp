@@ -27,9 +27,9 @@ const nivoda::Order& RefetchOrder(int attempt) {
   // offers share whole-dollar prices, reshuffled on every call). Then orders
   // that shuffle any ties of the previous ones differently.
   static const nivoda::Order kOrders[] = {
-      {"insert", nivoda::Direction::kAsc},    {"price", nivoda::Direction::kAsc},
-      {"price", nivoda::Direction::kDesc},    {"createdAt", nivoda::Direction::kAsc},
-      {"createdAt", nivoda::Direction::kDesc}, {"size", nivoda::Direction::kAsc},
+      {"insert", nivoda::Direction::kAsc},          {"price", nivoda::Direction::kAsc},
+      {"price", nivoda::Direction::kDesc},          {"createdAt", nivoda::Direction::kAsc},
+      {"createdAt", nivoda::Direction::kDesc},      {"size", nivoda::Direction::kAsc},
       {"price_per_carat", nivoda::Direction::kAsc},
   };
   constexpr int n = sizeof(kOrders) / sizeof(kOrders[0]);
@@ -184,8 +184,8 @@ Status PartitionFetcher::Verify(const Cell& range) {
   // by a re-fetch, a round later; requiring it in the round of the split was a
   // livelock until max_rounds. Without catch-up, when no cell is open.
   const bool catch_up = changed_since.has_value();
-  bool clean = true;         // every round since the last split was settled
-  bool verified_all = false; // the previous round verified the whole range on a settled state
+  bool clean = true;          // every round since the last split was settled
+  bool verified_all = false;  // the previous round verified the whole range on a settled state
   for (int round = 0; round < options_.max_rounds; ++round) {
     if (cancelled()) return Status(Code::kCancelled, "fetch cancelled");
     stats_.rounds = round + 1;
@@ -202,8 +202,7 @@ Status PartitionFetcher::Verify(const Cell& range) {
       if (changed == 0 && round == 0 && options_.unchanged_means_verified) return Status::Ok();
       if (changed > 0) {
         int64_t before = stats_.offers_received;
-        DI_ASSIGN_OR_RETURN(PassResult caught,
-                            Pass(range, 0, RefetchOrder(0), /*checkpoint=*/false, &since, changed));
+        DI_ASSIGN_OR_RETURN(PassResult caught, Pass(range, 0, RefetchOrder(0), /*checkpoint=*/false, &since, changed));
         stats_.catch_up_offers += stats_.offers_received - before;
         // Settled: the pass brought nothing new and saw every changed offer
         // (a pass can skip one while offsets shift under churn).
@@ -239,7 +238,9 @@ Status PartitionFetcher::Verify(const Cell& range) {
       int64_t local = CountInCell(stored, cell);
       auto pass = seen.find(Key(cell));
       if (local == expected || (pass != seen.end() && StillInCell(pass->second, cell) >= expected)) {
-        log::Debug("cell verified", {{"cell", CellName(cell)}, {"expected", expected}, {"stored", local},
+        log::Debug("cell verified", {{"cell", CellName(cell)},
+                                     {"expected", expected},
+                                     {"stored", local},
                                      {"seen", pass != seen.end() ? StillInCell(pass->second, cell) : -1},
                                      {"round", round}});
         continue;
@@ -253,8 +254,8 @@ Status PartitionFetcher::Verify(const Cell& range) {
         }
       }
       int attempt = attempts[Key(cell)]++;
-      log::Debug("re-fetching cell", {{"cell", CellName(cell)}, {"expected", expected}, {"stored", local},
-                                      {"attempt", attempt}});
+      log::Debug("re-fetching cell",
+                 {{"cell", CellName(cell)}, {"expected", expected}, {"stored", local}, {"attempt", attempt}});
       DI_ASSIGN_OR_RETURN(PassResult r, Pass(cell, 0, RefetchOrder(attempt), false, nullptr, expected));
       ++stats_.refetched_cells;
       seen[Key(cell)].insert(r.in_cell.begin(), r.in_cell.end());
@@ -281,10 +282,12 @@ Result<FetchStats> PartitionFetcher::Run(const Cell& range, const store::Checkpo
   stats_.pages = resume.pages_fetched;
   stats_.offers_received = resume.records_fetched;
   if (resume.phase == "paging") {
-    int64_t expected = options_.expected_records < 0 ? -1 : std::max<int64_t>(0, options_.expected_records - resume.next_offset);
-    DI_RETURN_IF_ERROR(Pass(range, resume.next_offset, RefetchOrder(0), /*checkpoint=*/true, nullptr, expected).status());
-    DI_RETURN_IF_ERROR(sink_.Submit(
-        RawBatch{{}, {}, store::Checkpoint{0, "verifying", stats_.pages, stats_.offers_received}}));
+    int64_t expected =
+        options_.expected_records < 0 ? -1 : std::max<int64_t>(0, options_.expected_records - resume.next_offset);
+    DI_RETURN_IF_ERROR(
+        Pass(range, resume.next_offset, RefetchOrder(0), /*checkpoint=*/true, nullptr, expected).status());
+    DI_RETURN_IF_ERROR(
+        sink_.Submit(RawBatch{{}, {}, store::Checkpoint{0, "verifying", stats_.pages, stats_.offers_received}}));
   }
   DI_RETURN_IF_ERROR(Verify(range));
   DI_RETURN_IF_ERROR(

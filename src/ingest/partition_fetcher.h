@@ -116,14 +116,14 @@ struct FetchOptions {
 
 struct FetchStats {
   int64_t pages = 0;
-  int64_t offers_received = 0;   // items received, duplicates included
+  int64_t offers_received = 0;  // items received, duplicates included
   int64_t bad_items = 0;
   int64_t count_queries = 0;
   int64_t refetched_cells = 0;
   int64_t bisections = 0;
-  int64_t catch_up_offers = 0;   // offers received by catch-up passes
+  int64_t catch_up_offers = 0;  // offers received by catch-up passes
   int rounds = 0;
-  int64_t stones = 0;            // distinct stones stored in the partition at the end
+  int64_t stones = 0;  // distinct stones stored in the partition at the end
 };
 
 class PartitionFetcher {

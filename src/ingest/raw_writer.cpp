@@ -17,7 +17,9 @@ constexpr const char* kStage =
 constexpr const char* kCopy =
     "COPY raw_stage (supplier_stone_id, offer_id, price_cents, source_updated_at, payload, payload_hash)"
     " FROM STDIN";
-#define DI_NEWER_X "(r.source_updated_at IS NULL OR EXCLUDED.source_updated_at IS NULL OR EXCLUDED.source_updated_at >= r.source_updated_at)"
+#define DI_NEWER_X                                                                                       \
+  "(r.source_updated_at IS NULL OR EXCLUDED.source_updated_at IS NULL OR EXCLUDED.source_updated_at >= " \
+  "r.source_updated_at)"
 // DI_NEWER_X: the incoming version is at least as new as the stored one.
 constexpr const char* kMerge =
     "INSERT INTO raw_diamonds_nivoda AS r (supplier_stone_id, feed, run_id, offer_id, price_cents,"
@@ -26,11 +28,16 @@ constexpr const char* kMerge =
     " FROM raw_stage"
     " ON CONFLICT (supplier_stone_id) DO UPDATE SET"
     "  run_id = EXCLUDED.run_id, feed = EXCLUDED.feed, updated_at = now(),"
-    "  offer_id = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.offer_id ELSE r.offer_id END,"
-    "  price_cents = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.price_cents ELSE r.price_cents END,"
-    "  payload = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.payload ELSE r.payload END,"
-    "  payload_hash = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.payload_hash ELSE r.payload_hash END,"
-    "  source_updated_at = CASE WHEN " DI_NEWER_X " THEN EXCLUDED.source_updated_at ELSE r.source_updated_at END"
+    "  offer_id = CASE WHEN " DI_NEWER_X
+    " THEN EXCLUDED.offer_id ELSE r.offer_id END,"
+    "  price_cents = CASE WHEN " DI_NEWER_X
+    " THEN EXCLUDED.price_cents ELSE r.price_cents END,"
+    "  payload = CASE WHEN " DI_NEWER_X
+    " THEN EXCLUDED.payload ELSE r.payload END,"
+    "  payload_hash = CASE WHEN " DI_NEWER_X
+    " THEN EXCLUDED.payload_hash ELSE r.payload_hash END,"
+    "  source_updated_at = CASE WHEN " DI_NEWER_X
+    " THEN EXCLUDED.source_updated_at ELSE r.source_updated_at END"
     " WHERE r.run_id IS DISTINCT FROM EXCLUDED.run_id OR r.payload_hash <> EXCLUDED.payload_hash";
 constexpr const char* kExisting =
     "SELECT supplier_stone_id FROM raw_diamonds_nivoda WHERE supplier_stone_id = ANY($1::text[])";
@@ -186,8 +193,10 @@ Status RawWriter::CommitWithRetry(const RawBatch& merged) {
       continue;
     }
     if (!pg::IsRetryable(last) && last.code() != Code::kUnavailable) return last;
-    log::Warn("raw write failed; retrying", {{"run_id", target_.run_id}, {"partition_id", target_.partition_id},
-                                             {"attempt", attempt}, {"error", last.ToString()}});
+    log::Warn("raw write failed; retrying", {{"run_id", target_.run_id},
+                                             {"partition_id", target_.partition_id},
+                                             {"attempt", attempt},
+                                             {"error", last.ToString()}});
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(200 << attempt, 5000)));
   }
   return last;

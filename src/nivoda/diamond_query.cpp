@@ -11,9 +11,8 @@ namespace {
 Status CheckDollars(const char* name, const DollarRange& r) {
   if (r.from < 0) return Status(Code::kInvalidArgument, std::string(name) + ".from is negative");
   if (r.to && *r.to < r.from) {
-    return Status(Code::kInvalidArgument, std::string(name) + " range is inverted: from " +
-                                              std::to_string(r.from) + " > to " +
-                                              std::to_string(*r.to));
+    return Status(Code::kInvalidArgument, std::string(name) + " range is inverted: from " + std::to_string(r.from) +
+                                              " > to " + std::to_string(*r.to));
   }
   return Status::Ok();
 }
@@ -39,8 +38,7 @@ Status DiamondQuery::Validate() const {
         return Status(Code::kInvalidArgument, "updated.to is not ISO-8601: " + *updated->to);
       }
       if (to < from) {
-        return Status(Code::kInvalidArgument,
-                      "updated range is inverted: " + updated->from + " > " + *updated->to);
+        return Status(Code::kInvalidArgument, "updated range is inverted: " + updated->from + " > " + *updated->to);
       }
     }
   }
@@ -49,16 +47,14 @@ Status DiamondQuery::Validate() const {
 
 Status Order::Validate() const {
   static constexpr std::array<std::string_view, 11> kTypes = {
-      "createdAt", "price", "discount", "color", "clarity", "cut",
-      "size", "none", "insert", "price_per_carat", "popular"};
+      "createdAt", "price", "discount", "color",           "clarity", "cut",
+      "size",      "none",  "insert",   "price_per_carat", "popular"};
   for (std::string_view t : kTypes) {
     if (t == type) return Status::Ok();
   }
   return Status(Code::kInvalidArgument, "unknown DiamondOrder type: " + type);
 }
 
-const char* DirectionName(Direction direction) {
-  return direction == Direction::kAsc ? "ASC" : "DESC";
-}
+const char* DirectionName(Direction direction) { return direction == Direction::kAsc ? "ASC" : "DESC"; }
 
 }  // namespace di::nivoda

@@ -38,7 +38,7 @@ struct DiamondQuery {
   std::optional<DollarRange> dollar_per_carat;
   std::optional<TimeRange> updated;
   std::optional<bool> labgrown;
-  std::vector<std::string> shapes;        // empty: not sent
+  std::vector<std::string> shapes;  // empty: not sent
   std::optional<CaratRange> sizes;
   std::vector<std::string> availability;  // empty: not sent
   std::optional<bool> has_image;

@@ -22,8 +22,7 @@ bool Contains(const std::string& haystack, std::string_view needle) {
 
 template <size_t N>
 bool ContainsAny(const std::string& haystack, const std::array<std::string_view, N>& needles) {
-  return std::any_of(needles.begin(), needles.end(),
-                     [&](std::string_view n) { return Contains(haystack, n); });
+  return std::any_of(needles.begin(), needles.end(), [&](std::string_view n) { return Contains(haystack, n); });
 }
 
 std::string Excerpt(std::string_view text) {
@@ -38,11 +37,11 @@ std::string Excerpt(std::string_view text) {
 bool IsAuthError(const GraphQLError& error) {
   if (error.code == "UNAUTHENTICATED") return true;
   const std::string m = Lower(error.message);
-  static constexpr std::array<std::string_view, 5> kGeneral = {
-      "unauthenticated", "not authenticated", "unauthorized", "unauthorised", "jwt expired"};
+  static constexpr std::array<std::string_view, 5> kGeneral = {"unauthenticated", "not authenticated", "unauthorized",
+                                                               "unauthorised", "jwt expired"};
   if (ContainsAny(m, kGeneral)) return true;
-  static constexpr std::array<std::string_view, 6> kTokenWords = {
-      "invalid", "expired", "missing", "malformed", "not provided", "required"};
+  static constexpr std::array<std::string_view, 6> kTokenWords = {"invalid",   "expired",      "missing",
+                                                                  "malformed", "not provided", "required"};
   return Contains(m, "token") && ContainsAny(m, kTokenWords);
 }
 
@@ -52,21 +51,30 @@ bool IsValidationError(const GraphQLError& error) {
     return true;
   }
   const std::string m = Lower(error.message);
-  static constexpr std::array<std::string_view, 16> kPhrases = {
-      "cannot query field",     "unknown argument",        "unknown type",
-      "unknown field",          "variable \"$",            "got invalid value",
-      "expected type",          "expected value of type",  "must not be greater than",
-      "must not be less than",  "syntax error",            "is not defined by type",
-      "of required type",       "was not provided",        "cannot represent",
-      "argument \""};
+  static constexpr std::array<std::string_view, 16> kPhrases = {"cannot query field",
+                                                                "unknown argument",
+                                                                "unknown type",
+                                                                "unknown field",
+                                                                "variable \"$",
+                                                                "got invalid value",
+                                                                "expected type",
+                                                                "expected value of type",
+                                                                "must not be greater than",
+                                                                "must not be less than",
+                                                                "syntax error",
+                                                                "is not defined by type",
+                                                                "of required type",
+                                                                "was not provided",
+                                                                "cannot represent",
+                                                                "argument \""};
   return ContainsAny(m, kPhrases);
 }
 
 bool IsCredentialsError(const GraphQLError& error) {
   if (error.code == "UNAUTHENTICATED" || error.code == "FORBIDDEN" || IsAuthError(error)) return true;
   const std::string m = Lower(error.message);
-  static constexpr std::array<std::string_view, 6> kPhrases = {
-      "password", "username", "credential", "invalid login", "access denied", "forbidden"};
+  static constexpr std::array<std::string_view, 6> kPhrases = {"password",      "username",      "credential",
+                                                               "invalid login", "access denied", "forbidden"};
   return ContainsAny(m, kPhrases);
 }
 

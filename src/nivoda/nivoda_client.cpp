@@ -36,17 +36,14 @@ class NivodaClient::Impl {
   Result<int64_t> Count(const DiamondQuery& query) {
     DI_RETURN_IF_ERROR(query.Validate());
     return Call<int64_t>(
-        "count", [&](const std::string& token) { return BuildCountBody(token, query); },
-        &ParseCountResponse);
+        "count", [&](const std::string& token) { return BuildCountBody(token, query); }, &ParseCountResponse);
   }
 
-  Result<Page> FetchPage(const DiamondQuery& query, int64_t offset, int limit,
-                         const Order& order) {
+  Result<Page> FetchPage(const DiamondQuery& query, int64_t offset, int limit, const Order& order) {
     // Validate once up front: an invalid request never reaches the limiter.
     DI_RETURN_IF_ERROR(BuildPageBody("validation", query, offset, limit, order).status());
     return Call<Page>(
-        "page",
-        [&](const std::string& token) { return BuildPageBody(token, query, offset, limit, order); },
+        "page", [&](const std::string& token) { return BuildPageBody(token, query, offset, limit, order); },
         &ParsePageResponse);
   }
 
@@ -77,8 +74,7 @@ class NivodaClient::Impl {
     if (!admitted.ok()) return admitted;
     ++requests_;
     const int64_t start = clock_->MonotonicMs();
-    Result<http::HttpResponse> response =
-        options_.transport->Post(options_.endpoint, body, {}, options_.timeout);
+    Result<http::HttpResponse> response = options_.transport->Post(options_.endpoint, body, {}, options_.timeout);
     event.latency_ms = clock_->MonotonicMs() - start;
     Result<std::string> out = Status(Code::kInternal, "unset");
     if (!response.ok()) {
@@ -116,25 +112,26 @@ class NivodaClient::Impl {
 
   // The retry decision shared by data calls and authentication: returns true
   // after sleeping when the call should be repeated.
-  bool RetryAfterFailure(const char* operation, int attempt, const Status& status,
-                         std::optional<Millis> retry_after, const CallEvent& event,
-                         Status* final_status) {
+  bool RetryAfterFailure(const char* operation, int attempt, const Status& status, std::optional<Millis> retry_after,
+                         const CallEvent& event, Status* final_status) {
     std::optional<Millis> delay = policy_.NextDelay(attempt, status, retry_after);
     Report(event, status, delay);
     if (!delay) {
       if (IsRetryable(status.code())) {
-        log::Warn("nivoda call failed, giving up",
-                  {{"operation", operation}, {"attempt", attempt},
-                   {"code", CodeName(status.code())}, {"error", status.message()}});
+        log::Warn("nivoda call failed, giving up", {{"operation", operation},
+                                                    {"attempt", attempt},
+                                                    {"code", CodeName(status.code())},
+                                                    {"error", status.message()}});
       }
       *final_status = status;
       return false;
     }
     ++retries_;
-    log::Warn("nivoda call failed, retrying",
-              {{"operation", operation}, {"attempt", attempt},
-               {"code", CodeName(status.code())}, {"delay_ms", static_cast<int64_t>(delay->count())},
-               {"error", status.message()}});
+    log::Warn("nivoda call failed, retrying", {{"operation", operation},
+                                               {"attempt", attempt},
+                                               {"code", CodeName(status.code())},
+                                               {"delay_ms", static_cast<int64_t>(delay->count())},
+                                               {"error", status.message()}});
     if (!Sleep(*delay)) {
       *final_status = Cancelled();
       return false;
@@ -169,8 +166,7 @@ class NivodaClient::Impl {
   }
 
   template <typename T>
-  Result<T> Call(const char* operation,
-                 const std::function<Result<std::string>(const std::string&)>& build,
+  Result<T> Call(const char* operation, const std::function<Result<std::string>(const std::string&)>& build,
                  Result<T> (*parse)(std::string_view)) {
     bool reauthenticated = false;
     for (int attempt = 1;;) {
@@ -227,14 +223,12 @@ Result<std::unique_ptr<NivodaClient>> NivodaClient::Create(ClientOptions options
   return std::unique_ptr<NivodaClient>(new NivodaClient(std::move(options)));
 }
 
-NivodaClient::NivodaClient(ClientOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+NivodaClient::NivodaClient(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 NivodaClient::~NivodaClient() = default;
 
 Status NivodaClient::Authenticate() { return impl_->Authenticate(); }
 Result<int64_t> NivodaClient::Count(const DiamondQuery& query) { return impl_->Count(query); }
-Result<Page> NivodaClient::FetchPage(const DiamondQuery& query, int64_t offset, int limit,
-                                     const Order& order) {
+Result<Page> NivodaClient::FetchPage(const DiamondQuery& query, int64_t offset, int limit, const Order& order) {
   return impl_->FetchPage(query, offset, limit, order);
 }
 void NivodaClient::Cancel() { impl_->Cancel(); }

@@ -28,8 +28,8 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "nivoda/diamond_query.h"
 #include "http/http_transport.h"
+#include "nivoda/diamond_query.h"
 #include "nivoda/page.h"
 #include "nivoda/rate_limiter.h"
 #include "nivoda/retry_policy.h"
@@ -39,13 +39,13 @@ namespace di::nivoda {
 
 // What one HTTP exchange gave; reported to a ClientObserver (metrics).
 struct CallEvent {
-  const char* operation = "";       // "authenticate", "count", "page"
-  int attempt = 1;                  // 1-based, within the call
-  Code code = Code::kOk;            // outcome after classification
-  int http_status = 0;              // 0 when no response
-  int64_t latency_ms = 0;           // the HTTP exchange only
-  int64_t limiter_wait_ms = 0;      // time spent in RateLimiter::Acquire()
-  std::optional<Millis> retry_in;   // set when the call will be retried after this delay
+  const char* operation = "";      // "authenticate", "count", "page"
+  int attempt = 1;                 // 1-based, within the call
+  Code code = Code::kOk;           // outcome after classification
+  int http_status = 0;             // 0 when no response
+  int64_t latency_ms = 0;          // the HTTP exchange only
+  int64_t limiter_wait_ms = 0;     // time spent in RateLimiter::Acquire()
+  std::optional<Millis> retry_in;  // set when the call will be retried after this delay
 };
 
 // Receives one event per HTTP exchange. Must be thread-safe and fast.
@@ -56,25 +56,25 @@ class ClientObserver {
 };
 
 struct ClientOptions {
-  std::string endpoint;   // e.g. https://intg-customer-staging.nivodaapi.net/api/diamonds
+  std::string endpoint;  // e.g. https://intg-customer-staging.nivodaapi.net/api/diamonds
   std::string username;
   std::string password;
   Millis timeout{60000};  // per HTTP request
   RetryOptions retry;
   TokenCacheOptions token;
-  std::shared_ptr<RateLimiter> limiter;      // nullptr: no rate limit
+  std::shared_ptr<RateLimiter> limiter;            // nullptr: no rate limit
   std::shared_ptr<http::HttpTransport> transport;  // nullptr: a http::CurlTransport with defaults
-  Clock* clock = nullptr;                    // nullptr: DefaultClock(); must outlive the client
-  ClientObserver* observer = nullptr;        // optional; must outlive the client
+  Clock* clock = nullptr;                          // nullptr: DefaultClock(); must outlive the client
+  ClientObserver* observer = nullptr;              // optional; must outlive the client
 };
 
 // Monotonic counters since construction.
 struct ClientCounters {
-  int64_t requests = 0;          // HTTP exchanges attempted (incl. authentication)
-  int64_t retries = 0;           // repeated after a retryable error
+  int64_t requests = 0;  // HTTP exchanges attempted (incl. authentication)
+  int64_t retries = 0;   // repeated after a retryable error
   int64_t authentications = 0;
-  int64_t reauthentications = 0; // after an auth error
-  int64_t rate_limited = 0;      // HTTP 429 received
+  int64_t reauthentications = 0;  // after an auth error
+  int64_t rate_limited = 0;       // HTTP 429 received
 };
 
 class NivodaClient {
@@ -93,8 +93,7 @@ class NivodaClient {
   // One page of diamonds_by_query. REQUIRES (else kInvalidArgument): offset >= 0,
   // 1 <= limit <= 50, a valid query and order. An empty page is the end of the
   // result set; a short one is not.
-  Result<Page> FetchPage(const DiamondQuery& query, int64_t offset, int limit,
-                         const Order& order);
+  Result<Page> FetchPage(const DiamondQuery& query, int64_t offset, int limit, const Order& order);
 
   // Makes calls sleeping between retries (and later calls) return kCancelled
   // promptly. The limiter is shut down by its owner, not here.

@@ -9,8 +9,8 @@ namespace di::nivoda {
 
 // One offer as served.
 struct Offer {
-  std::string stone_id;    // diamond.id: the stable dedup key
-  std::string offer_id;    // id (changes over time for the same stone); may be empty
+  std::string stone_id;  // diamond.id: the stable dedup key
+  std::string offer_id;  // id (changes over time for the same stone); may be empty
   int64_t price_cents = 0;
   std::string updated_at;  // as served (ISO-8601); empty when absent or null
   std::string raw_json;    // the item's exact bytes in the response, '{' to '}'

@@ -17,8 +17,7 @@ const std::string_view kCountQuery =
 const std::string_view kPageQuery =
     "query Page($token: String!, $query: DiamondQuery!, $offset: Int, $limit: Int, "
     "$order: DiamondOrder) { as(token: $token) { diamonds_by_query(query: $query, "
-    "offset: $offset, limit: $limit, order: $order) { total_count items { " DI_ITEM_SELECTION
-    " } } } }";
+    "offset: $offset, limit: $limit, order: $order) { total_count items { " DI_ITEM_SELECTION " } } } }";
 
 std::vector<std::string_view> AllQueries() { return {kAuthenticateQuery, kCountQuery, kPageQuery}; }
 

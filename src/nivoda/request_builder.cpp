@@ -61,13 +61,12 @@ Result<std::string> BuildCountBody(const std::string& token, const DiamondQuery&
   return Body(kCountQuery, {{"token", token}, {"query", std::move(object)}});
 }
 
-Result<std::string> BuildPageBody(const std::string& token, const DiamondQuery& query,
-                                  int64_t offset, int limit, const Order& order) {
+Result<std::string> BuildPageBody(const std::string& token, const DiamondQuery& query, int64_t offset, int limit,
+                                  const Order& order) {
   if (offset < 0) return Status(Code::kInvalidArgument, "page offset is negative");
   if (limit < 1 || limit > kMaxPageLimit) {
     return Status(Code::kInvalidArgument,
-                  "page limit " + std::to_string(limit) + " outside 1.." +
-                      std::to_string(kMaxPageLimit));
+                  "page limit " + std::to_string(limit) + " outside 1.." + std::to_string(kMaxPageLimit));
   }
   DI_RETURN_IF_ERROR(order.Validate());
   DI_ASSIGN_OR_RETURN(json object, QueryObject(query));

@@ -26,7 +26,7 @@ Result<std::string> BuildCountBody(const std::string& token, const DiamondQuery&
 
 // kInvalidArgument for an invalid query or order, offset < 0, or limit outside
 // 1..kMaxPageLimit.
-Result<std::string> BuildPageBody(const std::string& token, const DiamondQuery& query,
-                                  int64_t offset, int limit, const Order& order);
+Result<std::string> BuildPageBody(const std::string& token, const DiamondQuery& query, int64_t offset, int limit,
+                                  const Order& order);
 
 }  // namespace di::nivoda

@@ -101,8 +101,7 @@ Status RawItems(ThreadState& state, std::string_view padded, std::vector<std::st
     }
     if (error) return Corrupt("malformed item");
     // raw_json() runs up to the next structural character: drop the whitespace.
-    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
-                            raw.back() == '\t')) {
+    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
       raw.remove_suffix(1);
     }
     out->push_back(raw);
@@ -145,9 +144,7 @@ std::string IdText(simdjson::simdjson_result<element> value) {
 }
 
 void AddItem(element item, std::string_view raw, Page* page) {
-  auto bad = [&](std::string reason) {
-    page->bad_items.push_back(BadItem{std::move(reason), std::string(raw)});
-  };
+  auto bad = [&](std::string reason) { page->bad_items.push_back(BadItem{std::move(reason), std::string(raw)}); };
   if (!item.is_object()) return bad("item is not an object");
   Offer offer;
   offer.stone_id = IdText(item["diamond"]["id"]);
@@ -170,8 +167,7 @@ void AddItem(element item, std::string_view raw, Page* page) {
 Result<std::string> ParseTokenResponse(std::string_view body) {
   ThreadState& state = State();
   std::string_view padded;
-  DI_ASSIGN_OR_RETURN(element root,
-                      ParseChecked(state, body, &padded, &ClassifyAuthenticateErrors));
+  DI_ASSIGN_OR_RETURN(element root, ParseChecked(state, body, &padded, &ClassifyAuthenticateErrors));
   DI_ASSIGN_OR_RETURN(element token, AtPath(root, "/data/authenticate/username_and_password/token"));
   std::string_view text;
   if (token.get_string().get(text) || text.empty()) return Corrupt("token is not a non-empty string");
@@ -212,8 +208,7 @@ std::vector<GraphQLError> ParseGraphQLErrors(std::string_view body) {
   element root;
   std::vector<GraphQLError> out;
   simdjson::dom::array list;
-  if (state.dom.parse(padded.data(), padded.size(), false).get(root) ||
-      root["errors"].get_array().get(list)) {
+  if (state.dom.parse(padded.data(), padded.size(), false).get(root) || root["errors"].get_array().get(list)) {
     return out;
   }
   for (element e : list) {

@@ -21,8 +21,7 @@ Millis RetryPolicy::Ceiling(int attempt) const {
   return Millis(std::min(ceiling, cap));
 }
 
-std::optional<Millis> RetryPolicy::NextDelay(int attempt, const Status& status,
-                                             std::optional<Millis> retry_after) {
+std::optional<Millis> RetryPolicy::NextDelay(int attempt, const Status& status, std::optional<Millis> retry_after) {
   if (status.ok() || !IsRetryable(status.code())) return std::nullopt;
   if (attempt >= options_.max_attempts) return std::nullopt;
   if (status.code() == Code::kRateLimited && retry_after) {

@@ -23,12 +23,12 @@ namespace di::nivoda {
 enum class Jitter { kNone, kFull, kEqual };
 
 struct RetryOptions {
-  int max_attempts = 3;             // total attempts, including the first (>= 1)
+  int max_attempts = 3;  // total attempts, including the first (>= 1)
   Millis base_delay{2000};
-  Millis max_delay{60000};          // cap on the exponential ceiling
-  Millis max_retry_after{120000};   // longer Retry-After: give up instead
+  Millis max_delay{60000};         // cap on the exponential ceiling
+  Millis max_retry_after{120000};  // longer Retry-After: give up instead
   Jitter jitter = Jitter::kEqual;
-  uint64_t seed = 0;                // 0: seeded from std::random_device
+  uint64_t seed = 0;  // 0: seeded from std::random_device
 };
 
 class RetryPolicy {
@@ -40,8 +40,7 @@ class RetryPolicy {
   // failed with STATUS, or nullopt to give up: STATUS is not retryable, ATTEMPT
   // >= max_attempts, or Retry-After exceeds max_retry_after. RETRY_AFTER is the
   // server's Retry-After, honoured for kRateLimited.
-  std::optional<Millis> NextDelay(int attempt, const Status& status,
-                                  std::optional<Millis> retry_after = std::nullopt);
+  std::optional<Millis> NextDelay(int attempt, const Status& status, std::optional<Millis> retry_after = std::nullopt);
 
   // The exponential ceiling for ATTEMPT (no jitter).
   Millis Ceiling(int attempt) const;

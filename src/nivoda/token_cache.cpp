@@ -5,14 +5,11 @@
 namespace di::nivoda {
 
 TokenCache::TokenCache(AuthenticateFn authenticate, TokenCacheOptions options, Clock* clock)
-    : authenticate_(std::move(authenticate)),
-      options_(options),
-      clock_(clock != nullptr ? clock : &DefaultClock()) {}
+    : authenticate_(std::move(authenticate)), options_(options), clock_(clock != nullptr ? clock : &DefaultClock()) {}
 
 Result<std::string> TokenCache::Get() {
   std::unique_lock<std::mutex> lock(mu_);
-  if (!token_.empty() &&
-      clock_->MonotonicMs() < expires_at_ms_ - options_.refresh_margin.count()) {
+  if (!token_.empty() && clock_->MonotonicMs() < expires_at_ms_ - options_.refresh_margin.count()) {
     return token_;
   }
   if (in_flight_) {

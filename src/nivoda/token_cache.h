@@ -58,8 +58,8 @@ class TokenCache {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::string token_;                  // empty: none
-  int64_t expires_at_ms_ = 0;          // monotonic
+  std::string token_;          // empty: none
+  int64_t expires_at_ms_ = 0;  // monotonic
   std::shared_ptr<Attempt> in_flight_;
   int64_t authentications_ = 0;
 };

@@ -62,14 +62,20 @@ std::string CounterMetrics::Render() const {
 
 struct WorkerMetrics::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  prometheus::Family<prometheus::Counter>& requests =
-      prometheus::BuildCounter().Name("nivoda_requests_total").Help("HTTP exchanges with Nivoda by operation and outcome").Register(*registry);
-  prometheus::Family<prometheus::Counter>& retries =
-      prometheus::BuildCounter().Name("nivoda_retries_total").Help("Requests retried after a retryable error").Register(*registry);
+  prometheus::Family<prometheus::Counter>& requests = prometheus::BuildCounter()
+                                                          .Name("nivoda_requests_total")
+                                                          .Help("HTTP exchanges with Nivoda by operation and outcome")
+                                                          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& retries = prometheus::BuildCounter()
+                                                         .Name("nivoda_retries_total")
+                                                         .Help("Requests retried after a retryable error")
+                                                         .Register(*registry);
   prometheus::Family<prometheus::Histogram>& latency =
       prometheus::BuildHistogram().Name("nivoda_request_seconds").Help("Nivoda request latency").Register(*registry);
-  prometheus::Family<prometheus::Histogram>& waits =
-      prometheus::BuildHistogram().Name("rate_limiter_wait_seconds").Help("Time spent waiting for the account-wide rate limiter").Register(*registry);
+  prometheus::Family<prometheus::Histogram>& waits = prometheus::BuildHistogram()
+                                                         .Name("rate_limiter_wait_seconds")
+                                                         .Help("Time spent waiting for the account-wide rate limiter")
+                                                         .Register(*registry);
   ScrapedGauges worker{*registry, "worker_state", "Worker counters (pages, offers, partitions)"};
 };
 
@@ -140,7 +146,8 @@ Status MetricsServer::Start(const std::string& host, int port) {
   } else {
     port_ = impl_->server.bind_to_port(host, port) ? port : -1;
   }
-  if (port_ <= 0) return Status(Code::kUnavailable, "cannot bind the metrics server to " + host + ":" + std::to_string(port));
+  if (port_ <= 0)
+    return Status(Code::kUnavailable, "cannot bind the metrics server to " + host + ":" + std::to_string(port));
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
   // stop() before the listen loop runs would be lost: wait until it runs.
   while (!impl_->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -110,17 +110,16 @@ std::string PartitionTable(const ReportData& d) {
   for (const auto& p : d.partitions) {
     std::string duration = "—";
     if (p.started_offset_seconds) {
-      duration = FormatDuration(p.completed_offset_seconds.value_or(d.run.duration_seconds) -
-                                *p.started_offset_seconds);
+      duration =
+          FormatDuration(p.completed_offset_seconds.value_or(d.run.duration_seconds) - *p.started_offset_seconds);
     }
     out += "<tr><td class=\"num\">" + std::to_string(p.partition_id) + "</td><td>" +
            E(plan::FormatDollars(p.price_min) + " – " + (p.price_max ? plan::FormatDollars(*p.price_max) : "∞")) +
            "</td><td class=\"s-" + E(p.status) + "\">" + E(p.status) + "</td><td>" + E(p.phase) +
            "</td><td class=\"num\">" + plan::FormatCount(p.records) + "</td><td class=\"num\">" +
            plan::FormatCount(p.expected_records) + "</td><td class=\"num\">" + plan::FormatCount(p.pages) +
-           "</td><td class=\"num\">" + std::to_string(p.attempts) + "</td><td class=\"num\">" + duration +
-           "</td><td>" + E(p.worker_id.value_or("")) + "</td><td class=\"err\">" + E(p.error.value_or("")) +
-           "</td></tr>\n";
+           "</td><td class=\"num\">" + std::to_string(p.attempts) + "</td><td class=\"num\">" + duration + "</td><td>" +
+           E(p.worker_id.value_or("")) + "</td><td class=\"err\">" + E(p.error.value_or("")) + "</td></tr>\n";
   }
   return out + "</tbody></table>\n";
 }
@@ -134,8 +133,9 @@ std::string RenderReportHtml(const ReportData& d) {
   html += "<title>diamond-ingest run " + E(r.run_id) + "</title>\n<style>" + std::string(kStyle) + "</style>\n";
   html += "</head>\n<body>\n<main>\n";
   html += "<h1>Run " + E(r.run_id) + "</h1>\n";
-  html += "<p class=\"sub\">" + E(r.feed + " · " + r.run_type + " · " + r.status + " · window " +
-                                  r.updated_from.value_or("(start)") + " → " + r.updated_to) +
+  html += "<p class=\"sub\">" +
+          E(r.feed + " · " + r.run_type + " · " + r.status + " · window " + r.updated_from.value_or("(start)") + " → " +
+            r.updated_to) +
           (r.error ? " · <span class=\"s-failed\">" + E(*r.error) + "</span>" : "") + "</p>\n";
   html += Cards(d);
 
@@ -146,17 +146,20 @@ std::string RenderReportHtml(const ReportData& d) {
                     " bins per decade). A good plan puts boundaries closer where offers are dense.";
   html += "</p>\n" + PriceHistogramSvg(d) + "</div>\n";
 
-  html += "<h2>Partitions over time</h2>\n<div class=\"panel\">\n<p>Each bar runs from the partition's last "
-          "claim to its end; hover for records, attempts and errors.</p>\n" +
-          PartitionTimelineSvg(d) + "</div>\n";
+  html +=
+      "<h2>Partitions over time</h2>\n<div class=\"panel\">\n<p>Each bar runs from the partition's last "
+      "claim to its end; hover for records, attempts and errors.</p>\n" +
+      PartitionTimelineSvg(d) + "</div>\n";
 
-  html += "<h2>Request rate against the limit</h2>\n<div class=\"panel\">\n<p>Nivoda requests per second, "
-          "summed over every worker (request_seconds); the dashed line is NIVODA_RATE_LIMIT, red dots are "
-          "HTTP 429 answers.</p>\n" +
-          RequestRateSvg(d) + "</div>\n";
+  html +=
+      "<h2>Request rate against the limit</h2>\n<div class=\"panel\">\n<p>Nivoda requests per second, "
+      "summed over every worker (request_seconds); the dashed line is NIVODA_RATE_LIMIT, red dots are "
+      "HTTP 429 answers.</p>\n" +
+      RequestRateSvg(d) + "</div>\n";
 
   html += "<h2>Partitions</h2>\n" + PartitionTable(d);
-  html += "<footer>Generated " + E(d.generated_at) + " by diamond-ingest report. Self-contained: no scripts, "
+  html += "<footer>Generated " + E(d.generated_at) +
+          " by diamond-ingest report. Self-contained: no scripts, "
           "nothing loaded from the network.</footer>\n";
   html += "</main>\n</body>\n</html>\n";
   return html;

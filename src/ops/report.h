@@ -11,8 +11,8 @@
 
 #include <string>
 
-#include "ops/report_data.h"
 #include "common/status.h"
+#include "ops/report_data.h"
 #include "store/pg.h"
 
 namespace di {

@@ -20,13 +20,13 @@ std::string N(double v) {
 }
 
 std::string Open(double height, const std::string& label) {
-  return "<svg class=\"chart\" role=\"img\" aria-label=\"" + EscapeXml(label) + "\" viewBox=\"0 0 " + N(kWidth) +
-         " " + N(height) + "\" width=\"" + N(kWidth) + "\" height=\"" + N(height) + "\">\n";
+  return "<svg class=\"chart\" role=\"img\" aria-label=\"" + EscapeXml(label) + "\" viewBox=\"0 0 " + N(kWidth) + " " +
+         N(height) + "\" width=\"" + N(kWidth) + "\" height=\"" + N(height) + "\">\n";
 }
 
 std::string Line(double x1, double y1, double x2, double y2, const std::string& cls) {
-  return "<line class=\"" + cls + "\" x1=\"" + N(x1) + "\" y1=\"" + N(y1) + "\" x2=\"" + N(x2) + "\" y2=\"" +
-         N(y2) + "\"/>\n";
+  return "<line class=\"" + cls + "\" x1=\"" + N(x1) + "\" y1=\"" + N(y1) + "\" x2=\"" + N(x2) + "\" y2=\"" + N(y2) +
+         "\"/>\n";
 }
 
 std::string Text(double x, double y, const std::string& text, const std::string& anchor = "start",
@@ -92,12 +92,23 @@ std::string EscapeXml(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -188,21 +199,22 @@ std::string PartitionTimelineSvg(const ReportData& data) {
     const PartitionStatus& p = data.partitions[i];
     const double y = top + row * static_cast<double>(i) + 1;
     if (row >= 10) {
-      svg += Text(left - 6, y + row * 0.75, "#" + std::to_string(p.partition_id) + " " + RangeText(p), "end",
-                  "small");
+      svg += Text(left - 6, y + row * 0.75, "#" + std::to_string(p.partition_id) + " " + RangeText(p), "end", "small");
     }
     if (!p.started_offset_seconds) continue;
     const double start = *p.started_offset_seconds;
     const double end = p.completed_offset_seconds.value_or(data.run.duration_seconds);
-    std::string title = "partition " + std::to_string(p.partition_id) + " (" + RangeText(p) + "): " + p.status +
-                        ", " + FormatDuration(end - start) + ", " + plan::FormatCount(p.records) + " offers, " +
+    std::string title = "partition " + std::to_string(p.partition_id) + " (" + RangeText(p) + "): " + p.status + ", " +
+                        FormatDuration(end - start) + ", " + plan::FormatCount(p.records) + " offers, " +
                         std::to_string(p.attempts) + " attempt(s)";
     if (p.error) title += "; " + *p.error;
     svg += Rect(px(start), y, px(end) - px(start), row - 2, "t-" + p.status, title);
   }
   svg += Line(left, bottom, kWidth - kRight, bottom, "axis");
-  svg += Text(left + plot_w / 2, height - 8, "time since the run started (m:ss); green completed, red failed, "
-              "blue running", "middle", "label");
+  svg += Text(left + plot_w / 2, height - 8,
+              "time since the run started (m:ss); green completed, red failed, "
+              "blue running",
+              "middle", "label");
   return svg + "</svg>\n";
 }
 
@@ -211,8 +223,7 @@ std::string RequestRateSvg(const ReportData& data) {
   const double top = kTop + 8, bottom = kHeight - kBottom, plot_w = kWidth - kLeft - kRight;
   std::string svg = Open(kHeight, "request rate against the limit");
   if (data.requests.empty()) {
-    return svg + Text(kLeft, kHeight / 2, "no requests recorded for this run (request_seconds is empty)") +
-           "</svg>\n";
+    return svg + Text(kLeft, kHeight / 2, "no requests recorded for this run (request_seconds is empty)") + "</svg>\n";
   }
   double span = std::max(data.run.duration_seconds, data.requests.back().offset_seconds + 1);
   span = std::max(span, 1.0);
@@ -221,8 +232,8 @@ std::string RequestRateSvg(const ReportData& data) {
   const size_t buckets = static_cast<size_t>(std::ceil(span / static_cast<double>(bucket)));
   std::vector<double> rate(buckets, 0), limited(buckets, 0);
   for (const auto& s : data.requests) {
-    const auto b = static_cast<size_t>(std::clamp(std::floor(s.offset_seconds / static_cast<double>(bucket)), 0.0,
-                                                  static_cast<double>(buckets - 1)));
+    const auto b = static_cast<size_t>(
+        std::clamp(std::floor(s.offset_seconds / static_cast<double>(bucket)), 0.0, static_cast<double>(buckets - 1)));
     rate[b] += static_cast<double>(s.requests) / static_cast<double>(bucket);
     limited[b] += static_cast<double>(s.rate_limited);
   }

@@ -54,15 +54,15 @@ Result<ReportData> LoadReportData(pg::Connection& conn, const std::string& run_i
     data.histogram_from_partitions = true;
     for (const auto& p : data.partitions) {
       if (p.expected_records <= 0) continue;
-      data.histogram.push_back({p.price_min, p.price_max ? std::optional<int64_t>(*p.price_max + 1) : std::nullopt,
-                                p.expected_records});
+      data.histogram.push_back(
+          {p.price_min, p.price_max ? std::optional<int64_t>(*p.price_max + 1) : std::nullopt, p.expected_records});
     }
   }
 
   DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kRequestsSql, {pg::P(run_id)}));
   for (int i = 0; i < r.rows(); ++i) {
-    data.requests.push_back({r.GetDouble(i, 0), r.GetInt64(i, 1), r.GetInt64(i, 2), r.GetInt64(i, 3),
-                             r.GetInt64(i, 4)});
+    data.requests.push_back(
+        {r.GetDouble(i, 0), r.GetInt64(i, 1), r.GetInt64(i, 2), r.GetInt64(i, 3), r.GetInt64(i, 4)});
   }
   return data;
 }

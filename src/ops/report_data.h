@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "ops/status.h"
 #include "common/status.h"
+#include "ops/status.h"
 #include "plan/plan_types.h"
 #include "store/pg.h"
 

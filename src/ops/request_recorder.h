@@ -65,7 +65,8 @@ class RequestRecorder final : public nivoda::ClientObserver, public RunAttributi
   // several runs may overlap: the latest entered live one wins.
   class RunScope {
    public:
-    RunScope(RunScope&& other) noexcept : recorder_(std::exchange(other.recorder_, nullptr)), run_id_(std::move(other.run_id_)) {}
+    RunScope(RunScope&& other) noexcept
+        : recorder_(std::exchange(other.recorder_, nullptr)), run_id_(std::move(other.run_id_)) {}
     RunScope& operator=(RunScope&&) = delete;
     ~RunScope() {
       if (recorder_ != nullptr) recorder_->LeaveRun(run_id_);

@@ -12,12 +12,12 @@
 namespace di {
 
 struct RunProgress {
-  std::string status;            // running | consolidating | completed | failed
+  std::string status;  // running | consolidating | completed | failed
   int expected_partitions = 0;
   int completed_partitions = 0;
   int failed_partitions = 0;
   int64_t expected_offers = 0;
-  int64_t fetched_offers = 0;    // stones stored by this run so far
+  int64_t fetched_offers = 0;  // stones stored by this run so far
   int64_t pages = 0;
 };
 

@@ -1,9 +1,8 @@
 #include "ops/status.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "ops/report_table.h"
 #include "plan/plan_table.h"
@@ -280,8 +279,8 @@ std::string FormatStatusJson(const StatusReport& report) {
   }
   j["stalls"] = nlohmann::json::array();
   for (const auto& s : report.stalls) {
-    j["stalls"].push_back({{"run_id", s.run_id},
-                           {"minutes_without_progress", static_cast<int64_t>(s.seconds_since_progress / 60)}});
+    j["stalls"].push_back(
+        {{"run_id", s.run_id}, {"minutes_without_progress", static_cast<int64_t>(s.seconds_since_progress / 60)}});
   }
   return j.dump(2) + "\n";
 }
@@ -291,18 +290,25 @@ std::string FormatStatusText(const StatusReport& report, bool color) {
   constexpr const char* kRed = "\033[1;31m";
   std::string out;
   for (const auto& s : report.stalls) {
-    out += Emphasis("STALLED: run " + s.run_id + " has made no progress for " +
-                        FormatDuration(s.seconds_since_progress) + " (STALL_ALERT_MINUTES=" +
-                        std::to_string(report.stall_alert_minutes) + ")",
-                    color, kRed) +
-           "\n";
+    out +=
+        Emphasis("STALLED: run " + s.run_id + " has made no progress for " + FormatDuration(s.seconds_since_progress) +
+                     " (STALL_ALERT_MINUTES=" + std::to_string(report.stall_alert_minutes) + ")",
+                 color, kRed) +
+        "\n";
   }
   if (!report.stalls.empty()) out += "\n";
 
   out += Emphasis("Runs", color, kBold) + " (latest " + std::to_string(report.runs.size()) + ")\n";
-  TextTable runs({{"run"}, {"feed"}, {"type"}, {"status"}, {"started (UTC)"}, {"duration", true},
-                  {"partitions done/failed/expected", true}, {"offers fetched/expected", true},
-                  {"consolidation"}, {"watermark before → after"}});
+  TextTable runs({{"run"},
+                  {"feed"},
+                  {"type"},
+                  {"status"},
+                  {"started (UTC)"},
+                  {"duration", true},
+                  {"partitions done/failed/expected", true},
+                  {"offers fetched/expected", true},
+                  {"consolidation"},
+                  {"watermark before → after"}});
   for (const auto& r : report.runs) {
     runs.AddRow({r.run_id, r.feed, r.run_type, r.stalled ? r.status + " (stalled)" : r.status, r.started_at,
                  FormatDuration(r.duration_seconds),
@@ -326,8 +332,17 @@ std::string FormatStatusText(const StatusReport& report, bool color) {
     out += "  window: " + r.updated_from.value_or("—") + " → " + r.updated_to + "; watermark " +
            r.watermark_before.value_or("—") + " → " + r.watermark_after.value_or("—") + "\n";
     if (r.error) out += "  error: " + Emphasis(*r.error, color, kRed) + "\n";
-    TextTable parts({{"#", true}, {"price range"}, {"status"}, {"phase"}, {"next offset", true}, {"pages", true},
-                     {"records", true}, {"expected", true}, {"attempts", true}, {"worker"}, {"error"}});
+    TextTable parts({{"#", true},
+                     {"price range"},
+                     {"status"},
+                     {"phase"},
+                     {"next offset", true},
+                     {"pages", true},
+                     {"records", true},
+                     {"expected", true},
+                     {"attempts", true},
+                     {"worker"},
+                     {"error"}});
     for (const auto& p : report.partitions) {
       parts.AddRow({std::to_string(p.partition_id), Range(p), p.status, p.phase, plan::FormatCount(p.next_offset),
                     plan::FormatCount(p.pages), plan::FormatCount(p.records), plan::FormatCount(p.expected_records),

@@ -46,15 +46,15 @@ struct RunSummary {
   std::string status;    // running | consolidating | completed | failed
   std::string started_at;
   std::optional<std::string> completed_at;
-  double started_epoch = 0;      // seconds since 1970, for charts
-  double duration_seconds = 0;   // to consolidation end, run end, or now
+  double started_epoch = 0;     // seconds since 1970, for charts
+  double duration_seconds = 0;  // to consolidation end, run end, or now
   int expected_partitions = 0;
   int completed_partitions = 0;
   int failed_partitions = 0;
   int running_partitions = 0;
   int pending_partitions = 0;
   int64_t expected_records = 0;
-  int64_t records_fetched = 0;   // sum of the partitions' checkpointed records
+  int64_t records_fetched = 0;  // sum of the partitions' checkpointed records
   int count_queries = 0;
   // waiting (partitions in flight) | queued | running | done | failed |
   // skipped (run failed before) | none (nothing to consolidate)

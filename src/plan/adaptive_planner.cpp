@@ -13,10 +13,10 @@ namespace {
 
 // Where one boundary's level falls among the known points.
 struct Bracket {
-  size_t lo = 0;          // last known point with T >= level
-  bool open = true;       // no known point above lo: T(lo) is still >= level
-  double err_lo = 0;      // T(lo) - level
-  double err_hi = 0;      // level - T(hi), when !open
+  size_t lo = 0;      // last known point with T >= level
+  bool open = true;   // no known point above lo: T(lo) is still >= level
+  double err_lo = 0;  // T(lo) - level
+  double err_hi = 0;  // level - T(hi), when !open
 };
 
 Bracket Locate(const std::vector<std::pair<int64_t, int64_t>>& pts, double level) {

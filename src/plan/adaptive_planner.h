@@ -26,8 +26,7 @@ namespace di::plan {
 
 struct AdaptiveOptions {
   // First-round probe prices (0 is always added).
-  std::vector<int64_t> probe_prices = {0,    250,   500,   1000,  2000,   4000,
-                                       8000, 16000, 32000, 64000, 128000, 256000};
+  std::vector<int64_t> probe_prices = {0, 250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000};
   // Allowed distance of a boundary's tail count from its level, as a fraction of
   // the target; a partition is then within 1 +/- 2*tolerance of the target.
   double boundary_tolerance = 0.05;

@@ -35,8 +35,8 @@ double MonotoneCurve::Segment(size_t k, double x) const {
   const double h = xs_[k + 1] - xs_[k];
   const double t = (x - xs_[k]) / h;
   const double t2 = t * t, t3 = t2 * t;
-  return (2 * t3 - 3 * t2 + 1) * ys_[k] + (t3 - 2 * t2 + t) * h * slopes_[k] +
-         (-2 * t3 + 3 * t2) * ys_[k + 1] + (t3 - t2) * h * slopes_[k + 1];
+  return (2 * t3 - 3 * t2 + 1) * ys_[k] + (t3 - 2 * t2 + t) * h * slopes_[k] + (-2 * t3 + 3 * t2) * ys_[k + 1] +
+         (t3 - t2) * h * slopes_[k + 1];
 }
 
 double MonotoneCurve::At(double x) const {
@@ -51,7 +51,10 @@ double MonotoneCurve::Invert(size_t k, double level) const {
   // The segment is non-increasing: bisect for the crossing.
   for (int i = 0; i < 100 && hi - lo > 1e-9 * (1 + std::abs(hi)); ++i) {
     const double mid = 0.5 * (lo + hi);
-    if (Segment(k, mid) > level) lo = mid; else hi = mid;
+    if (Segment(k, mid) > level)
+      lo = mid;
+    else
+      hi = mid;
   }
   return 0.5 * (lo + hi);
 }

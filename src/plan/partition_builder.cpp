@@ -24,8 +24,7 @@ struct Cut {
 
 // Size of the part between cuts[i] and cuts[i+1] (the last part is open-ended).
 int64_t PartSize(const TailCounts& tails, const std::vector<Cut>& cuts, size_t i) {
-  return i + 1 < cuts.size() ? tails.Between(cuts[i].price, cuts[i + 1].price)
-                             : tails.Tail(cuts[i].price);
+  return i + 1 < cuts.size() ? tails.Between(cuts[i].price, cuts[i + 1].price) : tails.Tail(cuts[i].price);
 }
 
 // Removes the interior cut j (merging parts j-1 and j).
@@ -37,8 +36,7 @@ void RemoveCut(std::vector<Cut>& cuts, size_t j) { cuts.erase(cuts.begin() + sta
 size_t CheapestCut(const TailCounts& tails, const std::vector<Cut>& cuts, size_t only) {
   size_t best = 0;
   auto key = [&](size_t j) {
-    return std::make_pair(cuts[j].heavy ? 1 : 0,
-                          PartSize(tails, cuts, j - 1) + PartSize(tails, cuts, j));
+    return std::make_pair(cuts[j].heavy ? 1 : 0, PartSize(tails, cuts, j - 1) + PartSize(tails, cuts, j));
   };
   for (size_t j = 1; j < cuts.size(); ++j) {
     if (only < cuts.size() && j != only && j != only + 1) continue;
@@ -49,13 +47,12 @@ size_t CheapestCut(const TailCounts& tails, const std::vector<Cut>& cuts, size_t
 
 }  // namespace
 
-std::vector<Partition> BuildPartitions(const TailCounts& tails, std::vector<int64_t> boundaries,
-                                       int64_t target, const PlanOptions& options) {
+std::vector<Partition> BuildPartitions(const TailCounts& tails, std::vector<int64_t> boundaries, int64_t target,
+                                       const PlanOptions& options) {
   std::set<int64_t> heavy_bounds;
   const auto points = tails.Points();
   for (size_t k = 0; k + 1 < points.size(); ++k) {
-    if (points[k + 1].first == points[k].first + 1 &&
-        points[k].second - points[k + 1].second > target) {
+    if (points[k + 1].first == points[k].first + 1 && points[k].second - points[k + 1].second > target) {
       heavy_bounds.insert(points[k].first);
       heavy_bounds.insert(points[k].first + 1);
     }

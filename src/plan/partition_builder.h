@@ -33,8 +33,8 @@ PartitionTarget ComputeTarget(int64_t total, const PlanOptions& options);
 
 // REQUIRES: tails.Known(0), tails.Tail(0) > 0, every boundary known to `tails`.
 // Boundaries <= 0 and duplicates are ignored.
-std::vector<Partition> BuildPartitions(const TailCounts& tails, std::vector<int64_t> boundaries,
-                                       int64_t target, const PlanOptions& options);
+std::vector<Partition> BuildPartitions(const TailCounts& tails, std::vector<int64_t> boundaries, int64_t target,
+                                       const PlanOptions& options);
 
 // Density samples between consecutive known tail points (the last open-ended).
 std::vector<DensitySample> TailDensity(const TailCounts& tails);

@@ -41,8 +41,7 @@ struct PriceRange {
 // Contract: returns one non-negative count per range, in order, or a non-ok
 // Status (which the planner returns unchanged). May be called from one thread at
 // a time; the planner never calls it concurrently.
-using CountBatchFn =
-    std::function<Result<std::vector<int64_t>>(const std::vector<PriceRange>&)>;
+using CountBatchFn = std::function<Result<std::vector<int64_t>>(const std::vector<PriceRange>&)>;
 
 // One work item's price range: [price_min, price_max] inclusive as a query, with
 // price_max unset for the last (open-ended) partition. See the header comment for
@@ -67,7 +66,7 @@ struct DensitySample {
 
 // Limits of one plan. Full runs use the defaults; incremental runs 10 partitions.
 struct PlanOptions {
-  int max_partitions = 30;                  // HEATMAP_MAX_WORKERS
+  int max_partitions = 30;                   // HEATMAP_MAX_WORKERS
   int64_t min_records_per_partition = 1000;  // HEATMAP_MIN_RECORDS_PER_WORKER
 };
 
@@ -77,11 +76,11 @@ inline PlanOptions IncrementalRunPlanOptions() { return PlanOptions{10, 1000}; }
 // The outcome of planning. An empty `partitions` means zero offers: the caller
 // warns and records a run with no work items.
 struct Plan {
-  std::string algorithm;               // "adaptive" or "seed"
-  std::vector<Partition> partitions;   // contiguous, from $0, last open-ended
-  int64_t total_records = 0;           // == sum of expected_records
-  int count_queries = 0;               // count queries sent, all rounds
-  int count_rounds = 0;                // batches sent (sequential round trips)
+  std::string algorithm;              // "adaptive" or "seed"
+  std::vector<Partition> partitions;  // contiguous, from $0, last open-ended
+  int64_t total_records = 0;          // == sum of expected_records
+  int count_queries = 0;              // count queries sent, all rounds
+  int count_rounds = 0;               // batches sent (sequential round trips)
   // Of count_queries, those spent after the density scan only to make
   // expected_records exact (the seed algorithm's scan cannot); 0 for adaptive.
   int attribution_queries = 0;

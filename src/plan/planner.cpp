@@ -11,16 +11,14 @@ namespace di::plan {
 Result<HeatmapAlgorithm> ParseHeatmapAlgorithm(std::string_view name) {
   if (name == "adaptive") return HeatmapAlgorithm::kAdaptive;
   if (name == "seed") return HeatmapAlgorithm::kSeed;
-  return Status(Code::kInvalidArgument,
-                "unknown heatmap algorithm '" + std::string(name) + "' (adaptive, seed)");
+  return Status(Code::kInvalidArgument, "unknown heatmap algorithm '" + std::string(name) + "' (adaptive, seed)");
 }
 
 const char* HeatmapAlgorithmName(HeatmapAlgorithm algorithm) {
   return algorithm == HeatmapAlgorithm::kSeed ? "seed" : "adaptive";
 }
 
-Result<Plan> PlanPartitions(HeatmapAlgorithm algorithm, const CountBatchFn& count_batch,
-                            const PlanOptions& options) {
+Result<Plan> PlanPartitions(HeatmapAlgorithm algorithm, const CountBatchFn& count_batch, const PlanOptions& options) {
   if (algorithm == HeatmapAlgorithm::kSeed) return PlanSeed(count_batch, options);
   return PlanAdaptive(count_batch, options);
 }

@@ -21,7 +21,6 @@ Result<HeatmapAlgorithm> ParseHeatmapAlgorithm(std::string_view name);
 const char* HeatmapAlgorithmName(HeatmapAlgorithm algorithm);
 
 // Plans with the algorithm's default tuning. Count errors come back unchanged.
-Result<Plan> PlanPartitions(HeatmapAlgorithm algorithm, const CountBatchFn& count_batch,
-                            const PlanOptions& options);
+Result<Plan> PlanPartitions(HeatmapAlgorithm algorithm, const CountBatchFn& count_batch, const PlanOptions& options);
 
 }  // namespace di::plan

@@ -31,8 +31,8 @@ Result<Scan> ScanDensity(const CountBatchFn& count_batch, const SeedOptions& see
     ++scan.queries;
     DI_ASSIGN_OR_RETURN(std::vector<int64_t> counts, count_batch({PriceRange{price, hi}}));
     if (counts.size() != 1 || counts[0] < 0) {
-      return Status(Code::kInternal, "count query for $" + std::to_string(price) + "-$" +
-                                         std::to_string(hi) + " answered badly");
+      return Status(Code::kInternal,
+                    "count query for $" + std::to_string(price) + "-$" + std::to_string(hi) + " answered badly");
     }
     const int64_t count = counts[0];
     if (count > 0) scan.chunks.push_back(Chunk{price, hi, count});
@@ -59,8 +59,7 @@ std::vector<int64_t> GreedyStarts(const std::vector<Chunk>& chunks, const PlanOp
   if (total == 0) return starts;
   const int64_t min_records = std::max<int64_t>(1, options.min_records_per_partition);
   const int64_t workers =
-      std::max<int64_t>(1, std::min<int64_t>((total + min_records - 1) / min_records,
-                                             options.max_partitions));
+      std::max<int64_t>(1, std::min<int64_t>((total + min_records - 1) / min_records, options.max_partitions));
   const int64_t target = (total + workers - 1) / workers;
   int64_t sum = 0;
   starts.push_back(chunks[0].min);
@@ -76,8 +75,7 @@ std::vector<int64_t> GreedyStarts(const std::vector<Chunk>& chunks, const PlanOp
 
 }  // namespace
 
-Result<Plan> PlanSeed(const CountBatchFn& count_batch, const PlanOptions& options,
-                      const SeedOptions& seed) {
+Result<Plan> PlanSeed(const CountBatchFn& count_batch, const PlanOptions& options, const SeedOptions& seed) {
   DI_ASSIGN_OR_RETURN(Scan scan, ScanDensity(count_batch, seed));
   const std::vector<int64_t> starts = GreedyStarts(scan.chunks, options);
 

@@ -35,12 +35,12 @@
 namespace di::plan {
 
 struct SeedOptions {
-  int64_t min_price = 0;                  // HEATMAP_MIN_PRICE
-  int64_t max_price = 250000;             // HEATMAP_MAX_PRICE
-  int64_t dense_zone_threshold = 20000;   // HEATMAP_DENSE_ZONE_THRESHOLD
-  int64_t dense_zone_step = 100;          // HEATMAP_DENSE_ZONE_STEP
-  int64_t initial_step = 100;             // HEATMAP_INITIAL_STEP
-  int64_t target_records_per_chunk = 500; // HEATMAP_TARGET_RECORDS_PER_CHUNK
+  int64_t min_price = 0;                   // HEATMAP_MIN_PRICE
+  int64_t max_price = 250000;              // HEATMAP_MAX_PRICE
+  int64_t dense_zone_threshold = 20000;    // HEATMAP_DENSE_ZONE_THRESHOLD
+  int64_t dense_zone_step = 100;           // HEATMAP_DENSE_ZONE_STEP
+  int64_t initial_step = 100;              // HEATMAP_INITIAL_STEP
+  int64_t target_records_per_chunk = 500;  // HEATMAP_TARGET_RECORDS_PER_CHUNK
 };
 
 Result<Plan> PlanSeed(const CountBatchFn& count_batch, const PlanOptions& options,

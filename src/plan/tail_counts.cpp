@@ -24,9 +24,8 @@ Status TailCounts::Fetch(const std::vector<int64_t>& xs) {
   ++rounds_;
   DI_ASSIGN_OR_RETURN(std::vector<int64_t> counts, (*count_batch_)(ranges));
   if (counts.size() != ranges.size()) {
-    return Status(Code::kInternal, "count batch answered " + std::to_string(counts.size()) +
-                                       " counts for " + std::to_string(ranges.size()) +
-                                       " ranges");
+    return Status(Code::kInternal, "count batch answered " + std::to_string(counts.size()) + " counts for " +
+                                       std::to_string(ranges.size()) + " ranges");
   }
   for (size_t i = 0; i < todo.size(); ++i) {
     if (counts[i] < 0) {
@@ -49,8 +48,6 @@ void TailCounts::Repair() {
 
 int64_t TailCounts::Tail(int64_t x) const { return repaired_.at(x); }
 
-std::vector<std::pair<int64_t, int64_t>> TailCounts::Points() const {
-  return {repaired_.begin(), repaired_.end()};
-}
+std::vector<std::pair<int64_t, int64_t>> TailCounts::Points() const { return {repaired_.begin(), repaired_.end()}; }
 
 }  // namespace di::plan

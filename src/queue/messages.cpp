@@ -1,8 +1,7 @@
 #include "queue/messages.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 

@@ -17,9 +17,9 @@ namespace di::queue {
 struct WorkItem {
   std::string run_id;
   int partition_id = 0;
-  std::string feed = "natural";           // natural | labgrown
-  int64_t price_min = 0;                  // whole dollars, inclusive
-  std::optional<int64_t> price_max;       // whole dollars, inclusive; nullopt = open-ended
+  std::string feed = "natural";      // natural | labgrown
+  int64_t price_min = 0;             // whole dollars, inclusive
+  std::optional<int64_t> price_max;  // whole dollars, inclusive; nullopt = open-ended
   int64_t expected_records = 0;
   bool is_incremental = false;
   std::optional<std::string> watermark_before;  // ISO-8601

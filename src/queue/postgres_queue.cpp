@@ -119,8 +119,10 @@ Result<std::optional<Message>> PostgresQueue::Receive(const std::string& queue, 
   while (true) {
     auto claimed = TryClaim(*conn, queue);
     if (!claimed.ok() || *claimed) {
-      if (claimed.ok()) got = std::move(*claimed);
-      else status = claimed.status();
+      if (claimed.ok())
+        got = std::move(*claimed);
+      else
+        status = claimed.status();
       break;
     }
     int64_t left = deadline - DefaultClock().MonotonicMs();
@@ -155,8 +157,8 @@ Status PostgresQueue::DeadLetter(const Message& m, const std::string& reason, co
   DI_ASSIGN_OR_RETURN(auto r,
                       conn->Exec(kDeadLetter, {pg::P(m.id), pg::P(m.lease_token), pg::P(reason), pg::P(description)}));
   if (r.Affected() != 1) return LeaseLost(m);
-  log::Warn("message dead-lettered", {{"queue", m.queue}, {"message_id", m.id}, {"reason", reason},
-                                      {"description", description}});
+  log::Warn("message dead-lettered",
+            {{"queue", m.queue}, {"message_id", m.id}, {"reason", reason}, {"description", description}});
   return Status::Ok();
 }
 

@@ -33,9 +33,9 @@ inline constexpr const char* kConsolidate = "consolidate";
 
 struct OutMessage {
   std::string queue;
-  std::string body;                      // JSON text
-  std::optional<std::string> dedup_id;   // message-id for duplicate detection
-  std::optional<WallTime> visible_at;    // scheduled enqueue time
+  std::string body;                     // JSON text
+  std::optional<std::string> dedup_id;  // message-id for duplicate detection
+  std::optional<WallTime> visible_at;   // scheduled enqueue time
 };
 
 struct Message {
@@ -68,8 +68,7 @@ class Queue {
   // kConflict when the lease was lost (expired and taken by someone else).
   virtual Status Complete(const Message& message) = 0;
   virtual Status Abandon(const Message& message, Millis delay = Millis(0)) = 0;
-  virtual Status DeadLetter(const Message& message, const std::string& reason,
-                            const std::string& description) = 0;
+  virtual Status DeadLetter(const Message& message, const std::string& reason, const std::string& description) = 0;
   virtual Status RenewLease(const Message& message) = 0;
 
   virtual Result<Depth> GetDepth(const std::string& queue) = 0;

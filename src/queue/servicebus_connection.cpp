@@ -1,5 +1,12 @@
 #include "queue/servicebus_connection.h"
 
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <mutex>
 #include <proton/connection.hpp>
 #include <proton/connection_options.hpp>
 #include <proton/container.hpp>
@@ -19,14 +26,6 @@
 #include <proton/transport.hpp>
 #include <proton/uuid.hpp>
 #include <proton/work_queue.hpp>
-
-#include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <functional>
-#include <future>
-#include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 
@@ -62,7 +61,8 @@ std::string ConditionText(const proton::error_condition& e) {
 
 class ServiceBusConnection::Handler final : public proton::messaging_handler {
  public:
-  explicit Handler(AmqpOptions options) : options_(std::move(options)), container_(*this, "diamond-ingest-" + proton::uuid::random().str()) {
+  explicit Handler(AmqpOptions options)
+      : options_(std::move(options)), container_(*this, "diamond-ingest-" + proton::uuid::random().str()) {
     log::AddSecret(options_.password);
     log::AddSecret(options_.key);
     container_.auto_stop(false);
@@ -103,8 +103,10 @@ class ServiceBusConnection::Handler final : public proton::messaging_handler {
     conn_ = c;
     backoff_ = options_.reconnect_min;
     ++connects_;
-    if (!options_.cbs) MarkConnected();
-    else MarkConnected();  // links wait for their address's token (EnsureAuthorized)
+    if (!options_.cbs)
+      MarkConnected();
+    else
+      MarkConnected();  // links wait for their address's token (EnsureAuthorized)
     // Re-attach receivers that callers are waiting on.
     std::vector<std::string> wanted;
     {
@@ -283,7 +285,8 @@ class ServiceBusConnection::Handler final : public proton::messaging_handler {
   void PutToken(const std::string& address) {
     std::string audience = "sb://" + options_.host + "/" + address;
     int64_t expiry = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch() + options_.token_lifetime).count();
+                         std::chrono::system_clock::now().time_since_epoch() + options_.token_lifetime)
+                         .count();
     proton::message m = CbsPutToken(audience, SasToken(audience, options_.key_name, options_.key, expiry),
                                     proton::uuid::random().str(), "");
     uint64_t generation = generation_;
@@ -346,8 +349,8 @@ class ServiceBusConnection::Handler final : public proton::messaging_handler {
     if (it == receivers_.end()) {
       EnsureAuthorized(address, [this, address](Status s) {
         if (!s.ok() || !Usable() || receivers_.count(address)) return;
-        receivers_[address] = conn_.open_receiver(
-            address, proton::receiver_options().auto_accept(false).credit_window(0));
+        receivers_[address] =
+            conn_.open_receiver(address, proton::receiver_options().auto_accept(false).credit_window(0));
         UpdateCredit(address);
       });
       return;
@@ -399,7 +402,9 @@ class ServiceBusConnection::Handler final : public proton::messaging_handler {
     proton::delivery d = it->second;
     unsettled_.erase(it);
     switch (outcome) {
-      case Outcome::kAccept: d.accept(); break;
+      case Outcome::kAccept:
+        d.accept();
+        break;
       case Outcome::kAbandon:
         if (options_.abandon_as_modified) {
           SettleAbandoned(proton::internal::factory<proton::delivery>::unwrap(d));

@@ -24,11 +24,10 @@
 //   links are re-attached on demand.
 #pragma once
 
-#include <proton/message.hpp>
-
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <proton/message.hpp>
 #include <string>
 
 #include "common/clock.h"
@@ -63,8 +62,8 @@ enum class Outcome { kAccept, kAbandon, kDeadLetter };
 
 struct Received {
   proton::message message;
-  std::string token;          // for Settle
-  std::vector<uint8_t> tag;   // delivery tag (the lock token on Service Bus)
+  std::string token;         // for Settle
+  std::vector<uint8_t> tag;  // delivery tag (the lock token on Service Bus)
 };
 
 class ServiceBusConnection {

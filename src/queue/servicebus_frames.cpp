@@ -1,18 +1,18 @@
 #include "queue/servicebus_frames.h"
 
-#include <proton/annotation_key.hpp>
-#include <proton/condition.h>
 #include <proton/codec.h>
+#include <proton/condition.h>
 #include <proton/delivery.h>
 #include <proton/disposition.h>
+
+#include <chrono>
+#include <map>
+#include <proton/annotation_key.hpp>
 #include <proton/message_id.hpp>
 #include <proton/scalar.hpp>
 #include <proton/timestamp.hpp>
 #include <proton/types.hpp>
 #include <proton/value.hpp>
-
-#include <chrono>
-#include <map>
 #include <vector>
 
 #include "common/sha256.h"

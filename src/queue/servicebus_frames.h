@@ -11,12 +11,11 @@
 // Thread-safe: no shared state.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <proton/binary.hpp>
 #include <proton/message.hpp>
 #include <proton/uuid.hpp>
-
-#include <cstdint>
-#include <optional>
 #include <string>
 
 #include "common/clock.h"

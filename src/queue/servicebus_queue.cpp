@@ -34,7 +34,8 @@ std::string Hex(const std::vector<uint8_t>& bytes) {
 
 std::vector<uint8_t> Unhex(const std::string& hex) {
   std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -122,7 +123,8 @@ Result<std::optional<Message>> ServiceBusQueue::Receive(const std::string& queue
   }
   const auto& ann = r->message.message_annotations();
   if (ann.exists(proton::symbol("x-opt-enqueued-time"))) {
-    m.enqueued_at = WallTime(Millis(proton::get<proton::timestamp>(ann.get(proton::symbol("x-opt-enqueued-time"))).milliseconds()));
+    m.enqueued_at =
+        WallTime(Millis(proton::get<proton::timestamp>(ann.get(proton::symbol("x-opt-enqueued-time"))).milliseconds()));
   } else {
     m.enqueued_at = WallTime(Millis(r->message.creation_time().milliseconds()));
   }
@@ -160,8 +162,7 @@ Status ServiceBusQueue::Abandon(const Message& message, Millis delay) {
   return s;
 }
 
-Status ServiceBusQueue::DeadLetter(const Message& message, const std::string& reason,
-                                   const std::string& description) {
+Status ServiceBusQueue::DeadLetter(const Message& message, const std::string& reason, const std::string& description) {
   Status s = connection_->Settle(ParseLease(message.lease_token).token, sb::Outcome::kDeadLetter, reason, description);
   if (s.ok()) {
     --leased_;
@@ -179,10 +180,10 @@ Status ServiceBusQueue::RenewLease(const Message& message) {
   proton::binary tag;
   for (uint8_t b : Unhex(lease.lock_hex)) tag.push_back(b);
   DI_ASSIGN_OR_RETURN(proton::uuid lock, sb::LockTokenFromDeliveryTag(tag));
-  DI_ASSIGN_OR_RETURN(proton::message response,
-                      connection_->Request(Address(message.queue) + "/$management",
-                                           sb::RenewLockRequest(lock, proton::uuid::random().str(), ""),
-                                           options_.send_timeout));
+  DI_ASSIGN_OR_RETURN(
+      proton::message response,
+      connection_->Request(Address(message.queue) + "/$management",
+                           sb::RenewLockRequest(lock, proton::uuid::random().str(), ""), options_.send_timeout));
   return sb::ManagementResponseStatus(response);
 }
 

@@ -72,7 +72,7 @@ Result<QueueCounts> ServiceBusRuntime::Counts(const std::string& queue) const {
       std::chrono::duration_cast<std::chrono::seconds>((clock_->Now() + options_.token_lifetime).time_since_epoch())
           .count();
   const http::HttpHeaders headers = {{"Authorization", SasToken(resource, options_.key_name, options_.key, expiry)},
-                                       {"Accept", "application/atom+xml"}};
+                                     {"Accept", "application/atom+xml"}};
   auto reply = transport_->Get(resource + "?api-version=" + kApiVersion, headers, options_.timeout);
   if (!reply.ok()) {
     return Status(Code::kUnavailable, "reading the counts of queue " + queue + ": " + reply.status().message());

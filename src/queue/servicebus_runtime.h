@@ -24,7 +24,7 @@
 namespace di::queue::sb {
 
 struct QueueCounts {
-  int64_t active = 0;       // available or locked
+  int64_t active = 0;  // available or locked
   int64_t dead_letter = 0;
   int64_t scheduled = 0;
 };
@@ -41,7 +41,7 @@ Result<QueueCounts> ParseQueueCounts(std::string_view atom_xml);
 struct RuntimeOptions {
   std::string base_url;  // "https://<namespace host>" (tests: a local http:// server)
   std::string key_name;
-  std::string key;       // a secret
+  std::string key;  // a secret
   Millis timeout{10000};
   Millis token_lifetime{300 * 1000};
 };

@@ -6,8 +6,7 @@
 namespace di::ratelimit {
 namespace {
 
-constexpr const char* kEnsureRow =
-    "INSERT INTO rate_limit_slots (account) VALUES ($1) ON CONFLICT DO NOTHING";
+constexpr const char* kEnsureRow = "INSERT INTO rate_limit_slots (account) VALUES ($1) ON CONFLICT DO NOTHING";
 // Reserves $2 slots of $3 ms each, starting no earlier than now, if the next
 // free slot is within the horizon $4. Returns the first slot and the db clock.
 constexpr const char* kReserve =
@@ -40,8 +39,8 @@ void AccountRateLimiter::Shutdown() {
 Result<Millis> AccountRateLimiter::Reserve() {
   DI_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   DI_RETURN_IF_ERROR(conn->Exec(kEnsureRow, {pg::P(options_.account)}).status());
-  DI_ASSIGN_OR_RETURN(auto r, conn->Exec(kReserve, {pg::P(options_.account), pg::P(options_.block),
-                                                    pg::P(interval_ms_), pg::P(static_cast<int64_t>(options_.horizon.count()))}));
+  DI_ASSIGN_OR_RETURN(auto r, conn->Exec(kReserve, {pg::P(options_.account), pg::P(options_.block), pg::P(interval_ms_),
+                                                    pg::P(static_cast<int64_t>(options_.horizon.count()))}));
   int64_t local_now = DefaultClock().MonotonicMs();
   if (r.rows() == 1) {
     double first = r.GetDouble(0, 0);

@@ -27,8 +27,8 @@ namespace di::ratelimit {
 struct AccountRateLimiterOptions {
   std::string account = "default";  // e.g. the Nivoda username
   double requests_per_second = 25;
-  int block = 0;                     // slots per reservation; 0 = max(1, rate / 5)
-  Millis horizon = Millis(2000);     // furthest ahead a slot may be reserved
+  int block = 0;                  // slots per reservation; 0 = max(1, rate / 5)
+  Millis horizon = Millis(2000);  // furthest ahead a slot may be reserved
 };
 
 class AccountRateLimiter final : public nivoda::RateLimiter {

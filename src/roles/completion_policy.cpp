@@ -13,10 +13,14 @@ RunOutcome DecideRunOutcome(const RunCounters& c, double threshold) {
 
 const char* RunOutcomeName(RunOutcome outcome) {
   switch (outcome) {
-    case RunOutcome::kStillRunning: return "still_running";
-    case RunOutcome::kConsolidateNow: return "consolidate_now";
-    case RunOutcome::kConsolidateForcedLater: return "consolidate_forced_later";
-    case RunOutcome::kFailRun: return "fail_run";
+    case RunOutcome::kStillRunning:
+      return "still_running";
+    case RunOutcome::kConsolidateNow:
+      return "consolidate_now";
+    case RunOutcome::kConsolidateForcedLater:
+      return "consolidate_forced_later";
+    case RunOutcome::kFailRun:
+      return "fail_run";
   }
   return "unknown";
 }

@@ -1,5 +1,4 @@
 #include "roles/consolidator.h"
-#include "roles/consume_loop.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +10,7 @@
 #include "common/log.h"
 #include "consolidate/batch.h"
 #include "queue/messages.h"
+#include "roles/consume_loop.h"
 
 namespace di {
 namespace {
@@ -27,11 +27,16 @@ bool Stopped(const std::atomic<bool>* stop) { return stop != nullptr && stop->lo
 
 const char* ConsolidationOutcomeName(ConsolidationOutcome outcome) {
   switch (outcome) {
-    case ConsolidationOutcome::kCompleted: return "completed";
-    case ConsolidationOutcome::kAlreadyCompleted: return "already_completed";
-    case ConsolidationOutcome::kNotReady: return "not_ready";
-    case ConsolidationOutcome::kRefused: return "refused";
-    case ConsolidationOutcome::kUnknownRun: break;
+    case ConsolidationOutcome::kCompleted:
+      return "completed";
+    case ConsolidationOutcome::kAlreadyCompleted:
+      return "already_completed";
+    case ConsolidationOutcome::kNotReady:
+      return "not_ready";
+    case ConsolidationOutcome::kRefused:
+      return "refused";
+    case ConsolidationOutcome::kUnknownRun:
+      break;
   }
   return "unknown_run";
 }
@@ -97,9 +102,12 @@ Status Consolidator::BatchLoops(const consolidate::RunState& run, const std::ato
           claimed += counts.claimed;
           raced += counts.raced;
           ++committed;
-          log::Debug("consolidation batch", {{"run_id", run.run_id}, {"claimed", counts.claimed},
-                                             {"mapped", counts.mapped}, {"failed", counts.failed},
-                                             {"claim_us", counts.claim_us}, {"map_us", counts.map_us},
+          log::Debug("consolidation batch", {{"run_id", run.run_id},
+                                             {"claimed", counts.claimed},
+                                             {"mapped", counts.mapped},
+                                             {"failed", counts.failed},
+                                             {"claim_us", counts.claim_us},
+                                             {"map_us", counts.map_us},
                                              {"write_us", counts.write_us}});
         }
         return Status::Ok();
@@ -144,18 +152,28 @@ Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_
     report.run_type = run->run_type;
   }
   switch (gate.verdict) {
-    case GateVerdict::kUnknownRun: report.outcome = ConsolidationOutcome::kUnknownRun; return report;
-    case GateVerdict::kNotReady: report.outcome = ConsolidationOutcome::kNotReady; return report;
-    case GateVerdict::kRefused: report.outcome = ConsolidationOutcome::kRefused; return report;
+    case GateVerdict::kUnknownRun:
+      report.outcome = ConsolidationOutcome::kUnknownRun;
+      return report;
+    case GateVerdict::kNotReady:
+      report.outcome = ConsolidationOutcome::kNotReady;
+      return report;
+    case GateVerdict::kRefused:
+      report.outcome = ConsolidationOutcome::kRefused;
+      return report;
     case GateVerdict::kAlreadyCompleted: {
       report.outcome = ConsolidationOutcome::kAlreadyCompleted;
       DI_ASSIGN_OR_RETURN(report.stats, consolidate::ReadStats(*conn, run_id));
       return report;
     }
-    case GateVerdict::kProceed: break;
+    case GateVerdict::kProceed:
+      break;
   }
-  log::Info("consolidation started", {{"run_id", run_id}, {"feed", run->feed}, {"run_type", run->run_type},
-                                      {"force", force}, {"soft_delete", gate.soft_delete},
+  log::Info("consolidation started", {{"run_id", run_id},
+                                      {"feed", run->feed},
+                                      {"run_type", run->run_type},
+                                      {"force", force},
+                                      {"soft_delete", gate.soft_delete},
                                       {"advance_watermark", gate.advance_watermark}});
   DI_RETURN_IF_ERROR(consolidate::BeginConsolidation(*conn, run_id, force));
   DI_RETURN_IF_ERROR(BatchLoops(*run, stop, heartbeat, &report));
@@ -179,11 +197,21 @@ Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_
   report.outcome = fin.already_completed ? ConsolidationOutcome::kAlreadyCompleted : ConsolidationOutcome::kCompleted;
   report.wall_ms = ElapsedMs(started);
   const auto& s = report.stats;
-  log::Info("consolidation completed",
-            {{"run_id", run_id}, {"seen", s.seen}, {"mapped", s.mapped}, {"inserted", s.inserted},
-             {"updated", s.updated}, {"failed", s.failed}, {"deleted", s.deleted}, {"undeleted", s.undeleted},
-             {"unchanged", s.unchanged}, {"batches", report.batches}, {"raced", report.raced}, {"watermark_advanced", report.watermark_advanced},
-             {"wall_ms", report.wall_ms}, {"batches_ms", report.batches_ms}, {"finalize_ms", report.finalize_ms}});
+  log::Info("consolidation completed", {{"run_id", run_id},
+                                        {"seen", s.seen},
+                                        {"mapped", s.mapped},
+                                        {"inserted", s.inserted},
+                                        {"updated", s.updated},
+                                        {"failed", s.failed},
+                                        {"deleted", s.deleted},
+                                        {"undeleted", s.undeleted},
+                                        {"unchanged", s.unchanged},
+                                        {"batches", report.batches},
+                                        {"raced", report.raced},
+                                        {"watermark_advanced", report.watermark_advanced},
+                                        {"wall_ms", report.wall_ms},
+                                        {"batches_ms", report.batches_ms},
+                                        {"finalize_ms", report.finalize_ms}});
   return report;
 }
 
@@ -224,14 +252,17 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
     int shift = std::clamp(message.delivery_count - 1, 0, 10);
     Millis delay = std::min<Millis>(options_.retry_delay * (int64_t{1} << shift), Millis(600000));
     log::Error("consolidation failed; the message will be retried",
-               {{"run_id", run_id}, {"error", report.status().ToString()}, {"delivery", message.delivery_count},
+               {{"run_id", run_id},
+                {"error", report.status().ToString()},
+                {"delivery", message.delivery_count},
                 {"retry_in_ms", static_cast<int64_t>(delay.count())}});
-    deps_.alerts->Send({"consolidation_failed", run_id, "consolidation of run " + run_id + " failed",
-                        "Consolidation of run " + run_id + " failed: " + report.status().ToString() +
-                            ". The watermark did not move and the run stays 'consolidating'; the message is "
-                            "retried in " + std::to_string(delay.count() / 1000) + " s (delivery " +
-                            std::to_string(message.delivery_count) + "). By hand: diamond-ingest consolidate --run-id " +
-                            run_id + (request->force ? " --force" : "")});
+    deps_.alerts->Send(
+        {"consolidation_failed", run_id, "consolidation of run " + run_id + " failed",
+         "Consolidation of run " + run_id + " failed: " + report.status().ToString() +
+             ". The watermark did not move and the run stays 'consolidating'; the message is "
+             "retried in " +
+             std::to_string(delay.count() / 1000) + " s (delivery " + std::to_string(message.delivery_count) +
+             "). By hand: diamond-ingest consolidate --run-id " + run_id + (request->force ? " --force" : "")});
     (void)deps_.queue->Abandon(message, delay);
     return;
   }
@@ -248,7 +279,8 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
     case ConsolidationOutcome::kNotReady:
       ++counters_.not_ready;
       log::Info("run not ready for consolidation; retrying later",
-                {{"run_id", run_id}, {"reason", report->reason},
+                {{"run_id", run_id},
+                 {"reason", report->reason},
                  {"retry_in_ms", static_cast<int64_t>(options_.not_ready_delay.count())}});
       (void)deps_.queue->Abandon(message, options_.not_ready_delay);
       return;

@@ -37,22 +37,22 @@
 #include <memory>
 #include <string>
 
-#include "roles/components.h"
 #include "config/config.h"
 #include "consolidate/run_gate.h"
 #include "consolidate/run_store.h"
+#include "roles/components.h"
 
 namespace di {
 
 struct ConsolidatorOptions {
-  int batch_size = 2000;                  // CONSOLIDATE_BATCH_SIZE
-  int parallelism = 2;                    // batch loops per run in this process
+  int batch_size = 2000;                    // CONSOLIDATE_BATCH_SIZE
+  int parallelism = 2;                      // batch loops per run in this process
   std::string queue = queue::kConsolidate;  // CONSOLIDATE_QUEUE
-  Millis poll{2000};                      // receive wait
-  Millis lease{60000};                    // the queue's lease; renewed every third of it
-  Millis not_ready_delay{60000};          // abandon delay while partitions are in progress
-  Millis retry_delay{30000};              // after an error; doubled per delivery, at most 10 min
-  Millis wait_for_others{100};            // poll while other consolidators hold the last rows
+  Millis poll{2000};                        // receive wait
+  Millis lease{60000};                      // the queue's lease; renewed every third of it
+  Millis not_ready_delay{60000};            // abandon delay while partitions are in progress
+  Millis retry_delay{30000};                // after an error; doubled per delivery, at most 10 min
+  Millis wait_for_others{100};              // poll while other consolidators hold the last rows
 };
 
 // What the consolidator works with. WATERMARK_FOR returns the watermark store
@@ -69,17 +69,17 @@ const char* ConsolidationOutcomeName(ConsolidationOutcome outcome);
 
 struct ConsolidationReport {
   ConsolidationOutcome outcome = ConsolidationOutcome::kUnknownRun;
-  std::string reason;       // why not completed / how it ran
+  std::string reason;  // why not completed / how it ran
   std::string feed;
   std::string run_type;
-  bool soft_delete = false;         // soft delete applied (complete full run)
-  bool watermark_advanced = false;  // false for forced runs
+  bool soft_delete = false;               // soft delete applied (complete full run)
+  bool watermark_advanced = false;        // false for forced runs
   consolidate::ConsolidationStats stats;  // cumulative over every pass of the run
-  int64_t batches = 0;              // batches committed by this call
-  int64_t raced = 0;                // claims repeated or rows skipped: another consolidator wrote them first
+  int64_t batches = 0;                    // batches committed by this call
+  int64_t raced = 0;                      // claims repeated or rows skipped: another consolidator wrote them first
   int64_t wall_ms = 0;
-  int64_t batches_ms = 0;           // listing, claiming, mapping and writing
-  int64_t finalize_ms = 0;          // last_run_id, undelete, soft delete, counts
+  int64_t batches_ms = 0;   // listing, claiming, mapping and writing
+  int64_t finalize_ms = 0;  // last_run_id, undelete, soft delete, counts
 };
 
 struct ConsolidatorCounters {

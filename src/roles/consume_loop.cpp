@@ -1,8 +1,8 @@
 #include "roles/consume_loop.h"
 
-#include "common/signals.h"
 #include "common/backoff.h"
 #include "common/log.h"
+#include "common/signals.h"
 
 namespace di {
 

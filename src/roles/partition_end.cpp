@@ -28,8 +28,8 @@ Status SendNextStep(pg::Connection& tx, queue::Queue& queue, const PartitionEnd&
   sweep.expected_records = 0;
   sweep.sweep = true;
   sweep.force = force;
-  return queue.SendInTransaction(tx, {options.work_queue, queue::EncodeWorkItem(sweep),
-                                      queue::SweepDedupId(end.run_id, failed), std::nullopt});
+  return queue.SendInTransaction(
+      tx, {options.work_queue, queue::EncodeWorkItem(sweep), queue::SweepDedupId(end.run_id, failed), std::nullopt});
 }
 
 }  // namespace
@@ -40,8 +40,8 @@ Result<std::optional<ingest::RunOutcome>> EndPartitionAndDecide(pg::Pool& pool, 
   DI_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   pg::Transaction tx(*conn);
   DI_RETURN_IF_ERROR(tx.begin_status());
-  DI_ASSIGN_OR_RETURN(auto counters, store::EndPartition(*conn, end.run_id, end.partition_id, end.succeeded,
-                                                         end.records, end.error));
+  DI_ASSIGN_OR_RETURN(auto counters,
+                      store::EndPartition(*conn, end.run_id, end.partition_id, end.succeeded, end.records, end.error));
   if (!counters) return std::optional<ingest::RunOutcome>();  // a duplicate: nothing to do (rolled back)
   ingest::RunOutcome outcome =
       ingest::DecideRunOutcome({counters->expected, counters->completed, counters->failed}, options.success_threshold);
@@ -55,16 +55,20 @@ Result<std::optional<ingest::RunOutcome>> EndPartitionAndDecide(pg::Pool& pool, 
       DI_RETURN_IF_ERROR(SendNextStep(*conn, queue, end, /*force=*/true, counters->failed, options));
       break;
     case ingest::RunOutcome::kFailRun:
-      DI_RETURN_IF_ERROR(store::SetRunStatus(*conn, end.run_id, "failed",
-                                             std::to_string(counters->failed) + " of " +
-                                                 std::to_string(counters->expected) + " partitions failed"));
+      DI_RETURN_IF_ERROR(store::SetRunStatus(
+          *conn, end.run_id, "failed",
+          std::to_string(counters->failed) + " of " + std::to_string(counters->expected) + " partitions failed"));
       break;
   }
   DI_RETURN_IF_ERROR(tx.Commit());
-  log::Info("partition ended", {{"run_id", end.run_id}, {"partition_id", end.partition_id},
-                                {"succeeded", end.succeeded}, {"records", end.records},
-                                {"completed", counters->completed}, {"failed", counters->failed},
-                                {"expected", counters->expected}, {"outcome", ingest::RunOutcomeName(outcome)}});
+  log::Info("partition ended", {{"run_id", end.run_id},
+                                {"partition_id", end.partition_id},
+                                {"succeeded", end.succeeded},
+                                {"records", end.records},
+                                {"completed", counters->completed},
+                                {"failed", counters->failed},
+                                {"expected", counters->expected},
+                                {"outcome", ingest::RunOutcomeName(outcome)}});
   std::string counts = std::to_string(counters->completed) + " of " + std::to_string(counters->expected) +
                        " partitions succeeded, " + std::to_string(counters->failed) + " failed";
   if (outcome == ingest::RunOutcome::kConsolidateForcedLater) {
@@ -72,12 +76,14 @@ Result<std::optional<ingest::RunOutcome>> EndPartitionAndDecide(pg::Pool& pool, 
                  counts + ". Consolidation will run with force in " +
                      std::to_string(options.consolidation_delay.count() / 1000) +
                      " s; stones are not soft-deleted on a forced run. To fetch the failed partitions first: "
-                     "diamond-ingest retry --run-id " + end.run_id});
+                     "diamond-ingest retry --run-id " +
+                     end.run_id});
   } else if (outcome == ingest::RunOutcome::kFailRun) {
     alerts.Send({"run_failed", end.run_id, "run " + end.run_id + " failed: " + counts,
-                 counts + " (below the success threshold); nothing was consolidated and the watermark did not "
-                          "move. Inspect: diamond-ingest status --run-id " + end.run_id +
-                     "; re-run the failed partitions: diamond-ingest retry --run-id " + end.run_id});
+                 counts +
+                     " (below the success threshold); nothing was consolidated and the watermark did not "
+                     "move. Inspect: diamond-ingest status --run-id " +
+                     end.run_id + "; re-run the failed partitions: diamond-ingest retry --run-id " + end.run_id});
   }
   return std::optional<ingest::RunOutcome>(outcome);
 }

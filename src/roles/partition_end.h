@@ -12,9 +12,9 @@
 
 #include "cloud/alert_sink.h"
 #include "common/clock.h"
-#include "roles/completion_policy.h"
 #include "queue/messages.h"
 #include "queue/queue.h"
+#include "roles/completion_policy.h"
 #include "store/pool.h"
 
 namespace di {

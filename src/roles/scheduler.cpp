@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "roles/components.h"
 #include "common/log.h"
 #include "queue/messages.h"
+#include "roles/components.h"
 #include "store/pg.h"
 #include "store/runs.h"
 
@@ -26,8 +26,8 @@ plan::HeatmapAlgorithm AlgorithmFor(HeatmapMode mode) {
 }
 
 // Runs BATCH's queries on up to IN_FLIGHT threads; the first error wins.
-Result<std::vector<int64_t>> CountBatch(nivoda::NivodaClient* client, const nivoda::DiamondQuery& base,
-                                        int in_flight, const std::vector<plan::PriceRange>& batch) {
+Result<std::vector<int64_t>> CountBatch(nivoda::NivodaClient* client, const nivoda::DiamondQuery& base, int in_flight,
+                                        const std::vector<plan::PriceRange>& batch) {
   std::vector<int64_t> counts(batch.size(), 0);
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
@@ -178,19 +178,18 @@ Result<ScheduleResult> Scheduler::Run(const ScheduleRequest& request) {
     auto in_flight = store::RunInFlight(*conn, feed);
     if (!in_flight.ok()) return Prefixed(in_flight.status(), "database error");
     if (*in_flight) {
-      return Status(Code::kConflict, "run " + **in_flight + " of feed " + feed +
-                                         " is still in flight (use --force to start another)");
+      return Status(Code::kConflict,
+                    "run " + **in_flight + " of feed " + feed + " is still in flight (use --force to start another)");
     }
   }
 
   // 4. Plan.
-  log::Info("planning partitions",
-            {{"run_id", result.run_id},
-             {"feed", feed},
-             {"run_type", result.incremental ? "incremental" : "full"},
-             {"heatmap", plan::HeatmapAlgorithmName(settings_.heatmap)},
-             {"updated_from", result.updated_from.value_or("")},
-             {"updated_to", result.updated_to}});
+  log::Info("planning partitions", {{"run_id", result.run_id},
+                                    {"feed", feed},
+                                    {"run_type", result.incremental ? "incremental" : "full"},
+                                    {"heatmap", plan::HeatmapAlgorithmName(settings_.heatmap)},
+                                    {"updated_from", result.updated_from.value_or("")},
+                                    {"updated_to", result.updated_to}});
   const int64_t plan_start = clock.MonotonicMs();
   plan::CountBatchFn count = MakeCountBatchFn(
       deps_.client, RunBaseQuery(settings_.feed, result.updated_from, result.updated_to), settings_.queries_in_flight);

@@ -33,10 +33,10 @@
 #include <optional>
 #include <string>
 
-#include "config/config.h"
 #include "cloud/watermark_store.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "config/config.h"
 #include "nivoda/diamond_query.h"
 #include "nivoda/nivoda_client.h"
 #include "plan/plan_types.h"
@@ -52,7 +52,7 @@ inline constexpr int64_t kSchedulerLockKey = 0x6469736368656475;  // "dischedu"
 struct SchedulerSettings {
   Feed feed = Feed::kNatural;
   plan::HeatmapAlgorithm heatmap = plan::HeatmapAlgorithm::kAdaptive;
-  int queries_in_flight = 24;        // HEATMAP_QUERIES_IN_FLIGHT
+  int queries_in_flight = 24;  // HEATMAP_QUERIES_IN_FLIGHT
   Millis incremental_overlap{15 * 60 * 1000};
   plan::PlanOptions full_plan = plan::FullRunPlanOptions();
   plan::PlanOptions incremental_plan = plan::IncrementalRunPlanOptions();
@@ -61,11 +61,11 @@ SchedulerSettings SchedulerSettingsFrom(const Config& config);
 
 // What the scheduler talks to. Non-owning; everything must outlive the Scheduler.
 struct SchedulerDeps {
-  std::string database_url;                    // for the lock and the run transaction
-  queue::Queue* queue = nullptr;               // work items go to queue::kWorkItems
+  std::string database_url;       // for the lock and the run transaction
+  queue::Queue* queue = nullptr;  // work items go to queue::kWorkItems
   cloud::WatermarkStore* watermark = nullptr;
   nivoda::NivodaClient* client = nullptr;
-  Clock* clock = nullptr;                      // nullptr: DefaultClock()
+  Clock* clock = nullptr;  // nullptr: DefaultClock()
 };
 
 struct ScheduleRequest {
@@ -82,13 +82,13 @@ enum class ScheduleOutcome {
 
 struct ScheduleResult {
   ScheduleOutcome outcome = ScheduleOutcome::kDryRun;
-  std::string run_id;                           // also set for a dry run (not recorded)
+  std::string run_id;  // also set for a dry run (not recorded)
   bool incremental = false;
   std::optional<std::string> watermark_before;  // ISO-8601, the watermark read
   std::optional<std::string> updated_from;      // incremental window start
   std::string updated_to;                       // the run's start time
   plan::Plan plan;
-  int64_t planning_ms = 0;                      // wall time of the heatmap scan
+  int64_t planning_ms = 0;  // wall time of the heatmap scan
 };
 
 // The fixed filters of a run's count and page queries: the feed (labgrown

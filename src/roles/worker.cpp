@@ -1,26 +1,24 @@
 #include "roles/worker.h"
-#include "roles/consume_loop.h"
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <optional>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "common/log.h"
 #include "ingest/nivoda_offer_source.h"
 #include "ingest/raw_partition_sink.h"
+#include "roles/consume_loop.h"
 #include "store/runs.h"
 
 namespace di {
 namespace {
 
-bool IsPermanent(const Status& s) {
-  return s.code() == Code::kPermanent || s.code() == Code::kInvalidArgument;
-}
+bool IsPermanent(const Status& s) { return s.code() == Code::kPermanent || s.code() == Code::kInvalidArgument; }
 
 // Renews the lease every third of its length until stopped; sets *lost when
 // the queue says the lease is gone.
@@ -112,8 +110,8 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
     (void)c_.queue->DeadLetter(message, "MalformedWorkItem", item.status().message());
     c_.alerts->Send({"dead_letter", "", "work item dead-lettered: " + item.status().message(),
                      "A work item could not be decoded (" + item.status().message() +
-                         ") and was moved to the dead letters of " + message.queue + ". Body: " +
-                         message.body.substr(0, 500)});
+                         ") and was moved to the dead letters of " + message.queue +
+                         ". Body: " + message.body.substr(0, 500)});
     return;
   }
   const std::string& run = item->run_id;
@@ -201,10 +199,12 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
       WallTime run_start;
       if (!item->is_incremental && ParseIso8601(item->updated_to, &run_start)) fo.catch_up_from = run_start;
       ingest::PartitionFetcher fetcher(source, sink, requests_, fo, &cancel);
-      log::Info("partition started", {{"run_id", run}, {"partition_id", item->partition_id},
+      log::Info("partition started", {{"run_id", run},
+                                      {"partition_id", item->partition_id},
                                       {"price_min", item->price_min},
                                       {"price_max", item->price_max ? *item->price_max : -1},
-                                      {"resume_offset", cp.next_offset}, {"phase", cp.phase},
+                                      {"resume_offset", cp.next_offset},
+                                      {"phase", cp.phase},
                                       {"delivery", message.delivery_count}});
       return fetcher.Run({item->price_min, item->price_max}, cp);
     }();
@@ -215,9 +215,12 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
   if (fetched.ok()) {
     counters_.pages += fetched->pages;
     counters_.offers += fetched->offers_received;
-    log::Info("partition fetched", {{"run_id", run}, {"partition_id", item->partition_id},
-                                    {"stones", fetched->stones}, {"pages", fetched->pages},
-                                    {"count_queries", fetched->count_queries}, {"rounds", fetched->rounds},
+    log::Info("partition fetched", {{"run_id", run},
+                                    {"partition_id", item->partition_id},
+                                    {"stones", fetched->stones},
+                                    {"pages", fetched->pages},
+                                    {"count_queries", fetched->count_queries},
+                                    {"rounds", fetched->rounds},
                                     {"refetched_cells", fetched->refetched_cells},
                                     {"catch_up_offers", fetched->catch_up_offers}});
   }
@@ -262,8 +265,7 @@ void Worker::SettleSweep(const queue::Message& message, const queue::WorkItem& i
   (void)c_.queue->Complete(message);
 }
 
-void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, const Status& status,
-                    int64_t records) {
+void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, const Status& status, int64_t records) {
   const log::Fields where = {{"run_id", item.run_id}, {"partition_id", item.partition_id}};
   if (status.code() == Code::kCancelled) {
     ++counters_.abandoned;
@@ -277,10 +279,12 @@ void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, 
     int shift = std::min(message.delivery_count - 1, 5);
     Millis delay = std::min(Millis(600000), options_.retry_delay * (1 << std::max(shift, 0)));
     Status s = c_.queue->Abandon(message, delay);
-    log::Warn("partition attempt failed; retrying later",
-              {{"run_id", item.run_id}, {"partition_id", item.partition_id}, {"error", status.ToString()},
-               {"delivery", message.delivery_count}, {"retry_in_ms", static_cast<int64_t>(delay.count())},
-               {"abandon", s.ok() ? "ok" : s.ToString()}});
+    log::Warn("partition attempt failed; retrying later", {{"run_id", item.run_id},
+                                                           {"partition_id", item.partition_id},
+                                                           {"error", status.ToString()},
+                                                           {"delivery", message.delivery_count},
+                                                           {"retry_in_ms", static_cast<int64_t>(delay.count())},
+                                                           {"abandon", s.ok() ? "ok" : s.ToString()}});
     return;
   }
   PartitionEnd end{item, item.run_id, item.partition_id, status.ok(), records, ""};
@@ -291,8 +295,8 @@ void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, 
   auto ended = EndPartitionAndDecide(*c_.pool, *c_.queue, *c_.alerts, end, options_.completion);
   if (!ended.ok()) {
     ++counters_.abandoned;
-    log::Warn("cannot record the partition's end; retrying later", {{"run_id", item.run_id},
-                                                                    {"error", ended.status().ToString()}});
+    log::Warn("cannot record the partition's end; retrying later",
+              {{"run_id", item.run_id}, {"error", ended.status().ToString()}});
     (void)c_.queue->Abandon(message, options_.retry_delay);
     return;
   }
@@ -300,8 +304,8 @@ void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, 
     ++counters_.completed;
   } else {
     ++counters_.failed;
-    log::Error("partition failed", {{"run_id", item.run_id}, {"partition_id", item.partition_id},
-                                    {"error", end.error}});
+    log::Error("partition failed",
+               {{"run_id", item.run_id}, {"partition_id", item.partition_id}, {"error", end.error}});
   }
   (void)c_.queue->Complete(message);
 }

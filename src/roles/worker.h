@@ -21,27 +21,27 @@
 #include <memory>
 #include <string>
 
+#include "common/thread_pool.h"
 #include "config/config.h"
+#include "ingest/partition_fetcher.h"
+#include "queue/messages.h"
 #include "roles/components.h"
 #include "roles/partition_end.h"
 #include "roles/run_attribution.h"
-#include "common/thread_pool.h"
-#include "ingest/partition_fetcher.h"
-#include "queue/messages.h"
 
 namespace di {
 
 struct WorkerOptions {
-  std::string worker_id;              // e.g. host:pid
-  int partitions = 12;                // work items handled at once
-  int requests_in_flight = 48;        // page/count requests at once, whole process
-  ingest::FetchOptions fetch;         // page_size etc.; in_flight is derived
-  Millis lease{60000};                // the queue's lease; renewed every third of it
-  Millis retry_delay{30000};          // first abandon delay, doubled per delivery (max 10 min)
+  std::string worker_id;        // e.g. host:pid
+  int partitions = 12;          // work items handled at once
+  int requests_in_flight = 48;  // page/count requests at once, whole process
+  ingest::FetchOptions fetch;   // page_size etc.; in_flight is derived
+  Millis lease{60000};          // the queue's lease; renewed every third of it
+  Millis retry_delay{30000};    // first abandon delay, doubled per delivery (max 10 min)
   int max_deliveries = 10;
-  Millis poll{2000};                  // receive wait
+  Millis poll{2000};  // receive wait
   std::string work_queue = queue::kWorkItems;
-  CompletionOptions completion;  // its work_queue is set from work_queue
+  CompletionOptions completion;           // its work_queue is set from work_queue
   RunAttribution* attribution = nullptr;  // optional
 };
 

@@ -13,8 +13,8 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -149,7 +149,8 @@ Result<fs::path> ChooseClusterRoot(const fs::path& dir, const std::string& os_us
   if (geteuid() != 0) return dir;
   passwd* pw = getpwnam(os_user.c_str());
   if (!pw || ReachableBy(dir, pw->pw_uid, pw->pw_gid)) return ClusterRoot(dir);
-  fs::path root = fs::path("/var/tmp") / ("diamond-ingest-pg-" + std::to_string(std::hash<std::string>{}(dir.string())));
+  fs::path root =
+      fs::path("/var/tmp") / ("diamond-ingest-pg-" + std::to_string(std::hash<std::string>{}(dir.string())));
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) return Status(Code::kInternal, "cannot create " + root.string() + ": " + ec.message());
@@ -186,8 +187,8 @@ Result<std::string> EmbeddedPostgres::StartOrReuse(const EmbeddedOptions& o) {
   if (!running) {
     DI_RETURN_IF_ERROR(ChownTree(dir, o.os_user));
     if (!fs::exists(data / "PG_VERSION")) {
-      DI_ASSIGN_OR_RETURN(int rc, RunAs({bin + "/initdb", "-D", data.string(), "-U", "postgres", "-A", "trust",
-                                         "-E", "UTF8", "--locale=C", "--no-sync"},
+      DI_ASSIGN_OR_RETURN(int rc, RunAs({bin + "/initdb", "-D", data.string(), "-U", "postgres", "-A", "trust", "-E",
+                                         "UTF8", "--locale=C", "--no-sync"},
                                         o.os_user, log_path));
       if (rc != 0) return Status(Code::kInternal, "initdb failed (exit " + std::to_string(rc) + "), see " + log_path);
     }
@@ -196,10 +197,11 @@ Result<std::string> EmbeddedPostgres::StartOrReuse(const EmbeddedOptions& o) {
     opts << "-p " << port << " -k " << dir.string() << " -c listen_addresses=127.0.0.1"
          << " -c max_connections=" << o.max_connections;
     if (!o.durable) opts << " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-    DI_ASSIGN_OR_RETURN(int rc, RunAs({bin + "/pg_ctl", "-D", data.string(), "-l", log_path, "-w", "-t", "60",
-                                       "-o", opts.str(), "start"},
+    DI_ASSIGN_OR_RETURN(int rc, RunAs({bin + "/pg_ctl", "-D", data.string(), "-l", log_path, "-w", "-t", "60", "-o",
+                                       opts.str(), "start"},
                                       o.os_user, log_path));
-    if (rc != 0) return Status(Code::kInternal, "pg_ctl start failed (exit " + std::to_string(rc) + "), see " + log_path);
+    if (rc != 0)
+      return Status(Code::kInternal, "pg_ctl start failed (exit " + std::to_string(rc) + "), see " + log_path);
     log::Info("started embedded PostgreSQL", {{"dir", dir.string()}, {"port", port}});
   } else {
     log::Info("reusing embedded PostgreSQL", {{"dir", dir.string()}, {"port", port}});
@@ -237,7 +239,8 @@ Status EmbeddedPostgres::Restart(const std::string& dir, const std::string& os_u
   DI_ASSIGN_OR_RETURN(int rc, RunAs({bin + "/pg_ctl", "-D", (root / "data").string(), "-l", log_path, "-m", "fast",
                                      "-w", "-t", "60", "restart"},
                                     os_user, log_path));
-  if (rc != 0) return Status(Code::kInternal, "pg_ctl restart failed (exit " + std::to_string(rc) + "), see " + log_path);
+  if (rc != 0)
+    return Status(Code::kInternal, "pg_ctl restart failed (exit " + std::to_string(rc) + "), see " + log_path);
   return Status::Ok();
 }
 

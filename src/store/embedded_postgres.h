@@ -18,10 +18,10 @@
 namespace di::pg {
 
 struct EmbeddedOptions {
-  std::string dir;                    // cluster directory (data/, log, socket)
+  std::string dir;  // cluster directory (data/, log, socket)
   std::string database = "diamond_ingest";
-  std::string os_user = "postgres";   // used only when running as root
-  bool durable = true;                // false: fsync off (tests)
+  std::string os_user = "postgres";  // used only when running as root
+  bool durable = true;               // false: fsync off (tests)
   int max_connections = 200;
 };
 

@@ -29,9 +29,7 @@ bool QueryResult::IsNull(int row, int col) const { return PQgetisnull(res_, row,
 std::string_view QueryResult::Get(int row, int col) const {
   return std::string_view(PQgetvalue(res_, row, col), PQgetlength(res_, row, col));
 }
-int64_t QueryResult::GetInt64(int row, int col) const {
-  return std::strtoll(PQgetvalue(res_, row, col), nullptr, 10);
-}
+int64_t QueryResult::GetInt64(int row, int col) const { return std::strtoll(PQgetvalue(res_, row, col), nullptr, 10); }
 double QueryResult::GetDouble(int row, int col) const { return std::strtod(PQgetvalue(res_, row, col), nullptr); }
 std::optional<std::string> QueryResult::GetOptional(int row, int col) const {
   if (IsNull(row, col)) return std::nullopt;
@@ -41,9 +39,7 @@ std::optional<int64_t> QueryResult::GetOptionalInt64(int row, int col) const {
   if (IsNull(row, col)) return std::nullopt;
   return GetInt64(row, col);
 }
-int QueryResult::Column(std::string_view name) const {
-  return res_ ? PQfnumber(res_, std::string(name).c_str()) : -1;
-}
+int QueryResult::Column(std::string_view name) const { return res_ ? PQfnumber(res_, std::string(name).c_str()) : -1; }
 int64_t QueryResult::Affected() const {
   const char* n = res_ ? PQcmdTuples(res_) : "";
   return n && *n ? std::strtoll(n, nullptr, 10) : 0;
@@ -89,7 +85,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
     PQfinish(conn);
     return Status(Code::kUnavailable, "cannot connect to PostgreSQL: " + msg);
   }
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<Connection>(new Connection(conn));
 }
 
@@ -116,8 +113,8 @@ Result<QueryResult> Connection::Exec(std::string_view sql, const Params& params)
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   std::string text(sql);
-  pg_result* res = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                                nullptr, nullptr, 0);
+  pg_result* res =
+      PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr, nullptr, 0);
   QueryResult result(res);
   DI_RETURN_IF_ERROR(ResultStatus(res, sql));
   return result;
@@ -197,11 +194,20 @@ Status Transaction::Commit() {
 void AppendCopyText(std::string* out, std::string_view value) {
   for (char c : value) {
     switch (c) {
-      case '\\': *out += "\\\\"; break;
-      case '\t': *out += "\\t"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      default: out->push_back(c);
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      default:
+        out->push_back(c);
     }
   }
 }

@@ -57,11 +57,11 @@ constexpr const char* kUndoFailed =
 Status InsertRun(pg::Connection& conn, const NewRun& run, const std::vector<NewPartition>& partitions) {
   int64_t expected = 0;
   for (const auto& p : partitions) expected += p.expected_records;
-  DI_RETURN_IF_ERROR(conn.Exec(kInsertRun, {pg::P(run.run_id), pg::P(run.feed), pg::P(run.run_type),
-                                            pg::P(static_cast<int>(partitions.size())), pg::P(expected),
-                                            pg::P(run.count_queries), pg::P(run.watermark_before),
-                                            pg::P(run.updated_from), pg::P(run.updated_to)})
-                         .status());
+  DI_RETURN_IF_ERROR(
+      conn.Exec(kInsertRun, {pg::P(run.run_id), pg::P(run.feed), pg::P(run.run_type),
+                             pg::P(static_cast<int>(partitions.size())), pg::P(expected), pg::P(run.count_queries),
+                             pg::P(run.watermark_before), pg::P(run.updated_from), pg::P(run.updated_to)})
+          .status());
   for (const auto& p : partitions) {
     DI_RETURN_IF_ERROR(
         conn.Exec(kInsertWorkerRun, {pg::P(run.run_id), pg::P(p.partition_id), pg::P(p.work_item_json)}).status());
@@ -88,7 +88,8 @@ Result<ClaimResult> ClaimPartition(pg::Connection& conn, const std::string& run_
 
 Result<Checkpoint> LoadCheckpoint(pg::Connection& conn, const std::string& run_id, int partition_id) {
   DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kLoadCheckpoint, {pg::P(run_id), pg::P(partition_id)}));
-  if (r.rows() == 0) return Status(Code::kNotFound, "no progress row for " + run_id + "/" + std::to_string(partition_id));
+  if (r.rows() == 0)
+    return Status(Code::kNotFound, "no progress row for " + run_id + "/" + std::to_string(partition_id));
   return Checkpoint{r.GetInt64(0, 0), r.GetString(0, 1), r.GetInt64(0, 2), r.GetInt64(0, 3)};
 }
 
@@ -100,17 +101,15 @@ Status SaveCheckpoint(pg::Connection& conn, const std::string& run_id, int parti
 }
 
 Result<std::optional<RunCountersRow>> EndPartition(pg::Connection& conn, const std::string& run_id, int partition_id,
-                                                   bool succeeded, int64_t records,
-                                                   const std::string& error_message) {
+                                                   bool succeeded, int64_t records, const std::string& error_message) {
   DI_ASSIGN_OR_RETURN(auto ended, conn.Exec(kEndPartition, {pg::P(run_id), pg::P(partition_id),
                                                             pg::P(succeeded ? "completed" : "failed"), pg::P(records),
                                                             pg::P(error_message)}));
   if (ended.rows() == 0) return std::optional<RunCountersRow>();
   DI_ASSIGN_OR_RETURN(auto c, conn.Exec(succeeded ? kBumpCompleted : kBumpFailed, {pg::P(run_id)}));
   if (c.rows() == 0) return Status(Code::kNotFound, "run " + run_id + " not found");
-  return std::optional<RunCountersRow>(RunCountersRow{static_cast<int>(c.GetInt64(0, 0)),
-                                                      static_cast<int>(c.GetInt64(0, 1)),
-                                                      static_cast<int>(c.GetInt64(0, 2))});
+  return std::optional<RunCountersRow>(RunCountersRow{
+      static_cast<int>(c.GetInt64(0, 0)), static_cast<int>(c.GetInt64(0, 1)), static_cast<int>(c.GetInt64(0, 2))});
 }
 
 Status SetRunStatus(pg::Connection& conn, const std::string& run_id, const std::string& status,

@@ -18,7 +18,7 @@ namespace di::store {
 struct NewRun {
   std::string run_id;
   std::string feed;
-  std::string run_type;  // full | incremental
+  std::string run_type;                         // full | incremental
   std::optional<std::string> watermark_before;  // ISO-8601
   std::optional<std::string> updated_from;
   std::string updated_to;
@@ -65,8 +65,7 @@ struct RunCountersRow {
 // or nullopt when the partition had already ended (a duplicate delivery).
 // REQUIRES: an open transaction on CONN.
 Result<std::optional<RunCountersRow>> EndPartition(pg::Connection& conn, const std::string& run_id, int partition_id,
-                                                   bool succeeded, int64_t records,
-                                                   const std::string& error_message);
+                                                   bool succeeded, int64_t records, const std::string& error_message);
 
 // Sets the run's status (and completed_at for completed/failed) and an optional error.
 Status SetRunStatus(pg::Connection& conn, const std::string& run_id, const std::string& status,

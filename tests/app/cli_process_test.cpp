@@ -1,12 +1,12 @@
 // Process tests: the real diamond-ingest binary, run with an exact
 // environment (nothing inherited) in an empty working directory.
-#include "process.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+
+#include "process.h"
 
 namespace di::test {
 namespace {
@@ -64,9 +64,8 @@ TEST_F(CliTest, InvalidServiceBusConnectionStringIsNotEchoed) {
   ProcessResult r = Run({"config"}, {"AZURE_SERVICE_BUS_CONNECTION_STRING=garbage"});
   ExpectConfigError(r, "AZURE_SERVICE_BUS_CONNECTION_STRING");
   EXPECT_EQ(r.err.find("garbage"), std::string::npos) << r.err;
-  ProcessResult keyed = Run(
-      {"config"},
-      {"AZURE_SERVICE_BUS_CONNECTION_STRING=Endpoint=https://ns/;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0U0JrZXk="});
+  ProcessResult keyed = Run({"config"}, {"AZURE_SERVICE_BUS_CONNECTION_STRING=Endpoint=https://ns/"
+                                         ";SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0U0JrZXk="});
   ExpectConfigError(keyed, "AZURE_SERVICE_BUS_CONNECTION_STRING");
   EXPECT_EQ(keyed.err.find("c2VjcmV0U0JrZXk"), std::string::npos) << keyed.err;
 }
@@ -158,15 +157,16 @@ TEST_F(CliTest, EnvFileFlag) {
 
 // No secret appears in `config` output or in any log line, whatever the source.
 TEST_F(CliTest, SecretsNeverAppear) {
-  const std::vector<std::string> secrets = {
-      "nivoda-pw-b7e19c", "re_resendkey_4411aa", "c3RvcmFnZS1rZXktc2VjcmV0LTE=", "c2VydmljZWJ1cy1rZXktc2VjcmV0",
-      "db-pw-3c1d9e"};
+  const std::vector<std::string> secrets = {"nivoda-pw-b7e19c", "re_resendkey_4411aa",
+                                            "c3RvcmFnZS1rZXktc2VjcmV0LTE=", "c2VydmljZWJ1cy1rZXktc2VjcmV0",
+                                            "db-pw-3c1d9e"};
   dir_.Write(".env", "RESEND_API_KEY=" + secrets[1] + "\n");
   std::vector<std::string> env = {
       "NIVODA_PASSWORD=" + secrets[0],
       "AZURE_STORAGE_CONNECTION_STRING=AccountName=acct;AccountKey=" + secrets[2],
       "AZURE_SERVICE_BUS_CONNECTION_STRING=Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=k;"
-      "SharedAccessKey=" + secrets[3],
+      "SharedAccessKey=" +
+          secrets[3],
       "ALERT_EMAIL_TO=ops@example.com",
       "ALERT_EMAIL_FROM=di@example.com",
       "NIVODA_INSECURE_TLS=true",  // produces a log line on stderr
@@ -186,8 +186,8 @@ TEST_F(CliTest, SecretsNeverAppear) {
   EXPECT_NE(r.err.find("NIVODA_INSECURE_TLS"), std::string::npos) << r.err;
 
   // And in the error line of an invalid secret.
-  ProcessResult bad = Run({"config"}, {"DATABASE_URL=mysql://app:" + secrets[4] + "@h/db",
-                                       "NIVODA_PASSWORD=" + secrets[0]});
+  ProcessResult bad =
+      Run({"config"}, {"DATABASE_URL=mysql://app:" + secrets[4] + "@h/db", "NIVODA_PASSWORD=" + secrets[0]});
   ExpectConfigError(bad, "DATABASE_URL");
   for (const std::string& s : secrets) EXPECT_EQ(bad.err.find(s), std::string::npos) << bad.err;
 }

@@ -82,9 +82,10 @@ class RunEndToEnd : public ::testing::Test {
   void ExpectLatestRunCompleted(const std::string& type) {
     EXPECT_EQ(Scalar("SELECT run_type || ' ' || status FROM run_metadata ORDER BY started_at DESC LIMIT 1"),
               type + " completed");
-    EXPECT_EQ(Scalar("SELECT count(*) FROM watermarks w JOIN run_metadata r ON r.run_id = w.last_run_id"
-                     " WHERE w.last_updated_at = r.updated_to AND r.started_at = (SELECT max(started_at) FROM run_metadata)"),
-              "1");
+    EXPECT_EQ(
+        Scalar("SELECT count(*) FROM watermarks w JOIN run_metadata r ON r.run_id = w.last_run_id"
+               " WHERE w.last_updated_at = r.updated_to AND r.started_at = (SELECT max(started_at) FROM run_metadata)"),
+        "1");
   }
 
   // Every stone of TRUTH is active in `diamonds` with the simulator's offer id,
@@ -98,11 +99,15 @@ class RunEndToEnd : public ::testing::Test {
       if (it == rows.end() || it->second.status != "active") {
         if (++missing <= 3) {
           ADD_FAILURE() << "stone " << id << " not active in diamonds; raw: "
-                        << Scalar("SELECT coalesce(max(run_id || ' ' || payload_hash), 'none') FROM raw_diamonds_nivoda"
-                                  " WHERE supplier_stone_id = '" + id + "'")
+                        << Scalar(
+                               "SELECT coalesce(max(run_id || ' ' || payload_hash), 'none') FROM raw_diamonds_nivoda"
+                               " WHERE supplier_stone_id = '" +
+                               id + "'")
                         << "; mapping failure: "
-                        << Scalar("SELECT coalesce(max(reason), 'none') FROM consolidation_failures"
-                                  " WHERE supplier_stone_id = '" + id + "'");
+                        << Scalar(
+                               "SELECT coalesce(max(reason), 'none') FROM consolidation_failures"
+                               " WHERE supplier_stone_id = '" +
+                               id + "'");
         }
         continue;
       }

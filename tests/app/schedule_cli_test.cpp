@@ -114,7 +114,8 @@ TEST_F(ScheduleCliTest, ZeroOffersRecordsAnEmptyCompletedRun) {
   EXPECT_NE(p.err().find("zero offers match"), std::string::npos) << p.err();
   EXPECT_NE(p.err().find("\"level\":\"warn\""), std::string::npos) << p.err();
   EXPECT_NE(p.out().find("zero offers, recorded with no work items"), std::string::npos) << p.out();
-  auto run = conn_->Exec("SELECT status, expected_workers, expected_records, completed_at IS NOT NULL FROM run_metadata");
+  auto run =
+      conn_->Exec("SELECT status, expected_workers, expected_records, completed_at IS NOT NULL FROM run_metadata");
   ASSERT_TRUE(run.ok());
   ASSERT_EQ(run->rows(), 1);
   EXPECT_EQ(run->GetString(0, 0), "completed");
@@ -131,7 +132,8 @@ TEST_F(ScheduleCliTest, ZeroOffersRecordsAnEmptyCompletedRun) {
 TEST_F(ScheduleCliTest, DryRunPrintsThePlanAndWritesNothing) {
   auto sim = StartSim({"--natural", "4000", "--labgrown", "0"});
   ASSERT_NE(sim, nullptr);
-  const std::string svg = std::filesystem::temp_directory_path() / ("di-schedule-plot-" + std::to_string(getpid()) + ".svg");
+  const std::string svg =
+      std::filesystem::temp_directory_path() / ("di-schedule-plot-" + std::to_string(getpid()) + ".svg");
   IngestProcess p = IngestProcess::Start({"schedule", "--dry-run", "--plot", svg}, Env(sim->endpoint()));
   ASSERT_EQ(p.Wait(), 0) << p.err();
   const std::string out = p.out();

@@ -11,10 +11,10 @@ namespace {
 
 using testing::AzuriteAccount;
 
-#define ASSERT_OK(expr)                          \
-  do {                                           \
-    ::di::Status s_ = (expr);                    \
-    ASSERT_TRUE(s_.ok()) << s_.ToString();       \
+#define ASSERT_OK(expr)                    \
+  do {                                     \
+    ::di::Status s_ = (expr);              \
+    ASSERT_TRUE(s_.ok()) << s_.ToString(); \
   } while (0)
 
 WallTime At(int64_t ms) { return WallTime(Millis(ms)); }
@@ -116,8 +116,7 @@ TEST_F(BlobWatermarkStoreTest, MalformedBlobIsReportedAndLeftUntouched) {
   auto r = store.Read();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kCorrupt);
-  EXPECT_NE(r.status().message().find(location_.container + "/nivoda.json"), std::string::npos)
-      << r.status().message();
+  EXPECT_NE(r.status().message().find(location_.container + "/nivoda.json"), std::string::npos) << r.status().message();
   Status s = store.Advance(Mark(9000, "run-9"));
   EXPECT_EQ(s.code(), Code::kCorrupt) << s.ToString();
   EXPECT_NE(s.message().find("refusing to overwrite"), std::string::npos) << s.message();

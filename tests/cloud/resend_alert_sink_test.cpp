@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include <deque>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common/log.h"
@@ -30,8 +30,8 @@ class CapturingServer {
   explicit CapturingServer(std::deque<int> statuses) : statuses_(std::move(statuses)) {
     server_.Post("/emails", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> lock(mu_);
-      requests_.push_back({req.path, req.get_header_value("Authorization"), req.get_header_value("Content-Type"),
-                           req.body});
+      requests_.push_back(
+          {req.path, req.get_header_value("Authorization"), req.get_header_value("Content-Type"), req.body});
       int status = 200;
       if (!statuses_.empty()) {
         status = statuses_.front();

@@ -1,14 +1,13 @@
 #include "config/config.h"
 
-#include "common/log.h"
-
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+
+#include "common/log.h"
 
 namespace di {
 namespace {
@@ -82,8 +81,7 @@ TEST(LoadConfigTest, DefaultsMatchTheDocumentedValues) {
 
 TEST(LoadConfigTest, FlagBeatsEnvironmentBeatsDotenvBeatsDefault) {
   TempEnvFile file("PAGE_SIZE=20\nRETRY_ATTEMPTS=5\nWORKER_PARTITIONS=6\n");
-  auto c = LoadConfig(Sources({{"PAGE_SIZE", "10"}, {"RETRY_ATTEMPTS", "7"}},
-                              {{"PAGE_SIZE", "30"}}, file.path()));
+  auto c = LoadConfig(Sources({{"PAGE_SIZE", "10"}, {"RETRY_ATTEMPTS", "7"}}, {{"PAGE_SIZE", "30"}}, file.path()));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->page_size, 30);
   EXPECT_EQ(c->sources.at("PAGE_SIZE"), ValueSource::kFlag);
@@ -132,8 +130,7 @@ TEST(LoadConfigTest, EnvFileProblems) {
   TempEnvFile broken("PAGE_SIZE=5\nNIVODA_PASSWORD hunter2-in-env-file\n");
   auto bad = LoadConfig(Sources({}, {}, broken.path()));
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(),
-            "--env-file: " + broken.path() + ": line 2: expected '=' after the variable name");
+  EXPECT_EQ(bad.status().message(), "--env-file: " + broken.path() + ": line 2: expected '=' after the variable name");
   EXPECT_EQ(bad.status().message().find("hunter2"), std::string::npos);
 }
 
@@ -161,8 +158,8 @@ TEST(LoadConfigTest, CrossChecks) {
   auto from = LoadConfig(Sources({{"RESEND_API_KEY", "re_live_key_123456"}, {"ALERT_EMAIL_TO", "a@b.c"}}));
   ASSERT_FALSE(from.ok());
   EXPECT_EQ(from.status().message(), "ALERT_EMAIL_FROM: required when RESEND_API_KEY is set");
-  auto ok = LoadConfig(Sources({{"RESEND_API_KEY", "re_live_key_123456"}, {"ALERT_EMAIL_TO", "a@b.c"},
-                                {"ALERT_EMAIL_FROM", "x@b.c"}}));
+  auto ok = LoadConfig(
+      Sources({{"RESEND_API_KEY", "re_live_key_123456"}, {"ALERT_EMAIL_TO", "a@b.c"}, {"ALERT_EMAIL_FROM", "x@b.c"}}));
   EXPECT_TRUE(ok.ok()) << ok.status().ToString();
 }
 
@@ -187,12 +184,12 @@ TEST(LoadConfigTest, RegistersSecretsBeforeValidating) {
   const std::string sb_key = "c2ItdGVzdC1rZXktN2Q0Yw==";
   const std::string db_pw = "db-pw-9c2b71";
   const std::string bad_storage = "AccountName=a;AccountKey=storage-bad-key-3f8e!";
-  auto c = LoadConfig(Sources(
-      {{"NIVODA_PASSWORD", pw},
-       {"AZURE_SERVICE_BUS_CONNECTION_STRING",
-        "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=" + sb_key},
-       {"AZURE_STORAGE_CONNECTION_STRING", bad_storage}},
-      {{"DATABASE_URL", "postgresql://app:" + db_pw + "@db/di"}}));
+  auto c =
+      LoadConfig(Sources({{"NIVODA_PASSWORD", pw},
+                          {"AZURE_SERVICE_BUS_CONNECTION_STRING",
+                           "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=" + sb_key},
+                          {"AZURE_STORAGE_CONNECTION_STRING", bad_storage}},
+                         {{"DATABASE_URL", "postgresql://app:" + db_pw + "@db/di"}}));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().message().rfind("AZURE_STORAGE_CONNECTION_STRING: ", 0), 0u) << c.status().message();
   EXPECT_EQ(c.status().message().find("storage-bad-key"), std::string::npos);

@@ -12,9 +12,9 @@ TEST(Base64Test, DecodesAndRejects) {
   EXPECT_EQ(DecodeBase64("aGk=").value(), "hi");
   EXPECT_EQ(DecodeBase64("YWJj").value(), "abc");
   EXPECT_FALSE(DecodeBase64("").ok());
-  EXPECT_FALSE(DecodeBase64("abc").ok());        // length
-  EXPECT_FALSE(DecodeBase64("ab$=").ok());       // alphabet
-  EXPECT_FALSE(DecodeBase64("a=bc").ok());       // padding in the middle
+  EXPECT_FALSE(DecodeBase64("abc").ok());   // length
+  EXPECT_FALSE(DecodeBase64("ab$=").ok());  // alphabet
+  EXPECT_FALSE(DecodeBase64("a=bc").ok());  // padding in the middle
   EXPECT_FALSE(DecodeBase64("ab=c").ok());
   EXPECT_FALSE(DecodeBase64("====").ok());
   EXPECT_FALSE(DecodeBase64("not base64!").ok());
@@ -40,10 +40,9 @@ TEST(HttpUrlTest, AcceptsHttpAndHttps) {
 }
 
 TEST(HttpUrlTest, RejectsMalformed) {
-  for (const char* bad : {"", "notaurl", "ftp://host/", "http://", "http:///path", "http://:80/",
-                          "http://host:0/", "http://host:99999/", "http://host:/", "http://host:8a/",
-                          "http://user:pw@host/", "http://ho st/", "http://host/\n", "//host/",
-                          "http://::1:80/", "http://[::1/"}) {
+  for (const char* bad : {"", "notaurl", "ftp://host/", "http://", "http:///path", "http://:80/", "http://host:0/",
+                          "http://host:99999/", "http://host:/", "http://host:8a/", "http://user:pw@host/",
+                          "http://ho st/", "http://host/\n", "//host/", "http://::1:80/", "http://[::1/"}) {
     EXPECT_FALSE(ParseHttpUrl(bad).ok()) << bad;
   }
 }
@@ -87,9 +86,8 @@ TEST(StorageConnectionStringTest, DefaultsProtocolAndSuffix) {
 }
 
 TEST(StorageConnectionStringTest, BlobEndpointForm) {
-  auto cs = ParseStorageConnectionString(
-      std::string("AccountName=devstoreaccount1;AccountKey=") + kKey +
-      ";BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1/");
+  auto cs = ParseStorageConnectionString(std::string("AccountName=devstoreaccount1;AccountKey=") + kKey +
+                                         ";BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1/");
   ASSERT_TRUE(cs.ok()) << cs.status().ToString();
   EXPECT_EQ(cs->blob_endpoint, "http://127.0.0.1:10000/devstoreaccount1");
 }
@@ -131,8 +129,10 @@ TEST(StorageConnectionStringTest, RejectsMalformedWithoutQuotingIt) {
 }
 
 TEST(ServiceBusConnectionStringTest, ParsesStandardForm) {
-  std::string text = std::string("Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
-                                 "SharedAccessKey=") + kKey;
+  std::string text = std::string(
+                         "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
+                         "SharedAccessKey=") +
+                     kKey;
   auto cs = ParseServiceBusConnectionString(text);
   ASSERT_TRUE(cs.ok()) << cs.status().ToString();
   EXPECT_EQ(cs->host, "ns.servicebus.windows.net");
@@ -146,16 +146,18 @@ TEST(ServiceBusConnectionStringTest, ParsesStandardForm) {
 }
 
 TEST(ServiceBusConnectionStringTest, EntityPathPortAndEmulator) {
-  auto cs = ParseServiceBusConnectionString(std::string("Endpoint=sb://127.0.0.1:5673;SharedAccessKeyName=k;SharedAccessKey=") +
-                                            kKey + ";EntityPath=work-items;UseDevelopmentEmulator=true;");
+  auto cs = ParseServiceBusConnectionString(
+      std::string("Endpoint=sb://127.0.0.1:5673;SharedAccessKeyName=k;SharedAccessKey=") + kKey +
+      ";EntityPath=work-items;UseDevelopmentEmulator=true;");
   ASSERT_TRUE(cs.ok()) << cs.status().ToString();
   EXPECT_EQ(cs->host, "127.0.0.1");
   EXPECT_EQ(cs->port, 5673);
   EXPECT_EQ(cs->EffectivePort(), 5673);
   EXPECT_EQ(cs->entity_path, "work-items");
   EXPECT_TRUE(cs->use_development_emulator);
-  auto emu = ParseServiceBusConnectionString(std::string("Endpoint=sb://localhost;SharedAccessKeyName=k;SharedAccessKey=") +
-                                             kKey + ";UseDevelopmentEmulator=true");
+  auto emu =
+      ParseServiceBusConnectionString(std::string("Endpoint=sb://localhost;SharedAccessKeyName=k;SharedAccessKey=") +
+                                      kKey + ";UseDevelopmentEmulator=true");
   ASSERT_TRUE(emu.ok());
   EXPECT_EQ(emu->EffectivePort(), 5672);
 }

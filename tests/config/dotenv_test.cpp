@@ -1,7 +1,6 @@
 #include "config/dotenv.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -69,7 +68,9 @@ TEST(DotenvTest, ValueKeepsEqualsSigns) {
 }
 
 TEST(DotenvTest, CrlfBomAndNoFinalNewline) {
-  auto env = Parse("\xEF\xBB\xBF" "A=1\r\nB=2\r\nC=3");
+  auto env = Parse(
+      "\xEF\xBB\xBF"
+      "A=1\r\nB=2\r\nC=3");
   EXPECT_EQ(env["A"], "1");
   EXPECT_EQ(env["B"], "2");
   EXPECT_EQ(env["C"], "3");

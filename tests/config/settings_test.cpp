@@ -36,9 +36,9 @@ TEST(SettingsTableTest, NamesAndFlagsAreUniqueAndDerived) {
 }
 
 TEST(SettingsTableTest, SeedNamesArePresent) {
-  for (const char* name : {"DATABASE_URL", "NIVODA_ENDPOINT", "NIVODA_USERNAME", "NIVODA_PASSWORD",
-                           "AZURE_STORAGE_CONNECTION_STRING", "AZURE_SERVICE_BUS_CONNECTION_STRING",
-                           "RESEND_API_KEY", "ALERT_EMAIL_TO", "ALERT_EMAIL_FROM"}) {
+  for (const char* name :
+       {"DATABASE_URL", "NIVODA_ENDPOINT", "NIVODA_USERNAME", "NIVODA_PASSWORD", "AZURE_STORAGE_CONNECTION_STRING",
+        "AZURE_SERVICE_BUS_CONNECTION_STRING", "RESEND_API_KEY", "ALERT_EMAIL_TO", "ALERT_EMAIL_FROM"}) {
     EXPECT_NE(FindSetting(name), nullptr) << name;
   }
 }

@@ -8,11 +8,11 @@
 
 #include <map>
 
-#include "roles/consolidator.h"
 #include "consolidate_support.h"
 #include "ingest/raw_writer.h"
 #include "nivoda/queries.h"
 #include "nivoda/response_parser.h"
+#include "roles/consolidator.h"
 #include "sim_process.h"
 
 namespace di {
@@ -26,8 +26,9 @@ std::vector<nivoda::Offer> FetchAll(const SimProcess& sim, bool labgrown) {
   EXPECT_TRUE(token.ok()) << token.status().ToString();
   std::vector<nivoda::Offer> offers;
   for (int offset = 0;; offset += 50) {
-    std::string vars = "{\"token\":" + testing::JsonQuote(*token) + ",\"query\":{\"labgrown\":" +
-                       (labgrown ? "true" : "false") + "},\"offset\":" + std::to_string(offset) +
+    std::string vars = "{\"token\":" + testing::JsonQuote(*token) +
+                       ",\"query\":{\"labgrown\":" + (labgrown ? "true" : "false") +
+                       "},\"offset\":" + std::to_string(offset) +
                        ",\"limit\":50,\"order\":{\"type\":\"price\",\"direction\":\"ASC\"}}";
     auto reply = sim.Graphql(std::string(nivoda::kPageQuery), vars);
     EXPECT_TRUE(reply.ok() && reply->status == 200) << (reply.ok() ? reply->body : reply.status().ToString());
@@ -78,10 +79,12 @@ TEST(ConsolidatorSim, FullRunOfSimulatorItemsEqualsItsInventory) {
   }
   // Per-feed facts and the normalisations the simulator exercises.
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE lab_grown <> (feed = 'labgrown')"), 0);
-  EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE availability_raw = 'MEMO' AND availability <> 'on_hold'"), 0);
+  EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE availability_raw = 'MEMO' AND availability <> 'on_hold'"),
+            0);
   EXPECT_GT(env.Count("SELECT count(*) FROM diamonds WHERE availability = 'on_hold'"), 0);
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE eye_clean_raw = 'E1' AND eye_clean IS NOT NULL"), 0);
-  EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE eye_clean_raw IN ('100%', 'yes', 'Yes') AND NOT eye_clean"), 0);
+  EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE eye_clean_raw IN ('100%', 'yes', 'Yes') AND NOT eye_clean"),
+            0);
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE cut = '' OR girdle = '' OR fluorescence_color = ''"), 0);
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE price_per_carat_cents <> round(price_cents / carats)"), 0);
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE source_updated_at IS NULL OR shape IS NULL"), 0);

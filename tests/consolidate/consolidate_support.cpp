@@ -84,8 +84,8 @@ ConsolidationEnv::ConsolidationEnv() : db(TestDatabase::Create()), conn(db.Conne
   alerts = std::make_shared<RecordingAlertSink>();
 }
 
-void ConsolidationEnv::CreateRun(const std::string& run_id, const std::string& run_type, int partitions,
-                                 int completed, int failed, const std::string& updated_to, const std::string& feed) {
+void ConsolidationEnv::CreateRun(const std::string& run_id, const std::string& run_type, int partitions, int completed,
+                                 int failed, const std::string& updated_to, const std::string& feed) {
   store::NewRun run;
   run.run_id = run_id;
   run.feed = feed;
@@ -213,7 +213,7 @@ std::vector<Stone> Stones(int n, const std::string& prefix, int64_t base_price) 
 }
 
 std::pair<Result<ConsolidationReport>, Result<ConsolidationReport>> ConsolidateAtOnce(Consolidator& a, Consolidator& b,
-                                                                                    const std::string& run_id) {
+                                                                                      const std::string& run_id) {
   Result<ConsolidationReport> ra = Status(Code::kInternal, "not run");
   Result<ConsolidationReport> rb = Status(Code::kInternal, "not run");
   std::thread ta([&] { ra = a.ConsolidateRun(run_id, false); });

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "roles/consolidator.h"
 #include "cloud/alert_sink.h"
+#include "roles/consolidator.h"
 #include "test_database.h"
 
 namespace di::testing {
@@ -95,7 +95,7 @@ class ConsolidationEnv {
 
 // A.ConsolidateRun(RUN_ID) and B.ConsolidateRun(RUN_ID) in two threads at once.
 std::pair<Result<ConsolidationReport>, Result<ConsolidationReport>> ConsolidateAtOnce(Consolidator& a, Consolidator& b,
-                                                                                    const std::string& run_id);
+                                                                                      const std::string& run_id);
 
 // C.ConsolidateRun(RUN_ID, FORCE), a gtest failure unless it succeeds.
 ConsolidationReport MustConsolidate(Consolidator& c, const std::string& run_id, bool force = false);

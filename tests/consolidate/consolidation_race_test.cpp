@@ -9,8 +9,8 @@
 
 #include <thread>
 
-#include "roles/consolidator.h"
 #include "consolidate_support.h"
+#include "roles/consolidator.h"
 
 namespace di {
 namespace {

@@ -59,18 +59,21 @@ TEST(Consolidator, EndToEndFullRun) {
             "carats must be > 0: 0");
   EXPECT_EQ(env.Count("SELECT count(*) FROM raw_consolidation_state WHERE NOT consolidated"), 0);
   // Spot checks of the mapping through the database.
-  EXPECT_EQ(env.Scalar("SELECT concat_ws('|', price_cents, carats, price_per_carat_cents, availability, availability_raw,"
-                       " color, shape, lab_grown, eye_clean, source_updated_at AT TIME ZONE 'UTC')"
-                       " FROM diamonds WHERE supplier_stone_id = 's-001'"),
-            "100100|0.51|196275|on_hold|ON HOLD|G|ROUND|f|t|2026-02-01 00:00:00");
+  EXPECT_EQ(
+      env.Scalar("SELECT concat_ws('|', price_cents, carats, price_per_carat_cents, availability, availability_raw,"
+                 " color, shape, lab_grown, eye_clean, source_updated_at AT TIME ZONE 'UTC')"
+                 " FROM diamonds WHERE supplier_stone_id = 's-001'"),
+      "100100|0.51|196275|on_hold|ON HOLD|G|ROUND|f|t|2026-02-01 00:00:00");
   EXPECT_EQ(env.Scalar("SELECT availability FROM diamonds WHERE supplier_stone_id = 's-002'"), "unavailable");
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds d JOIN raw_diamonds_nivoda r USING (supplier_stone_id)"
-                      " WHERE d.payload_hash = r.payload_hash"), 24);
+                      " WHERE d.payload_hash = r.payload_hash"),
+            24);
   // The run: completed, with its consolidation recorded; the watermark moved.
   EXPECT_EQ(env.RunStatus("r1"), "completed");
   EXPECT_EQ(env.Count("SELECT count(*) FROM run_metadata WHERE run_id = 'r1' AND consolidation_started_at IS NOT NULL"
                       " AND consolidation_completed_at >= consolidation_started_at"
-                      " AND (consolidation_stats->>'mapped')::int = 24 AND watermark_after = updated_to"), 1);
+                      " AND (consolidation_stats->>'mapped')::int = 24 AND watermark_after = updated_to"),
+            1);
   EXPECT_EQ(env.Watermark(), std::optional<std::string>("2026-02-10T12:00:00.000Z"));
   EXPECT_EQ(env.Scalar("SELECT last_run_id FROM watermarks WHERE feed = 'natural'"), "r1");
 }
@@ -162,7 +165,8 @@ TEST(Consolidator, ChangedPayloadUpdatesEveryChangedField) {
                        " FROM diamonds WHERE supplier_stone_id = 's-000'"),
             "offer-s-000-250000|250000|235849|250000|1.25|200000|D|sold|SOLD|r2|2026-02-10 18:30:00");
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds d JOIN raw_diamonds_nivoda r USING (supplier_stone_id)"
-                      " WHERE d.supplier_stone_id = 's-000' AND d.payload_hash = r.payload_hash"), 1);
+                      " WHERE d.supplier_stone_id = 's-000' AND d.payload_hash = r.payload_hash"),
+            1);
   // Unchanged stone: not re-mapped (same updated_at), but the run that saw it is recorded.
   EXPECT_EQ(env.Scalar("SELECT updated_at::text FROM diamonds WHERE supplier_stone_id = 's-001'"), before);
   EXPECT_EQ(env.Scalar("SELECT last_run_id FROM diamonds WHERE supplier_stone_id = 's-001'"), "r2");
@@ -304,19 +308,21 @@ TEST(Consolidator, FailingBatchKeepsWatermarkAndRetryCompletes) {
   ConsolidationEnv env;
   env.CreateRun("r1", "full", 1, 1, 0);
   env.WriteRaw("r1", stones);
-  ASSERT_TRUE(env.conn
-                  ->ExecScript("CREATE FUNCTION reject_stone() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                               " IF NEW.supplier_stone_id = 's-020' THEN RAISE EXCEPTION 'injected failure'; END IF;"
-                               " RETURN NEW; END $$;"
-                               "CREATE TRIGGER reject BEFORE INSERT ON diamonds FOR EACH ROW EXECUTE FUNCTION reject_stone();")
-                  .ok());
+  ASSERT_TRUE(
+      env.conn
+          ->ExecScript("CREATE FUNCTION reject_stone() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                       " IF NEW.supplier_stone_id = 's-020' THEN RAISE EXCEPTION 'injected failure'; END IF;"
+                       " RETURN NEW; END $$;"
+                       "CREATE TRIGGER reject BEFORE INSERT ON diamonds FOR EACH ROW EXECUTE FUNCTION reject_stone();")
+          .ok());
   Consolidator c = env.MakeConsolidator(nullptr, 7, 1);
   auto failed = c.ConsolidateRun("r1", false);
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(failed.status().message().find("injected failure"), std::string::npos) << failed.status().ToString();
   EXPECT_EQ(env.RunStatus("r1"), "consolidating");
   EXPECT_FALSE(env.Watermark().has_value());
-  EXPECT_EQ(env.Count("SELECT count(*) FROM raw_consolidation_state WHERE supplier_stone_id = 's-020' AND consolidated"), 0);
+  EXPECT_EQ(
+      env.Count("SELECT count(*) FROM raw_consolidation_state WHERE supplier_stone_id = 's-020' AND consolidated"), 0);
 
   ASSERT_TRUE(env.conn->ExecScript("DROP TRIGGER reject ON diamonds").ok());
   ConsolidationReport report = MustConsolidate(c, "r1");

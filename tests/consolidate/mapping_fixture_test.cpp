@@ -73,8 +73,8 @@ TEST_P(MappingFixture, MapsAsExpected) {
   }
   if (f.value("complete", false)) {
     for (const auto& [column, value] : actual.items()) {
-      EXPECT_TRUE(expected.contains(column)) << "complete fixture does not list column " << column
-                                             << " (mapped to " << value.dump() << ")";
+      EXPECT_TRUE(expected.contains(column))
+          << "complete fixture does not list column " << column << " (mapped to " << value.dump() << ")";
     }
   }
 }
@@ -87,14 +87,16 @@ TEST(MappingFixtures, FolderHoldsTheFixtures) {
   auto names = FixtureNames();
   EXPECT_GE(names.size(), 50u) << "fixtures read from " << FixtureDir();
   for (const char* needed : {"natural_sim_item", "labgrown_sim_item", "availability_unavailable",
-                                    "eye_clean_100_percent", "price_fractional", "stone_id_missing"}) {
+                             "eye_clean_100_percent", "price_fractional", "stone_id_missing"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), needed), names.end()) << needed;
   }
 }
 
 // The COPY line carries the same values, tab-separated, NULL as \N.
 TEST(RowColumns, CopyLineMatchesColumnList) {
-  auto row = MapOffer({"natural", "r1", R"({"id":"o\t1","price":5,"diamond":{"id":"s","certificate":{"shape":"ROUND","carats":0.5}}})", "h"});
+  auto row =
+      MapOffer({"natural", "r1",
+                R"({"id":"o\t1","price":5,"diamond":{"id":"s","certificate":{"shape":"ROUND","carats":0.5}}})", "h"});
   ASSERT_TRUE(row.ok());
   std::string line;
   AppendCopyLine(&line, *row);

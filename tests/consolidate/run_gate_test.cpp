@@ -61,7 +61,8 @@ TEST(RunGate, ForcedCleanRunAdvancesButDoesNotDelete) {
 }
 
 TEST(RunGate, FailedRunOnlyWithForce) {
-  EXPECT_EQ(DecideConsolidation(MakeRun("incremental", "failed", 10, 0, 0), "r1", false).verdict, GateVerdict::kRefused);
+  EXPECT_EQ(DecideConsolidation(MakeRun("incremental", "failed", 10, 0, 0), "r1", false).verdict,
+            GateVerdict::kRefused);
   EXPECT_EQ(DecideConsolidation(MakeRun("incremental", "failed", 10, 0, 0), "r1", true).verdict, GateVerdict::kProceed);
 }
 

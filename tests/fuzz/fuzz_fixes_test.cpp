@@ -9,8 +9,8 @@
 #include <iterator>
 #include <string>
 
-#include "config/connection_strings.h"
 #include "common/clock.h"
+#include "config/connection_strings.h"
 #include "consolidate/mapping.h"
 #include "consolidate/value_rules.h"
 #include "nivoda/response_parser.h"
@@ -31,9 +31,8 @@ TEST(FuzzFixes, NegativePortsAreRejected) {
   EXPECT_FALSE(ParseHostPort("a:-090").ok());
   EXPECT_FALSE(ParseHostPort("127.0.0.1:-1").ok());
   EXPECT_FALSE(ParseHttpUrl("http://host:-80/x").ok());
-  EXPECT_FALSE(ParseServiceBusConnectionString(
-                   "Endpoint=sb://ns:-5671/;SharedAccessKeyName=n;SharedAccessKey=c2VjcmV0")
-                   .ok());
+  EXPECT_FALSE(
+      ParseServiceBusConnectionString("Endpoint=sb://ns:-5671/;SharedAccessKeyName=n;SharedAccessKey=c2VjcmV0").ok());
   auto ok = ParseHostPort("a:90");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->port, 90);
@@ -85,7 +84,10 @@ TEST(FuzzFixes, OfferWithAYearOutOfRangeMapsWithoutATimestamp) {
 // an AccountName with control characters made a blob endpoint that is not a URL.
 TEST(FuzzFixes, StorageAccountNameAndSuffixMakeAUrl) {
   const std::string key = ";AccountKey=c2VjcmV0LWtleQ==";
-  EXPECT_FALSE(ParseStorageConnectionString(std::string("AccountName=a\x17" "b") + key).ok());
+  EXPECT_FALSE(ParseStorageConnectionString(std::string("AccountName=a\x17"
+                                                        "b") +
+                                            key)
+                   .ok());
   EXPECT_FALSE(ParseStorageConnectionString("AccountName=a b" + key).ok());
   EXPECT_FALSE(ParseStorageConnectionString("AccountName=a/b" + key).ok());
   EXPECT_FALSE(ParseStorageConnectionString("AccountName=a" + key + ";EndpointSuffix=x@y").ok());

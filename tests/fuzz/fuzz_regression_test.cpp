@@ -70,9 +70,7 @@ TEST(FuzzRegression, ConnectionStrings) {
   EXPECT_GE(Replay("connection_strings", &FuzzConnectionStrings), 10u) << "the seed corpus is missing";
 }
 
-TEST(FuzzRegression, MapOffer) {
-  EXPECT_GE(Replay("map_offer", &FuzzMapOffer), 50u) << "the seed corpus is missing";
-}
+TEST(FuzzRegression, MapOffer) { EXPECT_GE(Replay("map_offer", &FuzzMapOffer), 50u) << "the seed corpus is missing"; }
 
 // The handler really receives what a target breaks: a target that reports
 // nothing would make the replays above pass vacuously.

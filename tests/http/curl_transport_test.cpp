@@ -1,10 +1,9 @@
 // http::CurlTransport against a real local HTTP server (cpp-httplib on 127.0.0.1).
 #include "http/curl_transport.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -47,9 +46,7 @@ class LocalServer {
     server_.stop();
     thread_.join();
   }
-  std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
+  std::string Url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
 
  private:
   httplib::Server server_;
@@ -119,8 +116,7 @@ TEST(CurlTransport, ConnectionRefusedIsUnavailable) {
   SystemClock clock;
   const int64_t start = clock.MonotonicMs();
   http::CurlTransport transport;
-  Result<http::HttpResponse> r =
-      transport.Post("http://127.0.0.1:" + std::to_string(port) + "/", "{}", {}, kTimeout);
+  Result<http::HttpResponse> r = transport.Post("http://127.0.0.1:" + std::to_string(port) + "/", "{}", {}, kTimeout);
   EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
   EXPECT_LT(clock.MonotonicMs() - start, 2000);  // refused, not timed out
   ::close(fd);

@@ -4,8 +4,6 @@
 // same algorithm runs against nivoda-sim and PostgreSQL in worker_test.)
 #include "ingest/partition_fetcher.h"
 
-#include "common/log.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,6 +13,8 @@
 #include <random>
 #include <set>
 #include <thread>
+
+#include "common/log.h"
 
 namespace di::ingest {
 namespace {
@@ -65,15 +65,14 @@ class FakeVendor : public OfferSource {
       if (order.direction == nivoda::Direction::kDesc) key = -key;
       matching.push_back({{key, rng_()}, &o});  // random tiebreak on every call
     }
-    std::sort(matching.begin(), matching.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(matching.begin(), matching.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     nivoda::Page page;
     int64_t stop = std::min<int64_t>(offset + limit, static_cast<int64_t>(matching.size()));
     if (offset < stop && std::uniform_real_distribution<double>(0, 1)(rng_) < short_pages_) stop -= 1 + rng_() % 5;
     for (int64_t i = offset; i < stop; ++i) {
       const FakeOffer& o = *matching[i].second;
-      page.offers.push_back({o.id, "offer-" + o.id + "-" + std::to_string(o.version), o.cents,
-                             FormatIso8601(o.updated), "{}", std::to_string(o.version)});
+      page.offers.push_back({o.id, "offer-" + o.id + "-" + std::to_string(o.version), o.cents, FormatIso8601(o.updated),
+                             "{}", std::to_string(o.version)});
     }
     if (offset < static_cast<int64_t>(matching.size()) && page.offers.empty()) {
       const FakeOffer& o = *matching[offset].second;
@@ -183,8 +182,8 @@ std::vector<FakeOffer> Inventory(int n, uint64_t seed, int tie_prices) {
   for (int i = 0; i < n; ++i) {
     // Half the offers share a handful of whole-dollar prices (heavy ties); the
     // rest are spread, some at fractional dollars.
-    int64_t cents = (i % 2 == 0) ? 100000 + 100 * static_cast<int64_t>(rng() % tie_prices)
-                                 : static_cast<int64_t>(rng() % 400000);
+    int64_t cents =
+        (i % 2 == 0) ? 100000 + 100 * static_cast<int64_t>(rng() % tie_prices) : static_cast<int64_t>(rng() % 400000);
     offers.push_back({"s" + std::to_string(i), cents, 1});
   }
   return offers;
@@ -236,7 +235,8 @@ TEST(PartitionFetcherTest, QuietInventoryIsPagedOnceWithoutRereads) {
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(sink.stored_.size(), 6000u);
   EXPECT_EQ(stats->refetched_cells + stats->bisections, 0);
-  EXPECT_LE(vendor.pages(), 6000 / 49 + 2) << "each page once (49 offers apart), plus the empty page(s) that end the pass";
+  EXPECT_LE(vendor.pages(), 6000 / 49 + 2)
+      << "each page once (49 offers apart), plus the empty page(s) that end the pass";
 }
 
 TEST(PartitionFetcherTest, TiesInThePagingOrderLoseNothing) {
@@ -368,7 +368,8 @@ TEST(PartitionFetcherTest, ASlowPageDoesNotHoldTheOthersBack) {
 
 TEST(PartitionFetcherTest, BoundedPartitionsCoverFractionalBoundaryOffers) {
   std::vector<FakeOffer> offers;
-  for (int i = 0; i < 2000; ++i) offers.push_back({"s" + std::to_string(i), 199900 + (i % 200), 1});  // $1999.00-$2000.99
+  for (int i = 0; i < 2000; ++i)
+    offers.push_back({"s" + std::to_string(i), 199900 + (i % 200), 1});  // $1999.00-$2000.99
   FakeVendor vendor(offers, 0.0, 9);
   MemorySink sink;
   ThreadPool pool(4);
@@ -404,10 +405,12 @@ TEST(PartitionFetcherTest, ChurnKeepsEveryOfferThatStayed) {
       ADD_FAILURE() << "lost " << o.id << " version " << o.version << " cents " << o.cents;
     } else if (it->second.first != o.cents) {
       ++stale;
-      ADD_FAILURE() << "stale " << o.id << " version " << o.version << " stored " << it->second.first << " now " << o.cents << " upd " << FormatIso8601(o.updated) << " stored-upd " << it->second.second;
+      ADD_FAILURE() << "stale " << o.id << " version " << o.version << " stored " << it->second.first << " now "
+                    << o.cents << " upd " << FormatIso8601(o.updated) << " stored-upd " << it->second.second;
     }
   }
-  EXPECT_EQ(stale, 0) << "rounds " << stats->rounds << " catchup " << stats->catch_up_offers << " refetched " << stats->refetched_cells;
+  EXPECT_EQ(stale, 0) << "rounds " << stats->rounds << " catchup " << stats->catch_up_offers << " refetched "
+                      << stats->refetched_cells;
 }
 
 // Stones removed while a partition is paged: each shifts the later stones one

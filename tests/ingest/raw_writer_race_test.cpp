@@ -17,8 +17,7 @@ int64_t Count(pg::Connection& conn, const std::string& sql) {
 }
 
 nivoda::Offer Offer(const std::string& stone) {
-  return {stone, "offer-" + stone, 150000, "2026-02-02T00:00:00.000Z", "{\"id\":\"" + stone + "\"}",
-          "hash-" + stone};
+  return {stone, "offer-" + stone, 150000, "2026-02-02T00:00:00.000Z", "{\"id\":\"" + stone + "\"}", "hash-" + stone};
 }
 
 TEST(RawWriterRace, NewStoneStoredByANeighbourMeanwhileIsMergedNotLost) {
@@ -39,8 +38,9 @@ TEST(RawWriterRace, NewStoneStoredByANeighbourMeanwhileIsMergedNotLost) {
   ASSERT_TRUE(writer.Flush().ok());
   EXPECT_EQ(Count(*conn, "SELECT count(*) FROM raw_diamonds_nivoda WHERE run_id = 'r1'"), 3);
   // The newer version (this batch's) replaced the neighbour's older one.
-  EXPECT_EQ(Count(*conn, "SELECT count(*) FROM raw_diamonds_nivoda WHERE supplier_stone_id = 's-1'"
-                         " AND payload_hash = 'hash-s-1'"),
+  EXPECT_EQ(Count(*conn,
+                  "SELECT count(*) FROM raw_diamonds_nivoda WHERE supplier_stone_id = 's-1'"
+                  " AND payload_hash = 'hash-s-1'"),
             1);
   EXPECT_EQ(writer.offers_written(), 3);
 }

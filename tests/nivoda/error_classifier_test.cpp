@@ -45,8 +45,7 @@ TEST(ErrorClassifier, AuthErrors) {
 TEST(ErrorClassifier, ValidationErrorsArePermanent) {
   EXPECT_EQ(ClassifyOne("Cannot query field \"foo\" on type \"Diamond\"."), Code::kPermanent);
   EXPECT_EQ(ClassifyOne("Unknown argument \"bar\" on field \"Query.as\"."), Code::kPermanent);
-  EXPECT_EQ(ClassifyOne("Variable \"$limit\" got invalid value \"x\"; Int cannot represent..."),
-            Code::kPermanent);
+  EXPECT_EQ(ClassifyOne("Variable \"$limit\" got invalid value \"x\"; Int cannot represent..."), Code::kPermanent);
   EXPECT_EQ(ClassifyOne("Expected type Int, found \"a\"."), Code::kPermanent);
   EXPECT_EQ(ClassifyOne("limit must not be greater than 50"), Code::kPermanent);
   EXPECT_EQ(ClassifyOne("Syntax Error: Expected Name, found <EOF>."), Code::kPermanent);
@@ -61,8 +60,7 @@ TEST(ErrorClassifier, OtherGraphQLErrorsAreRetryable) {
 }
 
 TEST(ErrorClassifier, AuthWinsOverValidationWhichWinsOverTransient) {
-  EXPECT_EQ(ClassifyGraphQLErrors({{"Internal error", ""}, {"Cannot query field \"x\"", ""}}).code(),
-            Code::kPermanent);
+  EXPECT_EQ(ClassifyGraphQLErrors({{"Internal error", ""}, {"Cannot query field \"x\"", ""}}).code(), Code::kPermanent);
   EXPECT_EQ(ClassifyGraphQLErrors({{"Cannot query field \"x\"", ""}, {"Invalid token", ""}}).code(),
             Code::kUnauthenticated);
 }

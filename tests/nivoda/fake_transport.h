@@ -5,10 +5,9 @@
 
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "http/http_transport.h"
 
@@ -26,14 +25,17 @@ class FakeTransport final : public http::HttpTransport {
   explicit FakeTransport(Handler handler) : handler_(std::move(handler)) {}
 
   Result<http::HttpResponse> Post(const std::string&, const std::string& body, const http::HttpHeaders&,
-                            Millis) override {
+                                  Millis) override {
     FakeRequest request;
     nlohmann::json parsed = nlohmann::json::parse(body);
     const std::string query = parsed["query"];
     request.variables = parsed["variables"];
-    if (query.rfind("query Authenticate", 0) == 0) request.operation = "authenticate";
-    else if (query.rfind("query Count", 0) == 0) request.operation = "count";
-    else request.operation = "page";
+    if (query.rfind("query Authenticate", 0) == 0)
+      request.operation = "authenticate";
+    else if (query.rfind("query Count", 0) == 0)
+      request.operation = "count";
+    else
+      request.operation = "page";
     if (request.variables.contains("token")) request.token = request.variables["token"];
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -217,11 +217,16 @@ TEST(NivodaClient, TransientFailuresOfEveryKindAreRetried) {
       [&](const FakeRequest& r) -> Result<http::HttpResponse> {
         if (r.operation == "authenticate") return TokenBody("tok");
         switch (++calls) {
-          case 1: return Status(Code::kUnavailable, "connection reset");
-          case 2: return Ok("<html>bad gateway</html>");
-          case 3: return ErrorBody("Internal server error");
-          case 4: return http::HttpResponse{504, {}, ""};
-          default: return CountBody(9);
+          case 1:
+            return Status(Code::kUnavailable, "connection reset");
+          case 2:
+            return Ok("<html>bad gateway</html>");
+          case 3:
+            return ErrorBody("Internal server error");
+          case 4:
+            return http::HttpResponse{504, {}, ""};
+          default:
+            return CountBody(9);
         }
       },
       RetryOptions{5, Millis(10), Millis(1000), Millis(120000), Jitter::kNone, 1});
@@ -246,8 +251,7 @@ TEST(NivodaClient, InvalidRequestsAreNeverSent) {
   EXPECT_EQ(f.client->FetchPage({}, 0, 51, Order{}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(f.client->FetchPage({}, 0, 0, Order{}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(f.client->FetchPage({}, -50, 50, Order{}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(f.client->FetchPage(Range(10, 9), 0, 50, Order{}).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(f.client->FetchPage(Range(10, 9), 0, 50, Order{}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(f.client->Count(Range(10, 9)).status().code(), Code::kInvalidArgument);
   EXPECT_TRUE(f.transport->requests().empty());
   EXPECT_EQ(f.limiter->acquired.load(), 0);
@@ -311,9 +315,7 @@ TEST(NivodaClient, ConcurrentExpiryReauthenticatesOnce) {
 }
 
 TEST(NivodaClient, SecretsAreRegisteredForRedaction) {
-  Fixture f([&](const FakeRequest&) -> Result<http::HttpResponse> {
-    return TokenBody("eyJ-secret-token-value");
-  });
+  Fixture f([&](const FakeRequest&) -> Result<http::HttpResponse> { return TokenBody("eyJ-secret-token-value"); });
   ASSERT_TRUE(f.client->Authenticate().ok());
   EXPECT_EQ(log::Redact("pw=correct horse battery staple"), "pw=***");
   EXPECT_EQ(log::Redact("Bearer eyJ-secret-token-value"), "Bearer ***");
@@ -385,8 +387,7 @@ TEST(NivodaClient, CreateValidatesOptions) {
 
 TEST(NivodaClient, WorksWithTheTokenBucket) {
   ManualClock clock;
-  auto limiter = std::make_shared<TokenBucketRateLimiter>(
-      TokenBucketRateLimiter::Options{25, 1, Millis(50)}, &clock);
+  auto limiter = std::make_shared<TokenBucketRateLimiter>(TokenBucketRateLimiter::Options{25, 1, Millis(50)}, &clock);
   ClientOptions o;
   o.endpoint = "http://nivoda.test/";
   o.transport = std::make_shared<FakeTransport>([&](const FakeRequest& r) -> Result<http::HttpResponse> {

@@ -283,8 +283,8 @@ TEST(NivodaSim, LocalRateLimiterStaysUnderTheAccountLimit) {
   auto sim = StartSim({"--rate-limit", "25"});
   ASSERT_TRUE(sim);
   ClientOptions o = Options(*sim);
-  o.limiter = std::make_shared<TokenBucketRateLimiter>(
-      TokenBucketRateLimiter::Options{20, 1, Millis(50)}, &DefaultClock());
+  o.limiter =
+      std::make_shared<TokenBucketRateLimiter>(TokenBucketRateLimiter::Options{20, 1, Millis(50)}, &DefaultClock());
   auto client = Client(o);
   std::vector<std::thread> pool;
   std::atomic<int> ok{0};

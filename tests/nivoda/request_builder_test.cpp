@@ -1,6 +1,7 @@
 #include "nivoda/request_builder.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "nivoda/queries.h"
@@ -24,15 +25,13 @@ TEST(RequestBuilder, CountBodyCarriesTokenAndOnlySetFields) {
   json body = json::parse(BuildCountBody("tok", q).value());
   EXPECT_EQ(body["query"], std::string(kCountQuery));
   EXPECT_EQ(body["variables"]["token"], "tok");
-  EXPECT_EQ(body["variables"]["query"],
-            json::parse(R"({"dollar_value":{"from":100,"to":200},"labgrown":false})"));
+  EXPECT_EQ(body["variables"]["query"], json::parse(R"({"dollar_value":{"from":100,"to":200},"labgrown":false})"));
 }
 
 TEST(RequestBuilder, OpenEndedRangeOmitsTo) {
   DiamondQuery q;
   q.dollar_value = DollarRange{250000, std::nullopt};
-  EXPECT_EQ(json::parse(DiamondQueryJson(q).value()),
-            json::parse(R"({"dollar_value":{"from":250000}})"));
+  EXPECT_EQ(json::parse(DiamondQueryJson(q).value()), json::parse(R"({"dollar_value":{"from":250000}})"));
 }
 
 TEST(RequestBuilder, AllFields) {
@@ -96,8 +95,7 @@ TEST(RequestBuilder, RefusesNegativeAndMalformedValues) {
 TEST(RequestBuilder, PageBody) {
   DiamondQuery q;
   q.dollar_value = DollarRange{1, 2};
-  json body = json::parse(
-      BuildPageBody("tok", q, 4950, 50, Order{"price", Direction::kDesc}).value());
+  json body = json::parse(BuildPageBody("tok", q, 4950, 50, Order{"price", Direction::kDesc}).value());
   EXPECT_EQ(body["query"], std::string(kPageQuery));
   const json& v = body["variables"];
   EXPECT_EQ(v["token"], "tok");
@@ -112,8 +110,7 @@ TEST(RequestBuilder, PageLimitAndOffsetAndOrderEnforced) {
   EXPECT_EQ(BuildPageBody("t", q, 0, 0, Order{}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(BuildPageBody("t", q, 0, 51, Order{}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(BuildPageBody("t", q, -1, 50, Order{}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(BuildPageBody("t", q, 0, 50, Order{"bogus", Direction::kAsc}).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(BuildPageBody("t", q, 0, 50, Order{"bogus", Direction::kAsc}).status().code(), Code::kInvalidArgument);
   EXPECT_TRUE(BuildPageBody("t", q, 0, 1, Order{"createdAt", Direction::kAsc}).ok());
   EXPECT_TRUE(BuildPageBody("t", q, 0, 50, Order{"price_per_carat", Direction::kAsc}).ok());
 }

@@ -100,8 +100,7 @@ TEST(ResponseParser, GraphQLErrorsAreClassified) {
   const std::string auth = R"({"data":{"as":null},"errors":[{"message":"Invalid token"}]})";
   EXPECT_EQ(ParsePageResponse(auth).status().code(), Code::kUnauthenticated);
   EXPECT_EQ(ParseCountResponse(auth).status().code(), Code::kUnauthenticated);
-  const std::string transient =
-      R"({"errors":[{"message":"boom","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]})";
+  const std::string transient = R"({"errors":[{"message":"boom","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]})";
   Status s = ParsePageResponse(transient).status();
   EXPECT_EQ(s.code(), Code::kUnavailable);
   EXPECT_NE(s.message().find("boom [INTERNAL_SERVER_ERROR]"), std::string::npos);
@@ -117,8 +116,7 @@ TEST(ResponseParser, MalformedBodiesAreCorrupt) {
   // Broken inside an item (a literal on-demand skipping would not check).
   EXPECT_EQ(ParsePageResponse(PageBody(R"([{"price":1,"diamond":{"id":"x","f":tru}}])")).status().code(),
             Code::kCorrupt);
-  EXPECT_EQ(ParsePageResponse(R"({"data":{"as":{"diamonds_by_query":{"items":{}}}}})").status().code(),
-            Code::kCorrupt);
+  EXPECT_EQ(ParsePageResponse(R"({"data":{"as":{"diamonds_by_query":{"items":{}}}}})").status().code(), Code::kCorrupt);
   EXPECT_EQ(ParsePageResponse(R"({"data":{"as":null}})").status().code(), Code::kCorrupt);
   EXPECT_EQ(ParsePageResponse("[]").status().code(), Code::kCorrupt);
   EXPECT_EQ(ParsePageResponse(R"({"errors":"x"})").status().code(), Code::kCorrupt);
@@ -127,29 +125,22 @@ TEST(ResponseParser, MalformedBodiesAreCorrupt) {
 TEST(ResponseParser, Count) {
   EXPECT_EQ(*ParseCountResponse(R"({"data":{"as":{"diamonds_by_query_count":437849}}})"), 437849);
   EXPECT_EQ(*ParseCountResponse(R"({"data":{"as":{"diamonds_by_query_count":0}}})"), 0);
-  EXPECT_EQ(ParseCountResponse(R"({"data":{"as":{"diamonds_by_query_count":null}}})").status().code(),
-            Code::kCorrupt);
-  EXPECT_EQ(ParseCountResponse(R"({"data":{"as":{"diamonds_by_query_count":-1}}})").status().code(),
-            Code::kCorrupt);
-  EXPECT_EQ(ParseCountResponse(R"({"data":{"as":{"diamonds_by_query_count":"7"}}})").status().code(),
-            Code::kCorrupt);
+  EXPECT_EQ(ParseCountResponse(R"({"data":{"as":{"diamonds_by_query_count":null}}})").status().code(), Code::kCorrupt);
+  EXPECT_EQ(ParseCountResponse(R"({"data":{"as":{"diamonds_by_query_count":-1}}})").status().code(), Code::kCorrupt);
+  EXPECT_EQ(ParseCountResponse(R"({"data":{"as":{"diamonds_by_query_count":"7"}}})").status().code(), Code::kCorrupt);
 }
 
 TEST(ResponseParser, Token) {
-  EXPECT_EQ(*ParseTokenResponse(
-                R"({"data":{"authenticate":{"username_and_password":{"token":"abc.def"}}}})"),
+  EXPECT_EQ(*ParseTokenResponse(R"({"data":{"authenticate":{"username_and_password":{"token":"abc.def"}}}})"),
             "abc.def");
-  EXPECT_EQ(ParseTokenResponse(R"({"data":{"authenticate":{"username_and_password":{"token":""}}}})")
-                .status()
-                .code(),
+  EXPECT_EQ(ParseTokenResponse(R"({"data":{"authenticate":{"username_and_password":{"token":""}}}})").status().code(),
             Code::kCorrupt);
-  EXPECT_EQ(ParseTokenResponse(R"({"data":{"authenticate":null},"errors":[{"message":"Invalid username or password"}]})")
-                .status()
-                .code(),
-            Code::kPermanent);
-  EXPECT_EQ(ParseTokenResponse(R"({"errors":[{"message":"Service temporarily unavailable"}]})")
-                .status()
-                .code(),
+  EXPECT_EQ(
+      ParseTokenResponse(R"({"data":{"authenticate":null},"errors":[{"message":"Invalid username or password"}]})")
+          .status()
+          .code(),
+      Code::kPermanent);
+  EXPECT_EQ(ParseTokenResponse(R"({"errors":[{"message":"Service temporarily unavailable"}]})").status().code(),
             Code::kUnavailable);
 }
 
@@ -157,9 +148,8 @@ TEST(ResponseParser, LargePageAndReuseAcrossCalls) {
   std::string items = "[";
   for (int i = 0; i < 50; ++i) {
     if (i) items += ",";
-    items += R"({"id":"o)" + std::to_string(i) + R"(","price":)" + std::to_string(1000 + i) +
-             R"(,"diamond":{"id":"s)" + std::to_string(i) + R"(","certificate":{"comments":")" +
-             std::string(2000, 'c') + "\"}}}";
+    items += R"({"id":"o)" + std::to_string(i) + R"(","price":)" + std::to_string(1000 + i) + R"(,"diamond":{"id":"s)" +
+             std::to_string(i) + R"(","certificate":{"comments":")" + std::string(2000, 'c') + "\"}}}";
   }
   items += "]";
   for (int round = 0; round < 3; ++round) {
@@ -172,8 +162,7 @@ TEST(ResponseParser, LargePageAndReuseAcrossCalls) {
 }
 
 TEST(ResponseParser, ErrorsList) {
-  auto errors = ParseGraphQLErrors(
-      R"({"errors":[{"message":"a","extensions":{"code":"X"}},{"message":"b"}]})");
+  auto errors = ParseGraphQLErrors(R"({"errors":[{"message":"a","extensions":{"code":"X"}},{"message":"b"}]})");
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].message, "a");
   EXPECT_EQ(errors[0].code, "X");

@@ -17,8 +17,8 @@ using std::chrono::minutes;
 TEST(TokenCache, CachesUntilRefreshMargin) {
   ManualClock clock;
   int calls = 0;
-  TokenCache cache([&]() -> Result<std::string> { return "token-" + std::to_string(++calls); },
-                   TokenCacheOptions{}, &clock);
+  TokenCache cache([&]() -> Result<std::string> { return "token-" + std::to_string(++calls); }, TokenCacheOptions{},
+                   &clock);
   EXPECT_EQ(*cache.Get(), "token-1");
   clock.Advance(hours(5) + minutes(54));
   EXPECT_EQ(*cache.Get(), "token-1");  // 6 min left: still fresh
@@ -62,8 +62,7 @@ TEST(TokenCache, EmptyTokenIsCorrupt) {
 TEST(TokenCache, InvalidateOnlyForgetsTheStaleToken) {
   ManualClock clock;
   int calls = 0;
-  TokenCache cache([&]() -> Result<std::string> { return "t" + std::to_string(++calls); },
-                   TokenCacheOptions{}, &clock);
+  TokenCache cache([&]() -> Result<std::string> { return "t" + std::to_string(++calls); }, TokenCacheOptions{}, &clock);
   EXPECT_EQ(*cache.Get(), "t1");
   cache.Invalidate("t1");
   EXPECT_EQ(*cache.Get(), "t2");

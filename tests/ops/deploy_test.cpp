@@ -66,8 +66,8 @@ TEST(Deploy, DockerfileInstallsExactlyTheBootstrapPackages) {
 
 TEST(Deploy, EveryRoleStartedIsASubcommand) {
   std::set<std::string> roles;
-  for (const char* unit : {"diamond-ingest-schedule.service", "diamond-ingest-worker@.service",
-                           "diamond-ingest-consolidate.service"}) {
+  for (const char* unit :
+       {"diamond-ingest-schedule.service", "diamond-ingest-worker@.service", "diamond-ingest-consolidate.service"}) {
     // The last word of ExecStart= is the subcommand.
     const std::string text = Read(SourceDir() / "deploy/systemd" / unit);
     const size_t at = text.find("\nExecStart=");
@@ -112,15 +112,16 @@ TEST(Deploy, TerraformIsFormatted) {
   // terraform ships with this project's machines (not a Debian package): a
   // machine without it fails here rather than skipping silently.
   ASSERT_EQ(RunCommand({"sh", "-c", "command -v terraform"}).exit_code, 0) << "terraform is not installed";
-  auto r = RunCommand({"sh", "-c", "terraform fmt -check -recursive " +
-                                       ShellQuote((SourceDir() / "deploy/azure").string()) + " 2>/dev/null"});
+  auto r = RunCommand(
+      {"sh", "-c",
+       "terraform fmt -check -recursive " + ShellQuote((SourceDir() / "deploy/azure").string()) + " 2>/dev/null"});
   EXPECT_EQ(r.exit_code, 0) << "not formatted: " << r.out;
 }
 
 TEST(Deploy, GrafanaDashboardUsesTheExportedMetrics) {
   const std::string dash = Read(SourceDir() / "deploy/grafana/diamond-ingest.json");
-  for (const char* metric : {"nivoda_requests_total", "nivoda_request_seconds_bucket", "rate_limiter_wait_seconds_bucket",
-                             "worker_state", "nivoda_retries_total"}) {
+  for (const char* metric : {"nivoda_requests_total", "nivoda_request_seconds_bucket",
+                             "rate_limiter_wait_seconds_bucket", "worker_state", "nivoda_retries_total"}) {
     EXPECT_NE(dash.find(metric), std::string::npos) << metric;
   }
 }

@@ -2,13 +2,14 @@
 // real render in headless Chromium (Debian's `chromium`, installed by
 // scripts/bootstrap; missing Chromium fails the test, it is not skipped).
 // DI_REPORT_SCREENSHOT=PATH copies the screenshot there (docs/images/report.png).
+#include "ops/report.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <regex>
 #include <sstream>
 
-#include "ops/report.h"
 #include "ops/report_charts.h"
 #include "ops_support.h"
 #include "run_rows.h"
@@ -33,7 +34,8 @@ size_t Count(const std::string& text, const std::string& needle) {
 // src/href/url()/@import pointing outside the file.
 std::vector<std::string> ExternalReferences(const std::string& html) {
   static const std::regex kRef(
-      R"re(((src|href|xlink:href|action|poster|srcset)\s*=\s*["']?\s*(https?:|//|ftp:|file:))|url\(\s*["']?\s*(https?:|//)|@import)re",
+      R"re(((src|href|xlink:href|action|poster|srcset)\s*=\s*["']?\s*(https?:|//|ftp:|file:)))re"
+      R"re(|url\(\s*["']?\s*(https?:|//)|@import)re",
       std::regex::icase);
   std::vector<std::string> found;
   for (auto it = std::sregex_iterator(html.begin(), html.end(), kRef); it != std::sregex_iterator(); ++it) {
@@ -114,8 +116,10 @@ TEST_F(ReportTest, HtmlIsSelfContainedAndCarriesTheCharts) {
 }
 
 TEST_F(ReportTest, TextFromTheDatabaseIsEscaped) {
-  ASSERT_TRUE(conn_->Exec("UPDATE worker_runs SET error_message = '<script>alert(1)</script>' "
-                          "WHERE run_id = 'run-20260102-0200-natural' AND partition_id = 9").ok());
+  ASSERT_TRUE(conn_
+                  ->Exec("UPDATE worker_runs SET error_message = '<script>alert(1)</script>' "
+                         "WHERE run_id = 'run-20260102-0200-natural' AND partition_id = 9")
+                  .ok());
   auto data = LoadReportData(*conn_, "run-20260102-0200-natural", 25);
   ASSERT_TRUE(data.ok());
   const std::string html = RenderReportHtml(*data);

@@ -1,10 +1,11 @@
 // RequestRecorder: tallies per run and second, attribution by scope, flushing
 // (also from several processes), concurrency, and tallies kept until stored.
+#include "ops/request_recorder.h"
+
 #include <gtest/gtest.h>
 
 #include <thread>
 
-#include "ops/request_recorder.h"
 #include "test_database.h"
 
 namespace di::testing {

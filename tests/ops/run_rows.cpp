@@ -62,10 +62,12 @@ SampleRunFacts InsertSampleRun(pg::Connection& conn, const SampleRun& run) {
     const std::string& status = run.partitions[static_cast<size_t>(p)];
     const int64_t lo = bounds[static_cast<size_t>(p)] * 100;
     const int64_t hi = p + 1 < n ? bounds[static_cast<size_t>(p) + 1] * 100 : INT64_MAX;
-    const int64_t expected = std::lower_bound(cents.begin(), cents.end(), hi) -
-                             std::lower_bound(cents.begin(), cents.end(), lo);
-    int64_t fetched = status == "completed" ? expected : status == "failed" ? expected / 2
-                      : status == "running" ? expected * 2 / 5 : 0;
+    const int64_t expected =
+        std::lower_bound(cents.begin(), cents.end(), hi) - std::lower_bound(cents.begin(), cents.end(), lo);
+    int64_t fetched = status == "completed" ? expected
+                      : status == "failed"  ? expected / 2
+                      : status == "running" ? expected * 2 / 5
+                                            : 0;
     auto slot = std::min_element(slot_free.begin(), slot_free.end());
     const double start = *slot;
     const double length = per_partition * (0.6 + 0.8 * std::uniform_real_distribution<double>(0, 1)(rng));
@@ -78,9 +80,12 @@ SampleRunFacts InsertSampleRun(pg::Connection& conn, const SampleRun& run) {
          "CASE WHEN $8 THEN (SELECT started_at FROM run_metadata WHERE run_id = $1) + make_interval(secs => $9) END, "
          "CASE WHEN $10 THEN (SELECT started_at FROM run_metadata WHERE run_id = $1) + make_interval(secs => $11) END)",
          {pg::P(run.run_id), pg::P(p), has_start ? pg::P("host-a:" + std::to_string(100 + p % 4)) : pg::Null(),
-          pg::P(status), pg::P(has_end ? fetched : int64_t{0}), pg::P(status == "failed" ? 10 : has_start ? 1 : 0),
-          status == "failed" ? pg::P("Nivoda unavailable after 10 deliveries: HTTP 503") : pg::Null(),
-          pg::P(has_start), pg::P(start), pg::P(has_end), pg::P(std::min(start + length, double(run.duration_seconds)))});
+          pg::P(status), pg::P(has_end ? fetched : int64_t{0}),
+          pg::P(status == "failed" ? 10
+                : has_start        ? 1
+                                   : 0),
+          status == "failed" ? pg::P("Nivoda unavailable after 10 deliveries: HTTP 503") : pg::Null(), pg::P(has_start),
+          pg::P(start), pg::P(has_end), pg::P(std::min(start + length, double(run.duration_seconds)))});
     Exec(conn,
          "INSERT INTO partition_progress (run_id, partition_id, price_min, price_max, expected_records, next_offset, "
          "phase, pages_fetched, records_fetched, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "

@@ -15,16 +15,16 @@ namespace di::testing {
 
 struct SampleRun {
   std::string run_id = "run-sample";
-  std::string status = "completed";       // run_metadata.status
+  std::string status = "completed";  // run_metadata.status
   std::string run_type = "full";
   int64_t started_seconds_ago = 900;
-  int64_t duration_seconds = 600;         // partitions' work spans this; completed_at for ended runs
-  int64_t progress_seconds_ago = 5;       // partition_progress.updated_at of every partition
-  int offers = 20000;                     // raw offers stored by the run
+  int64_t duration_seconds = 600;    // partitions' work spans this; completed_at for ended runs
+  int64_t progress_seconds_ago = 5;  // partition_progress.updated_at of every partition
+  int offers = 20000;                // raw offers stored by the run
   // One entry per partition: completed | failed | running | pending.
   std::vector<std::string> partitions = std::vector<std::string>(12, "completed");
-  int requests_per_second = 23;           // request_seconds over the duration
-  bool consolidated = true;               // consolidation_* and watermark_after set
+  int requests_per_second = 23;  // request_seconds over the duration
+  bool consolidated = true;      // consolidation_* and watermark_after set
   uint32_t seed = 7;
 };
 

@@ -19,13 +19,13 @@ class Recording final : public cloud::AlertSink {
 TEST(StallWatchTest, AlertsOncePerStalledRun) {
   auto db = testing::TestDatabase::Create();
   auto conn = db.Connect();
-  ASSERT_TRUE(conn->ExecScript(
-                     "INSERT INTO run_metadata (run_id, feed, run_type, expected_workers, updated_to, started_at)"
-                     " VALUES ('stuck', 'natural', 'full', 1, now(), now() - interval '2 hours'),"
-                     "        ('busy', 'natural', 'full', 1, now(), now() - interval '2 hours');"
-                     "INSERT INTO partition_progress (run_id, partition_id, price_min, updated_at)"
-                     " VALUES ('stuck', 0, 0, now() - interval '45 minutes'), ('busy', 0, 0, now());")
-                  .ok());
+  ASSERT_TRUE(
+      conn->ExecScript("INSERT INTO run_metadata (run_id, feed, run_type, expected_workers, updated_to, started_at)"
+                       " VALUES ('stuck', 'natural', 'full', 1, now(), now() - interval '2 hours'),"
+                       "        ('busy', 'natural', 'full', 1, now(), now() - interval '2 hours');"
+                       "INSERT INTO partition_progress (run_id, partition_id, price_min, updated_at)"
+                       " VALUES ('stuck', 0, 0, now() - interval '45 minutes'), ('busy', 0, 0, now());")
+          .ok());
   Recording alerts;
   StallWatch watch(alerts, Millis(30 * 60 * 1000));
   auto first = watch.Check(*conn);

@@ -1,9 +1,11 @@
 // `status` on a real database: runs in several states, a stalled run, queue
 // depths and dead letters; LoadStatus, both renderings, and the CLI.
+#include "ops/status.h"
+
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
-#include "ops/status.h"
 #include "ops_support.h"
 #include "queue/postgres_queue.h"
 #include "run_rows.h"
@@ -97,9 +99,11 @@ TEST_F(StatusTest, RunsNewestFirstWithTheirNumbers) {
 TEST_F(StatusTest, AConsolidatedRunKeepsItsCountWhenALaterRunTakesItsRawRows) {
   // A later run that sees a stone takes over its raw row (run_id); the run
   // that was consolidated shows what its finalize counted, not what is left.
-  ASSERT_TRUE(conn_->Exec("UPDATE run_metadata SET consolidation_stats = '{\"seen\": 3000}' WHERE run_id = 'run-done'").ok());
-  ASSERT_TRUE(conn_->Exec("UPDATE raw_diamonds_nivoda SET run_id = 'run-live' WHERE supplier_stone_id IN"
-                          " (SELECT supplier_stone_id FROM raw_diamonds_nivoda WHERE run_id = 'run-done' LIMIT 700)")
+  ASSERT_TRUE(
+      conn_->Exec("UPDATE run_metadata SET consolidation_stats = '{\"seen\": 3000}' WHERE run_id = 'run-done'").ok());
+  ASSERT_TRUE(conn_
+                  ->Exec("UPDATE raw_diamonds_nivoda SET run_id = 'run-live' WHERE supplier_stone_id IN"
+                         " (SELECT supplier_stone_id FROM raw_diamonds_nivoda WHERE run_id = 'run-done' LIMIT 700)")
                   .ok());
   StatusReport report = Load(std::nullopt);
   ASSERT_EQ(report.runs.size(), 2u);
@@ -153,8 +157,10 @@ TEST_F(StatusTest, StallWarningOnlyWhenProgressIsOlderThanTheAlert) {
             std::string::npos);
 
   // Progress two minutes ago: no warning.
-  ASSERT_TRUE(conn_->Exec("UPDATE partition_progress SET updated_at = now() - interval '2 minutes' "
-                          "WHERE run_id = 'run-live' AND partition_id = 3").ok());
+  ASSERT_TRUE(conn_
+                  ->Exec("UPDATE partition_progress SET updated_at = now() - interval '2 minutes' "
+                         "WHERE run_id = 'run-live' AND partition_id = 3")
+                  .ok());
   report = Load(std::nullopt);
   EXPECT_TRUE(report.stalls.empty());
   EXPECT_FALSE(report.runs[0].stalled);
@@ -203,7 +209,8 @@ TEST_F(StatusTest, CommandLinePrintsJsonAndTables) {
 
   auto text = RunCommand({BinaryPath("diamond-ingest"), "--database-url", db_.url(), "status"});
   ASSERT_EQ(text.exit_code, 0) << text.out;
-  EXPECT_NE(text.out.find("STALLED: run run-live"), std::string::npos) << text.out;  // STALL_ALERT_MINUTES defaults to 30
+  EXPECT_NE(text.out.find("STALLED: run run-live"), std::string::npos)
+      << text.out;  // STALL_ALERT_MINUTES defaults to 30
   EXPECT_NE(text.out.find("consolidate"), std::string::npos);
 
   auto missing = RunCommand({BinaryPath("diamond-ingest"), "--database-url", db_.url(), "status", "--run-id", "x"});

@@ -27,8 +27,7 @@ SyntheticInventory ScaledNivoda(double scale, uint64_t seed) {
     b.count = static_cast<int64_t>(b.count * scale);
     banded += b.count;
   }
-  return SyntheticInventory::FromBands(bands, static_cast<int64_t>(kNivoda2026Baseline * scale) - banded,
-                                       seed);
+  return SyntheticInventory::FromBands(bands, static_cast<int64_t>(kNivoda2026Baseline * scale) - banded, seed);
 }
 
 TEST(AdaptivePlannerTest, RealDensityIsBalancedWithAQuarterOfTheSeedQueries) {
@@ -45,8 +44,7 @@ TEST(AdaptivePlannerTest, RealDensityIsBalancedWithAQuarterOfTheSeedQueries) {
   auto seed = PlanSeed(inv.BatchFn(), options);
   ASSERT_TRUE(seed.ok());
   EXPECT_LE(plan->count_queries * 4, seed->count_queries - seed->attribution_queries)
-      << "adaptive " << plan->count_queries << " vs seed scan "
-      << seed->count_queries - seed->attribution_queries;
+      << "adaptive " << plan->count_queries << " vs seed scan " << seed->count_queries - seed->attribution_queries;
   EXPECT_LE(LargestOverMean(*plan), LargestOverMean(*seed));
 }
 

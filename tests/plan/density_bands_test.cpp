@@ -15,8 +15,7 @@ namespace {
 TEST(DensityBandsTest, EmbeddedBandsMatchTheSharedScan) {
   const char* source = std::getenv("DI_SOURCE_DIR");
   const std::filesystem::path path =
-      std::filesystem::path(source ? source : ".") / ".." / "shared" / "data" /
-      "nivoda-density-2026-02.json";
+      std::filesystem::path(source ? source : ".") / ".." / "shared" / "data" / "nivoda-density-2026-02.json";
   ASSERT_TRUE(std::filesystem::exists(path)) << "no " << path << " (../shared must sit beside the repository)";
   std::ifstream in(path);
   const auto json = nlohmann::json::parse(in);
@@ -35,8 +34,7 @@ TEST(DensityBandsTest, SyntheticInventoryFollowsTheBands) {
   EXPECT_EQ(inv.size(), kNivoda2026Baseline);
   for (const auto& b : Nivoda2026DollarValueBands()) {
     // Offers priced from b.from to b.to + 0.99: a difference of two open-ended counts.
-    EXPECT_EQ(inv.Count({b.from, std::nullopt}) - inv.Count({b.to + 1, std::nullopt}), b.count)
-        << b.from;
+    EXPECT_EQ(inv.Count({b.from, std::nullopt}) - inv.Count({b.to + 1, std::nullopt}), b.count) << b.from;
   }
   EXPECT_EQ(inv.Count({250000, std::nullopt}), kNivoda2026Baseline - 428771);
 }

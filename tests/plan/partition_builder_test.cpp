@@ -38,8 +38,7 @@ TEST(PartitionBuilderTest, ExactSizesFromTails) {
   TailCounts tails(&fn);
   ASSERT_TRUE(tails.Fetch({0, 100, 500}).ok());
   const auto parts = BuildPartitions(tails, {500, 100, 100, 0, -5}, 3334, FullRunPlanOptions());
-  const std::vector<Partition> expected = {
-      {0, 0, 100, 4000}, {1, 100, 500, 3500}, {2, 500, std::nullopt, 2500}};
+  const std::vector<Partition> expected = {{0, 0, 100, 4000}, {1, 100, 500, 3500}, {2, 500, std::nullopt, 2500}};
   EXPECT_EQ(parts, expected);
 }
 
@@ -49,8 +48,7 @@ TEST(PartitionBuilderTest, SmallPartsMergeIntoTheirSmallerNeighbour) {
   ASSERT_TRUE(tails.Fetch({0, 100, 200, 300}).ok());
   // Parts 5000, 500, 3500, 1000: the 500 joins the 3,500 (smaller than 5,000).
   const auto parts = BuildPartitions(tails, {100, 200, 300}, 2500, FullRunPlanOptions());
-  const std::vector<Partition> expected = {
-      {0, 0, 100, 5000}, {1, 100, 300, 4000}, {2, 300, std::nullopt, 1000}};
+  const std::vector<Partition> expected = {{0, 0, 100, 5000}, {1, 100, 300, 4000}, {2, 300, std::nullopt, 1000}};
   EXPECT_EQ(parts, expected);
 }
 
@@ -82,10 +80,8 @@ TEST(PartitionBuilderTest, HeavySingleDollarKeepsItsOwnBounds) {
   TailCounts tails(&fn);
   ASSERT_TRUE(tails.Fetch({0, 600, 1234, 1235}).ok());
   const auto parts = BuildPartitions(tails, {600}, 2000, FullRunPlanOptions());
-  const std::vector<Partition> expected = {{0, 0, 600, 1000},
-                                           {1, 600, 1234, 1000},
-                                           {2, 1234, 1235, 6000},
-                                           {3, 1235, std::nullopt, 2000}};
+  const std::vector<Partition> expected = {
+      {0, 0, 600, 1000}, {1, 600, 1234, 1000}, {2, 1234, 1235, 6000}, {3, 1235, std::nullopt, 2000}};
   EXPECT_EQ(parts, expected);
 }
 

@@ -8,13 +8,19 @@ namespace di::plan {
 
 void PrintTo(const Partition& p, std::ostream* os) {
   *os << "{id " << p.id << ", $" << p.price_min << " - ";
-  if (p.price_max) *os << "$" << *p.price_max; else *os << "open";
+  if (p.price_max)
+    *os << "$" << *p.price_max;
+  else
+    *os << "open";
   *os << ", " << p.expected_records << " offers}";
 }
 
 void PrintTo(const PriceRange& r, std::ostream* os) {
   *os << "{" << r.from_dollars << ", ";
-  if (r.to_dollars) *os << *r.to_dollars; else *os << "open";
+  if (r.to_dollars)
+    *os << *r.to_dollars;
+  else
+    *os << "open";
   *os << "}";
 }
 
@@ -22,8 +28,7 @@ void PrintTo(const PriceRange& r, std::ostream* os) {
 
 namespace di::plan::testing {
 
-void ExpectValidPlan(const Plan& plan, const SyntheticInventory& inventory,
-                     const PlanOptions& options) {
+void ExpectValidPlan(const Plan& plan, const SyntheticInventory& inventory, const PlanOptions& options) {
   EXPECT_EQ(plan.total_records, inventory.size());
   const auto& parts = plan.partitions;
   if (inventory.size() == 0) {

@@ -5,10 +5,10 @@
 // gtest failures; call under SCOPED_TRACE.
 #pragma once
 
+#include <ostream>
+
 #include "plan/plan_types.h"
 #include "synthetic_inventory.h"
-
-#include <ostream>
 
 namespace di::plan {
 // Readable gtest output for partitions and ranges.
@@ -18,7 +18,6 @@ void PrintTo(const PriceRange& r, std::ostream* os);
 
 namespace di::plan::testing {
 
-void ExpectValidPlan(const Plan& plan, const SyntheticInventory& inventory,
-                     const PlanOptions& options);
+void ExpectValidPlan(const Plan& plan, const SyntheticInventory& inventory, const PlanOptions& options);
 
 }  // namespace di::plan::testing

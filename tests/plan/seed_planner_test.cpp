@@ -38,7 +38,7 @@ TEST(SeedPlannerTest, DenseZoneIsScannedInInclusiveHundredDollarSteps) {
 }
 
 TEST(SeedPlannerTest, SparseZoneStepGrowsOverEmptinessAndShrinksOverDensity) {
-  std::vector<int64_t> cents(3000, 50000);             // $500.00
+  std::vector<int64_t> cents(3000, 50000);                  // $500.00
   for (int i = 0; i < 1000; ++i) cents.push_back(2015000);  // $20,150.00
   const SyntheticInventory inv(cents);
   auto log = std::make_shared<std::vector<Ranges>>();
@@ -48,9 +48,8 @@ TEST(SeedPlannerTest, SparseZoneStepGrowsOverEmptinessAndShrinksOverDensity) {
   const std::vector<PriceRange> sparse(scan.begin() + 199, scan.end());
   // [20099, 20199] holds 1,000: step = max(100, floor(100 * 500 / 1000)) = 100;
   // then empty ranges multiply it by 5 up to 100,000; the last is cut at 250,000.
-  const std::vector<PriceRange> expected = {
-      {20099, 20199}, {20200, 20300},  {20301, 20801},   {20802, 23302},
-      {23303, 35803}, {35804, 98304},  {98305, 198305},  {198306, 250000}};
+  const std::vector<PriceRange> expected = {{20099, 20199}, {20200, 20300}, {20301, 20801},  {20802, 23302},
+                                            {23303, 35803}, {35804, 98304}, {98305, 198305}, {198306, 250000}};
   EXPECT_EQ(sparse, expected);
 }
 
@@ -62,8 +61,7 @@ TEST(SeedPlannerTest, GreedyClosesAPartitionWhenTheTargetIsReached) {
   ASSERT_TRUE(plan.ok());
   ExpectValidPlan(*plan, inv, FullRunPlanOptions());
   // 6 workers, target 1,000: every chunk {0,100} {101,201} {202,302} closes one.
-  const std::vector<Partition> expected = {
-      {0, 0, 101, 2000}, {1, 101, 202, 2000}, {2, 202, std::nullopt, 2000}};
+  const std::vector<Partition> expected = {{0, 0, 101, 2000}, {1, 101, 202, 2000}, {2, 202, std::nullopt, 2000}};
   EXPECT_EQ(plan->partitions, expected);
 }
 
@@ -80,7 +78,7 @@ TEST(SeedPlannerTest, OffersTheOriginalMissedAreStillPlanned) {
   // are never scanned. The exact attribution still counts them all.
   std::vector<int64_t> cents;
   for (int i = 0; i < 1500; ++i) cents.push_back(10050 + 10100 * (i % 150));  // $100.50, $201.50, ...
-  for (int i = 0; i < 1500; ++i) cents.push_back(30000000 + 1000 * i);         // >= $300,000
+  for (int i = 0; i < 1500; ++i) cents.push_back(30000000 + 1000 * i);        // >= $300,000
   const SyntheticInventory inv(cents);
   auto plan = PlanSeed(inv.BatchFn(), FullRunPlanOptions());
   ASSERT_TRUE(plan.ok());

@@ -10,9 +10,8 @@ SyntheticInventory::SyntheticInventory(std::vector<int64_t> cents) : cents_(std:
   std::sort(cents_.begin(), cents_.end());
 }
 
-SyntheticInventory SyntheticInventory::FromBands(const std::vector<DensityBand>& bands,
-                                                 int64_t tail_offers, uint64_t seed,
-                                                 double round_price_share) {
+SyntheticInventory SyntheticInventory::FromBands(const std::vector<DensityBand>& bands, int64_t tail_offers,
+                                                 uint64_t seed, double round_price_share) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   // Density (offers per dollar) at each band's midpoint; linear in between.
@@ -59,14 +58,12 @@ SyntheticInventory SyntheticInventory::Nivoda2026(uint64_t seed, double round_pr
 
 int64_t SyntheticInventory::Count(const PriceRange& range) const {
   const auto lo = std::lower_bound(cents_.begin(), cents_.end(), range.from_dollars * 100);
-  const auto hi = range.to_dollars
-                      ? std::upper_bound(cents_.begin(), cents_.end(), *range.to_dollars * 100)
-                      : cents_.end();
+  const auto hi =
+      range.to_dollars ? std::upper_bound(cents_.begin(), cents_.end(), *range.to_dollars * 100) : cents_.end();
   return hi > lo ? hi - lo : 0;
 }
 
-CountBatchFn SyntheticInventory::BatchFn(
-    std::shared_ptr<std::vector<std::vector<PriceRange>>> log) const {
+CountBatchFn SyntheticInventory::BatchFn(std::shared_ptr<std::vector<std::vector<PriceRange>>> log) const {
   return [this, log](const std::vector<PriceRange>& ranges) -> Result<std::vector<int64_t>> {
     if (log) log->push_back(ranges);
     std::vector<int64_t> out;

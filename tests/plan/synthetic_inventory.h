@@ -25,8 +25,8 @@ class SyntheticInventory {
   explicit SyntheticInventory(std::vector<int64_t> cents);
 
   // `tail_offers` offers priced from (last band's to + 1) upwards.
-  static SyntheticInventory FromBands(const std::vector<DensityBand>& bands, int64_t tail_offers,
-                                      uint64_t seed, double round_price_share = 0.15);
+  static SyntheticInventory FromBands(const std::vector<DensityBand>& bands, int64_t tail_offers, uint64_t seed,
+                                      double round_price_share = 0.15);
   // The February 2026 natural inventory: 437,849 offers.
   static SyntheticInventory Nivoda2026(uint64_t seed = 42, double round_price_share = 0.15);
 

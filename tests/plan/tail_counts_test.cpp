@@ -18,8 +18,7 @@ TEST(TailCountsTest, FetchesOnlyUnknownPointsAsOneBatch) {
   ASSERT_TRUE(tails.Fetch({0, 100}).ok());  // all known: no round
   ASSERT_TRUE(tails.Fetch({100, 200}).ok());
   ASSERT_EQ(batches.size(), 2u);
-  EXPECT_EQ(batches[0], (std::vector<PriceRange>{{0, std::nullopt}, {100, std::nullopt},
-                                                 {300, std::nullopt}}));
+  EXPECT_EQ(batches[0], (std::vector<PriceRange>{{0, std::nullopt}, {100, std::nullopt}, {300, std::nullopt}}));
   EXPECT_EQ(batches[1], (std::vector<PriceRange>{{200, std::nullopt}}));
   EXPECT_EQ(tails.queries(), 4);
   EXPECT_EQ(tails.rounds(), 2);

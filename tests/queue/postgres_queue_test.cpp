@@ -209,7 +209,8 @@ TEST(PostgresQueueTest, ConcurrentConsumersHandleEachMessageExactlyOnce) {
     auto conn = f.db.Connect();
     for (int start = 0; start < kMessages; start += 1000) {
       pg::Transaction tx(*conn);
-      for (int i = start; i < start + 1000; ++i) ASSERT_TRUE(f.queue.SendInTransaction(*conn, Msg(std::to_string(i))).ok());
+      for (int i = start; i < start + 1000; ++i)
+        ASSERT_TRUE(f.queue.SendInTransaction(*conn, Msg(std::to_string(i))).ok());
       ASSERT_TRUE(tx.Commit().ok());
     }
   }

@@ -5,21 +5,21 @@
 #include "queue/servicebus_frames.h"
 
 #include <gtest/gtest.h>
-#include <proton/codec/map.hpp>
-#include <proton/codec/vector.hpp>
 #include <proton/condition.h>
 #include <proton/connection.h>
 #include <proton/delivery.h>
 #include <proton/disposition.h>
 #include <proton/link.h>
+#include <proton/session.h>
+
+#include <map>
+#include <proton/codec/map.hpp>
+#include <proton/codec/vector.hpp>
 #include <proton/message_id.hpp>
 #include <proton/scalar.hpp>
-#include <proton/session.h>
 #include <proton/timestamp.hpp>
 #include <proton/types.hpp>
 #include <proton/value.hpp>
-
-#include <map>
 #include <vector>
 
 namespace di::queue::sb {
@@ -75,8 +75,7 @@ TEST(ServiceBusFrames, RenewLockRequestListsTheLockTokenAsUuid) {
 
 TEST(ServiceBusFrames, LockTokenIsTheDeliveryTagInGuidByteOrder) {
   // .NET Guid bytes (little-endian first three fields) of 00112233-4455-6677-8899-aabbccddeeff.
-  proton::binary tag{0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66,
-                     0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+  proton::binary tag{0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
   auto lock = LockTokenFromDeliveryTag(tag);
   ASSERT_TRUE(lock.ok());
   EXPECT_EQ(lock->str(), "00112233-4455-6677-8899-aabbccddeeff");

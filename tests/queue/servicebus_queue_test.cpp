@@ -94,7 +94,7 @@ TEST_F(ServiceBusQueueTest, UnsettledMessageIsRedeliveredWhenItsConsumerGoesAway
     auto m = ReceiveOne(other, name_);
     ASSERT_TRUE(m);
     EXPECT_TRUE(other.RenewLease(*m).ok());  // still held while the connection lives
-  }  // consumer dies holding the lock
+  }                                          // consumer dies holding the lock
   auto again = ReceiveOne(*queue_, name_);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->id, "dedup-4");
@@ -128,7 +128,8 @@ TEST_F(ServiceBusQueueTest, SendInTransactionIsRelayedOnlyAfterCommit) {
 TEST_F(ServiceBusQueueTest, ManyConsumersNeverHandleOneMessageTwiceAtOnce) {
   constexpr int kMessages = 120;
   for (int i = 0; i < kMessages; ++i) {
-    ASSERT_TRUE(queue_->Send({name_, "{\"i\":" + std::to_string(i) + "}", "m-" + std::to_string(i), std::nullopt}).ok());
+    ASSERT_TRUE(
+        queue_->Send({name_, "{\"i\":" + std::to_string(i) + "}", "m-" + std::to_string(i), std::nullopt}).ok());
   }
   ServiceBusQueue second(pool_, options_);
   std::mutex mu;

@@ -2,29 +2,33 @@
 // parsing (pure), the combination with the local view, and the signed GET
 // against a local cpp-httplib server standing in for the namespace (no Service
 // Bus runs here): path, api-version, SAS Authorization verified, statuses.
+#include "queue/servicebus_runtime.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <mutex>
 #include <thread>
 
-#include "queue/servicebus_frames.h"
-#include "queue/servicebus_runtime.h"
 #include "http/curl_transport.h"
+#include "queue/servicebus_frames.h"
 
 namespace di::queue::sb {
 namespace {
 
 // A queue's entry in the documented shape (prefix d2p1 on the count details).
 constexpr const char* kEntry =
-    R"(<entry xmlns="http://www.w3.org/2005/Atom"><id>https://ns.servicebus.windows.net/work-items?api-version=2021-05</id>)"
+    R"(<entry xmlns="http://www.w3.org/2005/Atom">)"
+    R"(<id>https://ns.servicebus.windows.net/work-items?api-version=2021-05</id>)"
     R"(<title type="text">work-items</title><content type="application/xml">)"
     R"(<QueueDescription xmlns="http://schemas.microsoft.com/netservices/2010/10/servicebus/connect" )"
     R"(xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><LockDuration>PT1M</LockDuration>)"
     R"(<MaxDeliveryCount>10</MaxDeliveryCount><MessageCount>17</MessageCount>)"
     R"(<CountDetails xmlns:d2p1="http://schemas.microsoft.com/netservices/2011/06/servicebus">)"
-    R"(<d2p1:ActiveMessageCount>12</d2p1:ActiveMessageCount><d2p1:DeadLetterMessageCount>3</d2p1:DeadLetterMessageCount>)"
-    R"(<d2p1:ScheduledMessageCount>2</d2p1:ScheduledMessageCount><d2p1:TransferMessageCount>0</d2p1:TransferMessageCount>)"
+    R"(<d2p1:ActiveMessageCount>12</d2p1:ActiveMessageCount>)"
+    R"(<d2p1:DeadLetterMessageCount>3</d2p1:DeadLetterMessageCount>)"
+    R"(<d2p1:ScheduledMessageCount>2</d2p1:ScheduledMessageCount>)"
+    R"(<d2p1:TransferMessageCount>0</d2p1:TransferMessageCount>)"
     R"(<d2p1:TransferDeadLetterMessageCount>0</d2p1:TransferDeadLetterMessageCount></CountDetails>)"
     R"(</QueueDescription></content></entry>)";
 
@@ -52,8 +56,7 @@ TEST(ServiceBusRuntime, RejectsMissingOrBadCounts) {
       "<ScheduledMessageCount>0</ScheduledMessageCount></CountDetails>");
   EXPECT_EQ(negative.status().code(), Code::kCorrupt);
   // A closing tag or a longer name is not the element.
-  auto longer = ParseQueueCounts(
-      "<CountDetails><XActiveMessageCount>9</XActiveMessageCount></CountDetails>");
+  auto longer = ParseQueueCounts("<CountDetails><XActiveMessageCount>9</XActiveMessageCount></CountDetails>");
   EXPECT_EQ(longer.status().code(), Code::kCorrupt);
 }
 

@@ -71,7 +71,10 @@ TEST(AccountRateLimiterTest, AccountsAreIndependentAndShutdownWakesWaiters) {
   slow.account = "slow";
   slow.requests_per_second = 1;
   ratelimit::AccountRateLimiter limiter(pool, slow);
-  { Status s = limiter.Acquire(); ASSERT_TRUE(s.ok()) << s.ToString(); }
+  {
+    Status s = limiter.Acquire();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
   std::atomic<bool> cancelled{false};
   std::thread waiter([&] {
     for (int i = 0; i < 100; ++i) {

@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "ratelimit/account_rate_limiter.h"
 #include "nivoda/nivoda_client.h"
+#include "ratelimit/account_rate_limiter.h"
 #include "sim_process.h"
 #include "test_database.h"
 
@@ -18,8 +18,8 @@ namespace {
 TEST(LimiterVsSimTest, ThirtyProcessesNeverTripTheVendorsLimit) {
   auto db = testing::TestDatabase::Create();
   // The simulator's bucket: 25/s with its default burst allowance (one second).
-  auto sim = testing::SimProcess::Start({"--natural", "2000", "--labgrown", "0", "--rate-limit", "25",
-                                         "--latency-base-ms", "30"});
+  auto sim = testing::SimProcess::Start(
+      {"--natural", "2000", "--labgrown", "0", "--rate-limit", "25", "--latency-base-ms", "30"});
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   constexpr int kProcesses = 30;
   std::vector<std::shared_ptr<ratelimit::AccountRateLimiter>> limiters;
@@ -49,8 +49,10 @@ TEST(LimiterVsSimTest, ThirtyProcessesNeverTripTheVendorsLimit) {
         q.labgrown = false;
         while (!stop) {
           auto page = clients[p]->FetchPage(q, 0, 50, Order{});
-          if (page.ok()) ++ok;
-          else if (page.status().code() != Code::kCancelled) ++failed;
+          if (page.ok())
+            ++ok;
+          else if (page.status().code() != Code::kCancelled)
+            ++failed;
         }
       });
     }

@@ -13,7 +13,6 @@
 //   diamond.id): each is recorded in raw_offer_failures with its reason and
 //   exact bytes, and every other offer of its page is stored.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,7 +61,7 @@ int64_t Count(Pipeline& p, const std::string& sql, const std::string& arg = "") 
 }
 
 struct BadMessage {
-  std::string what;         // for the report
+  std::string what;  // for the report
   std::string queue;
   std::string body;
   std::string reason;       // dead-letter reason
@@ -71,7 +70,8 @@ struct BadMessage {
 
 std::string Item(const std::string& fields) {
   return "{\"runId\":\"no-such-run\",\"partitionId\":0,\"feed\":\"natural\",\"priceMin\":0,\"priceMax\":100,"
-         "\"updatedTo\":\"2026-01-01T00:00:00Z\"" + fields + "}";
+         "\"updatedTo\":\"2026-01-01T00:00:00Z\"" +
+         fields + "}";
 }
 
 std::vector<BadMessage> BadMessages() {
@@ -138,8 +138,9 @@ TEST(BadInput, MalformedQueueMessagesAreDeadLetteredAndAGoodRunStillCompletes) {
   auto conn = p.db.Connect();
   int found = 0;
   for (const auto& b : bad) {
-    auto r = conn->Exec("SELECT reason, coalesce(description, '') FROM queue_dead_letters WHERE queue = $1 AND body = $2",
-                        {pg::P(b.queue), pg::P(b.body)});
+    auto r =
+        conn->Exec("SELECT reason, coalesce(description, '') FROM queue_dead_letters WHERE queue = $1 AND body = $2",
+                   {pg::P(b.queue), pg::P(b.body)});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->rows(), 1) << b.what;
     if (r->rows() != 1) continue;
@@ -160,43 +161,47 @@ TEST(BadInput, MalformedQueueMessagesAreDeadLetteredAndAGoodRunStillCompletes) {
   EXPECT_EQ(Count(p, "SELECT count(*) FROM diamonds WHERE status = 'active'"), static_cast<int64_t>(truth.size()));
   EXPECT_EQ(Stop(work), 0);
   EXPECT_EQ(Stop(cons), 0);
-  std::printf("[figures] bad messages: %zu sent, %d dead-lettered with the expected reason; processes alive: "
-              "work+consolidate; good run: %zu/%zu stones stored, status %s, %.1f s\n",
-              bad.size(), found, raw.size(), truth.size(), p.RunStatus(run).c_str(), seconds);
+  std::printf(
+      "[figures] bad messages: %zu sent, %d dead-lettered with the expected reason; processes alive: "
+      "work+consolidate; good run: %zu/%zu stones stored, status %s, %.1f s\n",
+      bad.size(), found, raw.size(), truth.size(), p.RunStatus(run).c_str(), seconds);
 }
 
 struct BadConfig {
   std::string variable;  // named on stderr
   std::vector<std::string> env;
   std::vector<std::string> flags;
-  std::string secret;    // must not appear on stderr (empty: none)
+  std::string secret;  // must not appear on stderr (empty: none)
 };
 
 TEST(BadInput, InvalidConfigurationExits2NamingTheVariable) {
   test::TempDir dir;
   const std::vector<BadConfig> table = {
-      {"PAGE_SIZE", {"PAGE_SIZE=fifty"}, {}, ""},                                // non-numeric
-      {"PAGE_SIZE", {"PAGE_SIZE=51"}, {}, ""},                                   // out of range
-      {"PAGE_SIZE", {}, {"--page-size", "0"}, ""},                               // flag, out of range
-      {"NIVODA_RATE_LIMIT", {"NIVODA_RATE_LIMIT=-3"}, {}, ""},                   // out of range
-      {"WORKER_PARTITIONS", {"WORKER_PARTITIONS=1e3"}, {}, ""},                  // not an int
-      {"NIVODA_TIMEOUT_SECONDS", {"NIVODA_TIMEOUT_SECONDS=5 fortnights"}, {}, ""},  // bad duration
-      {"NIVODA_ENDPOINT", {"NIVODA_ENDPOINT=ftp://nivoda.example/api"}, {}, ""},    // bad URL scheme
-      {"NIVODA_ENDPOINT", {"NIVODA_ENDPOINT=not a url"}, {}, ""},                   // bad URL
+      {"PAGE_SIZE", {"PAGE_SIZE=fifty"}, {}, ""},                                       // non-numeric
+      {"PAGE_SIZE", {"PAGE_SIZE=51"}, {}, ""},                                          // out of range
+      {"PAGE_SIZE", {}, {"--page-size", "0"}, ""},                                      // flag, out of range
+      {"NIVODA_RATE_LIMIT", {"NIVODA_RATE_LIMIT=-3"}, {}, ""},                          // out of range
+      {"WORKER_PARTITIONS", {"WORKER_PARTITIONS=1e3"}, {}, ""},                         // not an int
+      {"NIVODA_TIMEOUT_SECONDS", {"NIVODA_TIMEOUT_SECONDS=5 fortnights"}, {}, ""},      // bad duration
+      {"NIVODA_ENDPOINT", {"NIVODA_ENDPOINT=ftp://nivoda.example/api"}, {}, ""},        // bad URL scheme
+      {"NIVODA_ENDPOINT", {"NIVODA_ENDPOINT=not a url"}, {}, ""},                       // bad URL
       {"RESEND_BASE_URL", {"RESEND_BASE_URL=https://user:pw@api.resend.com"}, {}, ""},  // user info
-      {"FEED", {"FEED=rubies"}, {}, ""},                                         // bad enum
-      {"LOG_LEVEL", {"LOG_LEVEL=loud"}, {}, ""},                                 // bad enum
-      {"NIVODA_INSECURE_TLS", {"NIVODA_INSECURE_TLS=maybe"}, {}, ""},            // bad bool
-      {"METRICS_ADDR", {"METRICS_ADDR=localhost"}, {}, ""},                      // no port
-      {"ALERT_EMAIL_TO", {"ALERT_EMAIL_TO=not-an-email"}, {}, ""},              // bad email
-      {"RETRY_CAP_MS", {"RETRY_BASE_MS=5000", "RETRY_CAP_MS=100"}, {}, ""},      // cross-setting rule
+      {"FEED", {"FEED=rubies"}, {}, ""},                                                // bad enum
+      {"LOG_LEVEL", {"LOG_LEVEL=loud"}, {}, ""},                                        // bad enum
+      {"NIVODA_INSECURE_TLS", {"NIVODA_INSECURE_TLS=maybe"}, {}, ""},                   // bad bool
+      {"METRICS_ADDR", {"METRICS_ADDR=localhost"}, {}, ""},                             // no port
+      {"ALERT_EMAIL_TO", {"ALERT_EMAIL_TO=not-an-email"}, {}, ""},                      // bad email
+      {"RETRY_CAP_MS", {"RETRY_BASE_MS=5000", "RETRY_CAP_MS=100"}, {}, ""},             // cross-setting rule
       {"DATABASE_URL", {"DATABASE_URL=mysql://u:Pw-Marker-7731@db.example/x"}, {}, "Pw-Marker-7731"},
       {"AZURE_STORAGE_CONNECTION_STRING",
        {"AZURE_STORAGE_CONNECTION_STRING=AccountName=a;AccountKey=QWNjb3VudEtleU1hcmtlcjk5MjE=;BlobEndpoint=ftp://h/x"},
-       {}, "QWNjb3VudEtleU1hcmtlcjk5MjE="},  // bad endpoint
+       {},
+       "QWNjb3VudEtleU1hcmtlcjk5MjE="},  // bad endpoint
       {"AZURE_SERVICE_BUS_CONNECTION_STRING",
-       {"AZURE_SERVICE_BUS_CONNECTION_STRING=Endpoint=http://x/;SharedAccessKeyName=k;SharedAccessKey=U2FzTWFya2VyMzM4OA=="},
-       {}, "U2FzTWFya2VyMzM4OA=="},  // not sb://
+       {"AZURE_SERVICE_BUS_CONNECTION_STRING=Endpoint=http://x/"
+        ";SharedAccessKeyName=k;SharedAccessKey=U2FzTWFya2VyMzM4OA=="},
+       {},
+       "U2FzTWFya2VyMzM4OA=="},                                                         // not sb://
       {"RESEND_API_KEY", {"RESEND_API_KEY=re_KeyMarker5512"}, {}, "re_KeyMarker5512"},  // needs ALERT_EMAIL_*
   };
   int ok = 0;
@@ -215,7 +220,8 @@ TEST(BadInput, InvalidConfigurationExits2NamingTheVariable) {
     auto r = test::RunProcess(argv, env, dir.path());
     std::string what = c.env.empty() ? c.flags[0] : c.env.back();
     EXPECT_EQ(r.exit_code, 2) << what << ": " << r.err;
-    EXPECT_NE(r.err.find(c.variable), std::string::npos) << what << ": stderr does not name " << c.variable << ": " << r.err;
+    EXPECT_NE(r.err.find(c.variable), std::string::npos)
+        << what << ": stderr does not name " << c.variable << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << what << ": " << r.err;
     if (!c.secret.empty()) {
       EXPECT_EQ((r.out + r.err).find(c.secret), std::string::npos) << what << " echoed its secret: " << r.err;
@@ -228,8 +234,8 @@ TEST(BadInput, InvalidConfigurationExits2NamingTheVariable) {
 
 TEST(BadInput, BadOffersAreRecordedAsFailuresAndTheRestOfTheirPagesStored) {
   const int kOffers = 3000;
-  Pipeline p({"--natural", std::to_string(kOffers), "--labgrown", "0", "--bad-offer-fraction", "0.01",
-              "--log-level", "warn"});
+  Pipeline p(
+      {"--natural", std::to_string(kOffers), "--labgrown", "0", "--bad-offer-fraction", "0.01", "--log-level", "warn"});
   // Which stones the simulator serves bad (fixed per stone; seed 1).
   sim::ItemContent content{0.01, 0};
   std::map<std::string, sim::StoneContent> bad_stones;
@@ -261,8 +267,10 @@ TEST(BadInput, BadOffersAreRecordedAsFailuresAndTheRestOfTheirPagesStored) {
   std::map<std::string, std::string> good_truth;
   std::map<std::string, std::string> bad_hash_to_stone;  // payload sha256 of each bad item -> stone id
   for (const auto& row : *dump) {
-    if (bad_stones.count(row.stone_id)) bad_hash_to_stone[row.payload_sha256] = row.stone_id;
-    else good_truth[row.stone_id] = row.payload_sha256;
+    if (bad_stones.count(row.stone_id))
+      bad_hash_to_stone[row.payload_sha256] = row.stone_id;
+    else
+      good_truth[row.stone_id] = row.payload_sha256;
   }
   EXPECT_EQ(bad_hash_to_stone.size(), bad_stones.size());
   auto raw = p.RawOfRun(run);
@@ -289,9 +297,10 @@ TEST(BadInput, BadOffersAreRecordedAsFailuresAndTheRestOfTheirPagesStored) {
   }
   EXPECT_EQ(recorded.size(), bad_stones.size());
   EXPECT_EQ(unexpected, 0);
-  std::printf("[figures] bad offers: %zu of %d served without price/diamond.id; %zu recorded in raw_offer_failures "
-              "(%d rows incl. re-fetches), %zu/%zu good stones stored byte-exact, partitions completed, %.1f s\n",
-              bad_stones.size(), kOffers, recorded.size(), failures->rows(), raw.size(), good_truth.size(), seconds);
+  std::printf(
+      "[figures] bad offers: %zu of %d served without price/diamond.id; %zu recorded in raw_offer_failures "
+      "(%d rows incl. re-fetches), %zu/%zu good stones stored byte-exact, partitions completed, %.1f s\n",
+      bad_stones.size(), kOffers, recorded.size(), failures->rows(), raw.size(), good_truth.size(), seconds);
 }
 
 }  // namespace

@@ -7,8 +7,8 @@
 #include <sstream>
 #include <thread>
 
-#include "roles/consolidator.h"
 #include "queue/messages.h"
+#include "roles/consolidator.h"
 
 namespace di::testing {
 

@@ -19,14 +19,14 @@ namespace di::testing {
 namespace {
 
 std::vector<std::string> WorkerEnv() {
-  return {"NIVODA_RATE_LIMIT=1000",      "WORKER_PARTITIONS=4",        "WORKER_REQUESTS_IN_FLIGHT=16",
-          "QUEUE_LEASE_SECONDS=5",       "QUEUE_RETRY_DELAY_SECONDS=1", "RETRY_BASE_MS=50",
-          "RETRY_CAP_MS=500",            "CONSOLIDATION_DELAY_SECONDS=2"};
+  return {"NIVODA_RATE_LIMIT=1000", "WORKER_PARTITIONS=4",          "WORKER_REQUESTS_IN_FLIGHT=16",
+          "QUEUE_LEASE_SECONDS=5",  "QUEUE_RETRY_DELAY_SECONDS=1",  "RETRY_BASE_MS=50",
+          "RETRY_CAP_MS=500",       "CONSOLIDATION_DELAY_SECONDS=2"};
 }
 
 struct RunResult {
   std::string run;
-  std::string status;       // after consolidation
+  std::string status;        // after consolidation
   double fetch_seconds = 0;  // workers started -> consolidation queued
   FetchRounds rounds;
 };
@@ -128,11 +128,11 @@ TEST(ChurnTest, ChurnDuringAFullRunLosesNothingAndDeletesOnlyRemovedStones) {
 
   std::set<std::string> active1 = QuerySet(p, kActive), deleted1 = QuerySet(p, kDeleted);
   std::set<std::string> kept_missing = Minus(kept, active1);
-  EXPECT_TRUE(kept_missing.empty()) << kept_missing.size() << " stones present before and after run 1 are not active: "
-                                    << Some(kept_missing);
+  EXPECT_TRUE(kept_missing.empty()) << kept_missing.size()
+                                    << " stones present before and after run 1 are not active: " << Some(kept_missing);
   std::set<std::string> after_deleted = Minus(after, Minus(after, deleted1));
-  EXPECT_TRUE(after_deleted.empty()) << after_deleted.size() << " stones still offered were deleted: "
-                                     << Some(after_deleted);
+  EXPECT_TRUE(after_deleted.empty()) << after_deleted.size()
+                                     << " stones still offered were deleted: " << Some(after_deleted);
   std::set<std::string> added_missing = Minus(added, active1);
   std::set<std::string> removed_by_run1 = Minus(removed, Minus(removed, deleted1));
   auto raw1 = p.RawOfRun(r1.run);
@@ -156,13 +156,14 @@ TEST(ChurnTest, ChurnDuringAFullRunLosesNothingAndDeletesOnlyRemovedStones) {
 
   // The figures for docs/RELIABILITY.md.
   std::cout << "[churn] offers " << offers << (SoakMode() ? " (soak)" : " (short)") << "; run 0 fetch "
-            << r0.fetch_seconds << " s; run 1 fetch " << r1.fetch_seconds << " s with churn ticks " << ticks_done
-            << "/" << ticks << ": re-priced " << churned.reprice << ", added " << churned.add << ", removed "
-            << churned.remove << "; run 2 fetch " << r2.fetch_seconds << " s\n"
+            << r0.fetch_seconds << " s; run 1 fetch " << r1.fetch_seconds << " s with churn ticks " << ticks_done << "/"
+            << ticks << ": re-priced " << churned.reprice << ", added " << churned.add << ", removed " << churned.remove
+            << "; run 2 fetch " << r2.fetch_seconds << " s\n"
             << "[churn] before " << before.size() << ", after " << after.size() << ", kept " << kept.size()
-            << " (not active after run 1: " << kept_missing.size() << "), still offered but deleted: "
-            << after_deleted.size() << "; added and not yet in diamonds after run 1: " << added_missing.size()
-            << "; removed " << removed.size() << " (soft-deleted by run 1 itself: " << removed_by_run1.size()
+            << " (not active after run 1: " << kept_missing.size()
+            << "), still offered but deleted: " << after_deleted.size()
+            << "; added and not yet in diamonds after run 1: " << added_missing.size() << "; removed " << removed.size()
+            << " (soft-deleted by run 1 itself: " << removed_by_run1.size()
             << ", after run 2: " << (removed.size() - Minus(removed, deleted2).size()) << ")\n"
             << "[churn] run 1 raw vs simulator at its end: " << raw1.size() << " vs " << truth1.size()
             << " stones, missing or stale " << DescribeDifference(truth1, raw1) << "\n"

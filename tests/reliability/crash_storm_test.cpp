@@ -24,12 +24,12 @@ namespace {
 
 struct StormPlan {
   int offers;
-  int worker_kills;          // at least this many SIGKILLs of worker 0 while the run is running
-  int consolidator_kills;    // SIGKILLs of the consolidator while consolidating
-  double gap_min, gap_max;   // seconds between worker kills (uniform)
-  int rate_limit;            // NIVODA_RATE_LIMIT (paces the sync so kills land mid-run)
+  int worker_kills;         // at least this many SIGKILLs of worker 0 while the run is running
+  int consolidator_kills;   // SIGKILLs of the consolidator while consolidating
+  double gap_min, gap_max;  // seconds between worker kills (uniform)
+  int rate_limit;           // NIVODA_RATE_LIMIT (paces the sync so kills land mid-run)
   int records_per_partition;
-  int consolidate_batch;     // small batches: the consolidation lasts long enough to be killed
+  int consolidate_batch;  // small batches: the consolidation lasts long enough to be killed
   int timeout_s;
 };
 
@@ -40,17 +40,17 @@ StormPlan PlanFor(bool soak) {
 
 // A kill of worker 0 and what it interrupted.
 struct WorkerKill {
-  double at = 0;                            // seconds since the storm began
-  std::map<int, int64_t> held;              // partition -> pages_fetched at the kill
-  pid_t restarted = -1;                     // the replacement process
-  double working_after = -1;                // until the replacement claimed a partition
-  double recovered_after = -1;              // until each held partition moved again
+  double at = 0;                // seconds since the storm began
+  std::map<int, int64_t> held;  // partition -> pages_fetched at the kill
+  pid_t restarted = -1;         // the replacement process
+  double working_after = -1;    // until the replacement claimed a partition
+  double recovered_after = -1;  // until each held partition moved again
 };
 
 struct ConsolidatorKill {
   double at = 0;
   int64_t consolidated_at_kill = 0;
-  double recovered_after = -1;              // until the consolidated count grew again
+  double recovered_after = -1;  // until the consolidated count grew again
 };
 
 class Storm {
@@ -66,8 +66,8 @@ class Storm {
   void Run() {
     auto sim = SimProcess::Start({"--natural", std::to_string(plan_.offers), "--labgrown", "0",
                                   "--whole-dollar-fraction", "0.6",  // many offers share a price: ties
-                                  "--short-page-fraction", "0.05", "--latency-base-ms", "30",
-                                  "--latency-jitter", "0.3", "--seed", std::to_string(rng_() % 1000 + 1)});
+                                  "--short-page-fraction", "0.05", "--latency-base-ms", "30", "--latency-jitter", "0.3",
+                                  "--seed", std::to_string(rng_() % 1000 + 1)});
     ASSERT_TRUE(sim.ok()) << sim.status().ToString();
     sim_ = std::move(sim).value();
     processes_.set_env(ProcessEnv(
@@ -110,7 +110,8 @@ class Storm {
   std::map<int, int64_t> HeldBy(pid_t pid) {
     std::map<int, int64_t> held;
     auto r = conn_->Exec(
-        "SELECT w.partition_id, p.pages_fetched FROM worker_runs w JOIN partition_progress p USING (run_id, partition_id)"
+        "SELECT w.partition_id, p.pages_fetched FROM worker_runs w JOIN partition_progress p USING (run_id, "
+        "partition_id)"
         " WHERE w.run_id = $1 AND w.status = 'running' AND w.worker_id LIKE '%:' || $2",
         {pg::P(run_id_), pg::P(std::to_string(pid))});
     for (int i = 0; r.ok() && i < r->rows(); ++i) held[static_cast<int>(r->GetInt64(i, 0))] = r->GetInt64(i, 1);
@@ -187,8 +188,9 @@ class Storm {
 
   void PrintSummary(const SyncCheck& check) {
     std::string out = "\n## Crash storm (" + std::string(SoakMode() ? "soak" : "short") + ", run " + run_id_ + ")\n\n";
-    out += "| kill | process | at (s) | work interrupted | restarted process working after (s) |"
-           " interrupted work resumed after (s) |\n|---|---|---|---|---|---|\n";
+    out +=
+        "| kill | process | at (s) | work interrupted | restarted process working after (s) |"
+        " interrupted work resumed after (s) |\n|---|---|---|---|---|---|\n";
     int n = 0;
     double worst = 0, sum = 0;
     int measured = 0;
@@ -207,11 +209,12 @@ class Storm {
              std::to_string(k.consolidated_at_kill) + " of " + std::to_string(check.expected) +
              " stones consolidated | - | " + (k.recovered_after >= 0 ? Secs(k.recovered_after) : "-") + " |\n";
     }
-    out += "\nworker kills: " + std::to_string(worker_kills_.size()) + " (required >= " +
-           std::to_string(plan_.worker_kills) + "), consolidator kills: " + std::to_string(consolidator_kills_.size()) +
-"; interrupted partitions resumed after mean " + Secs(measured ? sum / measured : 0) + " s, max " +
-           Secs(worst) + " s (lease 3 s, then behind the queued partitions); schedule " + Secs(scheduled_) + " s, total " + Secs(total_) + " s; partitions " +
-           std::to_string(check.expected_workers) + "\n\n";
+    out += "\nworker kills: " + std::to_string(worker_kills_.size()) +
+           " (required >= " + std::to_string(plan_.worker_kills) +
+           "), consolidator kills: " + std::to_string(consolidator_kills_.size()) +
+           "; interrupted partitions resumed after mean " + Secs(measured ? sum / measured : 0) + " s, max " +
+           Secs(worst) + " s (lease 3 s, then behind the queued partitions); schedule " + Secs(scheduled_) +
+           " s, total " + Secs(total_) + " s; partitions " + std::to_string(check.expected_workers) + "\n\n";
     out += FormatSyncTable(check);
     std::printf("%s\n", out.c_str());
     std::fflush(stdout);
@@ -233,9 +236,10 @@ class Storm {
 TEST(CrashStormTest, KilledWorkersAndConsolidatorLoseAndDuplicateNothing) {
   uint64_t seed = ScenarioSeed();
   StormPlan plan = PlanFor(SoakMode());
-  std::printf("crash storm: seed %llu (replay with DI_SEED=%llu), %d offers, >= %d worker kills, %d consolidator kills\n",
-              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed), plan.offers,
-              plan.worker_kills, plan.consolidator_kills);
+  std::printf(
+      "crash storm: seed %llu (replay with DI_SEED=%llu), %d offers, >= %d worker kills, %d consolidator kills\n",
+      static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed), plan.offers, plan.worker_kills,
+      plan.consolidator_kills);
   Storm storm(plan, seed);
   storm.Run();
 }

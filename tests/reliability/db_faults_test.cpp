@@ -74,19 +74,19 @@ class DbFaults {
     auto migrated = pg::Migrate(*conn_);
     ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
 
-    auto sim = SimProcess::Start({"--natural", std::to_string(plan_.offers), "--labgrown", "0",
-                                  "--whole-dollar-fraction", "0.6", "--short-page-fraction", "0.05",
-                                  "--latency-base-ms", "30", "--latency-jitter", "0.3",
-                                  "--seed", std::to_string(rng_() % 1000 + 1)});
+    auto sim =
+        SimProcess::Start({"--natural", std::to_string(plan_.offers), "--labgrown", "0", "--whole-dollar-fraction",
+                           "0.6", "--short-page-fraction", "0.05", "--latency-base-ms", "30", "--latency-jitter", "0.3",
+                           "--seed", std::to_string(rng_() % 1000 + 1)});
     ASSERT_TRUE(sim.ok()) << sim.status().ToString();
     sim_ = std::move(sim).value();
-    processes_.set_env(ProcessEnv(
-        url_, sim_->endpoint(),
-        {"QUEUE_LEASE_SECONDS=5", "QUEUE_RETRY_DELAY_SECONDS=1", "RETRY_BASE_MS=100", "RETRY_CAP_MS=2000",
-         "WORKER_PARTITIONS=3", "WORKER_REQUESTS_IN_FLIGHT=12", "RECORDS_PER_PARTITION=500",
-         "MIN_RECORDS_PER_PARTITION=100", "MAX_PARTITIONS_FULL=200", "SHUTDOWN_GRACE_SECONDS=5",
-         "NIVODA_RATE_LIMIT=" + std::to_string(plan_.rate_limit),
-         "CONSOLIDATE_BATCH_SIZE=" + std::to_string(plan_.consolidate_batch)}));
+    processes_.set_env(
+        ProcessEnv(url_, sim_->endpoint(),
+                   {"QUEUE_LEASE_SECONDS=5", "QUEUE_RETRY_DELAY_SECONDS=1", "RETRY_BASE_MS=100", "RETRY_CAP_MS=2000",
+                    "WORKER_PARTITIONS=3", "WORKER_REQUESTS_IN_FLIGHT=12", "RECORDS_PER_PARTITION=500",
+                    "MIN_RECORDS_PER_PARTITION=100", "MAX_PARTITIONS_FULL=200", "SHUTDOWN_GRACE_SECONDS=5",
+                    "NIVODA_RATE_LIMIT=" + std::to_string(plan_.rate_limit),
+                    "CONSOLIDATE_BATCH_SIZE=" + std::to_string(plan_.consolidate_batch)}));
 
     start_ = Now();
     run_id_ = processes_.ScheduleFull(*conn_);
@@ -220,9 +220,11 @@ class DbFaults {
   }
 
   void PrintSummary(const SyncCheck& check) {
-    std::string out = "\n## Database faults (" + std::string(SoakMode() ? "soak" : "short") + ", run " + run_id_ + ")\n\n";
-    out += "| # | fault | at (s) | restart took (s) | backends terminated | time to progress again (s) |\n"
-           "|---|---|---|---|---|---|\n";
+    std::string out =
+        "\n## Database faults (" + std::string(SoakMode() ? "soak" : "short") + ", run " + run_id_ + ")\n\n";
+    out +=
+        "| # | fault | at (s) | restart took (s) | backends terminated | time to progress again (s) |\n"
+        "|---|---|---|---|---|---|\n";
     int n = 0;
     for (const auto& f : faults_) {
       out += "| " + std::to_string(++n) + " | " + (f.what == "restart" ? "pg_ctl restart -m fast" : f.what) + " | " +
@@ -230,9 +232,9 @@ class DbFaults {
              (f.what == "restart" ? "all" : std::to_string(f.terminated)) + " | " +
              (f.recovered_after >= 0 ? Secs(f.recovered_after) : "never") + " |\n";
     }
-    int64_t errors = CountLogLines(dir_, {"terminating connection", "server closed the connection",
-                                          "cannot connect to PostgreSQL", "the database system is shutting down",
-                                          "the database system is starting up"});
+    int64_t errors =
+        CountLogLines(dir_, {"terminating connection", "server closed the connection", "cannot connect to PostgreSQL",
+                             "the database system is shutting down", "the database system is starting up"});
     out += "\ndatabase errors logged (and survived) by the processes: " + std::to_string(errors) +
            "; processes that exited instead of reconnecting: " + std::to_string(self_exits_) + "; total " +
            Secs(total_) + " s; partitions " + std::to_string(check.expected_workers) + "\n\n";

@@ -38,8 +38,11 @@ TEST(RateLimitTest, ThirtyPartitionsInFlightStayWithinTheAccountLimit) {
   std::vector<std::string> env = {"NIVODA_RATE_LIMIT=" + std::to_string(kRate),
                                   "WORKER_PARTITIONS=" + std::to_string(partitions_each),
                                   "WORKER_REQUESTS_IN_FLIGHT=" + std::to_string(partitions_each * 3),
-                                  "QUEUE_LEASE_SECONDS=10", "QUEUE_RETRY_DELAY_SECONDS=1", "RETRY_BASE_MS=200",
-                                  "RETRY_CAP_MS=2000", "CONSOLIDATION_DELAY_SECONDS=2"};
+                                  "QUEUE_LEASE_SECONDS=10",
+                                  "QUEUE_RETRY_DELAY_SECONDS=1",
+                                  "RETRY_BASE_MS=200",
+                                  "RETRY_CAP_MS=2000",
+                                  "CONSOLIDATION_DELAY_SECONDS=2"};
   int64_t start = DefaultClock().MonotonicMs();
   int64_t peak_running = 0;
   bool queued = false;
@@ -50,8 +53,10 @@ TEST(RateLimitTest, ThirtyPartitionsInFlightStayWithinTheAccountLimit) {
     }
     int64_t deadline = start + Sized(150000, 900000);
     while (DefaultClock().MonotonicMs() < deadline) {
-      peak_running = std::max(peak_running, QueryInt(p, "SELECT count(*) FROM worker_runs WHERE run_id = $1"
-                                                        " AND status = 'running'", {run}));
+      peak_running = std::max(peak_running, QueryInt(p,
+                                                     "SELECT count(*) FROM worker_runs WHERE run_id = $1"
+                                                     " AND status = 'running'",
+                                                     {run}));
       if (p.Pending(queue::kConsolidate) > 0) {
         queued = true;
         break;

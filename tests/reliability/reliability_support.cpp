@@ -26,14 +26,12 @@ uint64_t ScenarioSeed() {
   return (static_cast<uint64_t>(rd()) << 32) ^ rd();
 }
 
-double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 std::string ScenarioDir(const std::string& name) {
   const char* base = std::getenv("DI_TEST_SERVERS_DIR");
-  std::filesystem::path dir = std::filesystem::path(base ? base : "/tmp/diamond-ingest-test-servers") /
-                              "reliability" / name;
+  std::filesystem::path dir =
+      std::filesystem::path(base ? base : "/tmp/diamond-ingest-test-servers") / "reliability" / name;
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   std::filesystem::create_directories(dir, ec);
@@ -194,18 +192,24 @@ SyncCheck CheckSync(pg::Connection& conn, const std::string& run_id, const std::
 
   auto raw = Rows(conn, "SELECT supplier_stone_id, payload_hash FROM raw_diamonds_nivoda WHERE feed = $1", f);
   c.raw_rows = Scalar(conn, "SELECT count(*) FROM raw_diamonds_nivoda WHERE feed = $1", f);
-  c.raw_duplicates = c.raw_rows - Scalar(conn, "SELECT count(DISTINCT supplier_stone_id) FROM raw_diamonds_nivoda"
-                                               " WHERE feed = $1", f);
+  c.raw_duplicates = c.raw_rows - Scalar(conn,
+                                         "SELECT count(DISTINCT supplier_stone_id) FROM raw_diamonds_nivoda"
+                                         " WHERE feed = $1",
+                                         f);
   c.raw_of_other_runs = Scalar(conn, "SELECT count(*) FROM raw_diamonds_nivoda WHERE feed = $1 AND run_id <> $2", fr);
   c.raw_missing_or_stale = DescribeDifference(truth_hash, raw);
   c.raw_extra = DescribeDifference(raw, truth_hash);
 
   auto diamonds = Rows(conn, "SELECT supplier_stone_id, price_cents::text FROM diamonds WHERE feed = $1", f);
   c.diamonds_rows = Scalar(conn, "SELECT count(*) FROM diamonds WHERE feed = $1", f);
-  c.diamonds_duplicates = c.diamonds_rows - Scalar(conn, "SELECT count(DISTINCT supplier_stone_id) FROM diamonds"
-                                                         " WHERE feed = $1", f);
-  c.diamonds_not_active = Scalar(conn, "SELECT count(*) FROM diamonds WHERE feed = $1 AND"
-                                       " (status <> 'active' OR last_run_id IS DISTINCT FROM $2)", fr);
+  c.diamonds_duplicates = c.diamonds_rows - Scalar(conn,
+                                                   "SELECT count(DISTINCT supplier_stone_id) FROM diamonds"
+                                                   " WHERE feed = $1",
+                                                   f);
+  c.diamonds_not_active = Scalar(conn,
+                                 "SELECT count(*) FROM diamonds WHERE feed = $1 AND"
+                                 " (status <> 'active' OR last_run_id IS DISTINCT FROM $2)",
+                                 fr);
   std::map<std::string, std::string> truth_ids, diamond_ids;
   for (const auto& [k, v] : truth_hash) truth_ids[k] = "";
   for (const auto& [k, v] : diamonds) diamond_ids[k] = "";
@@ -217,8 +221,10 @@ SyncCheck CheckSync(pg::Connection& conn, const std::string& run_id, const std::
   }
   c.consolidation_failures = Scalar(conn, "SELECT count(*) FROM consolidation_failures WHERE run_id = $1", r);
 
-  auto run = conn.Exec("SELECT status, expected_workers, completed_workers, failed_workers,"
-                       " (consolidation_stats->>'mapped')::bigint FROM run_metadata WHERE run_id = $1", r);
+  auto run = conn.Exec(
+      "SELECT status, expected_workers, completed_workers, failed_workers,"
+      " (consolidation_stats->>'mapped')::bigint FROM run_metadata WHERE run_id = $1",
+      r);
   if (run.ok() && run->rows() == 1) {
     c.run_status = run->GetString(0, 0);
     c.expected_workers = run->GetInt64(0, 1);
@@ -226,15 +232,20 @@ SyncCheck CheckSync(pg::Connection& conn, const std::string& run_id, const std::
     c.failed_workers = run->GetInt64(0, 3);
     c.mapped = run->IsNull(0, 4) ? -1 : run->GetInt64(0, 4);
   }
-  c.worker_rows_completed = Scalar(conn, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status = 'completed'", r);
+  c.worker_rows_completed =
+      Scalar(conn, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status = 'completed'", r);
   c.partitions = Scalar(conn, "SELECT count(*) FROM partition_progress WHERE run_id = $1", r);
-  c.max_partition_rows = Scalar(conn, "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM worker_runs"
-                                      " WHERE run_id = $1 GROUP BY partition_id) t", r);
+  c.max_partition_rows = Scalar(conn,
+                                "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM worker_runs"
+                                " WHERE run_id = $1 GROUP BY partition_id) t",
+                                r);
 
   c.watermark_rows = Scalar(conn, "SELECT count(*) FROM watermarks WHERE feed = $1", f);
-  auto wm = conn.Exec("SELECT w.last_run_id, w.version,"
-                      " (w.last_updated_at = m.updated_to AND m.watermark_after = m.updated_to)"
-                      " FROM watermarks w, run_metadata m WHERE w.feed = $1 AND m.run_id = $2", fr);
+  auto wm = conn.Exec(
+      "SELECT w.last_run_id, w.version,"
+      " (w.last_updated_at = m.updated_to AND m.watermark_after = m.updated_to)"
+      " FROM watermarks w, run_metadata m WHERE w.feed = $1 AND m.run_id = $2",
+      fr);
   if (wm.ok() && wm->rows() == 1) {
     c.watermark_run = wm->GetString(0, 0);
     c.watermark_version = wm->GetInt64(0, 1);

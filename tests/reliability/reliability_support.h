@@ -100,30 +100,30 @@ int64_t Scalar(pg::Connection& conn, const std::string& sql, const pg::Params& p
 
 // The state after a sync compared with the simulator's dump of the feed.
 struct SyncCheck {
-  int64_t expected = 0;               // stones in the simulator
-  int64_t raw_rows = 0;               // rows of raw_diamonds_nivoda (feed)
-  int64_t raw_of_other_runs = 0;      // raw rows whose run_id is not the run
-  std::string raw_missing_or_stale;   // truth stones absent from raw, or another payload hash
-  std::string raw_extra;              // raw stones the simulator does not have
-  int64_t raw_duplicates = 0;         // rows - distinct stone ids
-  int64_t diamonds_rows = 0;          // rows of `diamonds` (feed)
-  std::string diamonds_missing;       // truth stones absent from diamonds
-  std::string diamonds_extra;         // diamonds the simulator does not have
+  int64_t expected = 0;              // stones in the simulator
+  int64_t raw_rows = 0;              // rows of raw_diamonds_nivoda (feed)
+  int64_t raw_of_other_runs = 0;     // raw rows whose run_id is not the run
+  std::string raw_missing_or_stale;  // truth stones absent from raw, or another payload hash
+  std::string raw_extra;             // raw stones the simulator does not have
+  int64_t raw_duplicates = 0;        // rows - distinct stone ids
+  int64_t diamonds_rows = 0;         // rows of `diamonds` (feed)
+  std::string diamonds_missing;      // truth stones absent from diamonds
+  std::string diamonds_extra;        // diamonds the simulator does not have
   int64_t diamonds_duplicates = 0;
-  int64_t diamonds_not_active = 0;    // status <> 'active' or last_run_id <> run
-  int64_t price_mismatches = 0;       // diamonds.price_cents <> the simulator's price
+  int64_t diamonds_not_active = 0;  // status <> 'active' or last_run_id <> run
+  int64_t price_mismatches = 0;     // diamonds.price_cents <> the simulator's price
   int64_t consolidation_failures = 0;
   std::string run_status;
   int64_t expected_workers = 0, completed_workers = 0, failed_workers = 0;
-  int64_t worker_rows_completed = 0;  // worker_runs rows of the run with status completed
-  int64_t partitions = 0;             // partition_progress rows of the run
-  int64_t max_partition_rows = 0;     // most worker_runs rows for one partition id
-  int64_t mapped = -1;                // consolidation_stats.mapped (-1: absent)
-  int64_t watermark_rows = 0;         // watermarks rows of the feed
-  std::string watermark_run;          // its last_run_id
-  int64_t watermark_version = 0;      // effective advances (1 = inserted, never moved again)
+  int64_t worker_rows_completed = 0;     // worker_runs rows of the run with status completed
+  int64_t partitions = 0;                // partition_progress rows of the run
+  int64_t max_partition_rows = 0;        // most worker_runs rows for one partition id
+  int64_t mapped = -1;                   // consolidation_stats.mapped (-1: absent)
+  int64_t watermark_rows = 0;            // watermarks rows of the feed
+  std::string watermark_run;             // its last_run_id
+  int64_t watermark_version = 0;         // effective advances (1 = inserted, never moved again)
   bool watermark_at_updated_to = false;  // last_updated_at = run.updated_to = run.watermark_after
-  int64_t queue_left = 0;             // messages still in any queue
+  int64_t queue_left = 0;                // messages still in any queue
   int64_t dead_letters = 0;
 };
 
@@ -136,9 +136,9 @@ std::string FormatSyncTable(const SyncCheck& check);
 
 // Progress figures polled while a scenario runs.
 struct Progress {
-  int64_t pages = 0;          // sum of partition_progress.pages_fetched of the run
-  int64_t raw_rows = 0;       // raw rows of the run
-  int64_t consolidated = 0;   // rows of `diamonds` (the run starts from none)
+  int64_t pages = 0;         // sum of partition_progress.pages_fetched of the run
+  int64_t raw_rows = 0;      // raw rows of the run
+  int64_t consolidated = 0;  // rows of `diamonds` (the run starts from none)
   int64_t completed_partitions = 0;
   std::string run_status;
 };

@@ -14,9 +14,8 @@
 //   tab/newline/CR, UTF-8) in every text field of served offers is stored raw
 //   and consolidated byte-exact; hostile queue messages are dead-lettered
 //   byte-exact without SQL errors.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -97,31 +96,44 @@ struct Captured {
 
 TEST(Security, NoSecretOrTokenInAnyLogLineOfAnyCommand) {
   TestDatabase db = TestDatabase::Create(/*migrate=*/false);  // `migrate` below creates the schema
-  auto sim = SimProcess::Start({"--natural", "2000", "--labgrown", "0", "--password", kNivodaPassword,
-                                "--log-level", "warn"});
+  auto sim =
+      SimProcess::Start({"--natural", "2000", "--labgrown", "0", "--password", kNivodaPassword, "--log-level", "warn"});
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   test::TempDir dir;
   const int closed = FreePort();  // nothing listens there
   const std::string db_url = WithPassword(db.url(), kDbPassword);
-  std::vector<std::string> base = {
-      "PATH=/usr/bin:/bin", "DI_DATA_DIR=" + dir.path(), "LOG_LEVEL=debug", "LOG_FORMAT=json",
-      "METRICS_ADDR=127.0.0.1:0", "NIVODA_ENDPOINT=" + (*sim)->endpoint(), "NIVODA_USERNAME=nivoda-sim",
-      "NIVODA_RATE_LIMIT=500", "RETRY_ATTEMPTS=2", "RETRY_BASE_MS=20", "RETRY_CAP_MS=100",
-      "MAX_PARTITIONS_FULL=4", "CONSOLIDATION_DELAY_SECONDS=1", "QUEUE_RETRY_DELAY_SECONDS=1",
-      "RESEND_API_KEY=" + kResendKey, "RESEND_BASE_URL=http://127.0.0.1:" + std::to_string(closed),
-      "ALERT_EMAIL_TO=ops@example.com", "ALERT_EMAIL_FROM=Diamonds <alerts@example.com>"};
+  std::vector<std::string> base = {"PATH=/usr/bin:/bin",
+                                   "DI_DATA_DIR=" + dir.path(),
+                                   "LOG_LEVEL=debug",
+                                   "LOG_FORMAT=json",
+                                   "METRICS_ADDR=127.0.0.1:0",
+                                   "NIVODA_ENDPOINT=" + (*sim)->endpoint(),
+                                   "NIVODA_USERNAME=nivoda-sim",
+                                   "NIVODA_RATE_LIMIT=500",
+                                   "RETRY_ATTEMPTS=2",
+                                   "RETRY_BASE_MS=20",
+                                   "RETRY_CAP_MS=100",
+                                   "MAX_PARTITIONS_FULL=4",
+                                   "CONSOLIDATION_DELAY_SECONDS=1",
+                                   "QUEUE_RETRY_DELAY_SECONDS=1",
+                                   "RESEND_API_KEY=" + kResendKey,
+                                   "RESEND_BASE_URL=http://127.0.0.1:" + std::to_string(closed),
+                                   "ALERT_EMAIL_TO=ops@example.com",
+                                   "ALERT_EMAIL_FROM=Diamonds <alerts@example.com>"};
   auto env = [&](std::vector<std::string> extra) {
     std::vector<std::string> e = base;
     e.insert(e.end(), extra.begin(), extra.end());
     return e;
   };
   const std::string good_db = "DATABASE_URL=" + db_url, good_pw = "NIVODA_PASSWORD=" + kNivodaPassword;
-  const std::string azure_storage = "AZURE_STORAGE_CONNECTION_STRING=AccountName=devstoreaccount1;AccountKey=" +
-                                    kAccountKey + ";BlobEndpoint=http://127.0.0.1:" + std::to_string(closed) +
-                                    "/devstoreaccount1";
-  const std::string azure_bus = "AZURE_SERVICE_BUS_CONNECTION_STRING=Endpoint=sb://127.0.0.1:" +
-                                std::to_string(closed) + "/;SharedAccessKeyName=RootManageSharedAccessKey;"
-                                "SharedAccessKey=" + kSasKey + ";UseDevelopmentEmulator=true";
+  const std::string azure_storage =
+      "AZURE_STORAGE_CONNECTION_STRING=AccountName=devstoreaccount1;AccountKey=" + kAccountKey +
+      ";BlobEndpoint=http://127.0.0.1:" + std::to_string(closed) + "/devstoreaccount1";
+  const std::string azure_bus =
+      "AZURE_SERVICE_BUS_CONNECTION_STRING=Endpoint=sb://127.0.0.1:" + std::to_string(closed) +
+      "/;SharedAccessKeyName=RootManageSharedAccessKey;"
+      "SharedAccessKey=" +
+      kSasKey + ";UseDevelopmentEmulator=true";
   struct Step {
     std::string name;
     std::vector<std::string> args;
@@ -137,8 +149,10 @@ TEST(Security, NoSecretOrTokenInAnyLogLineOfAnyCommand) {
       {"status --json", {"status", "--json"}, {good_db, good_pw}, 0},
       {"work --exit-when-idle", {"work", "--exit-when-idle"}, {good_db, good_pw}, 0},
       {"run --full, wrong Nivoda password", {"run", "--full"}, {good_db, "NIVODA_PASSWORD=" + kWrongNivodaPassword}, 1},
-      {"status, unreachable database", {"status"},
-       {"DATABASE_URL=postgresql://postgres:" + kDbPassword + "@127.0.0.1:" + std::to_string(closed) + "/x", good_pw}, 1},
+      {"status, unreachable database",
+       {"status"},
+       {"DATABASE_URL=postgresql://postgres:" + kDbPassword + "@127.0.0.1:" + std::to_string(closed) + "/x", good_pw},
+       1},
       {"run --full, unreachable blob storage", {"run", "--full"}, {good_db, good_pw, azure_storage}, 1},
       // The queue client retries an unreachable broker forever: stopped (SIGTERM) after 4 s.
       {"run --full, unreachable Service Bus", {"run", "--full"}, {good_db, good_pw, azure_bus}, 124, 4},
@@ -158,8 +172,8 @@ TEST(Security, NoSecretOrTokenInAnyLogLineOfAnyCommand) {
   ASSERT_TRUE(tokens.ok());
   std::vector<std::string> issued = Lines(tokens->body);
   EXPECT_FALSE(issued.empty()) << "the simulator issued no token: the good run never authenticated";
-  std::vector<std::string> markers = {kDbPassword, kNivodaPassword, kWrongNivodaPassword, kResendKey, kAccountKey,
-                                      kAccountKeyText, kSasKey, kSasKeyText};
+  std::vector<std::string> markers = {kDbPassword,     kNivodaPassword, kWrongNivodaPassword, kResendKey, kAccountKey,
+                                      kAccountKeyText, kSasKey,         kSasKeyText};
   // Base64 keys without padding too (a prefix printed by a sloppy error).
   markers.push_back(kAccountKey.substr(0, kAccountKey.size() - 1));
   markers.push_back(kSasKey.substr(0, kSasKey.size() - 2));
@@ -188,9 +202,10 @@ TEST(Security, NoSecretOrTokenInAnyLogLineOfAnyCommand) {
   }
   // The config printout shows the secrets as ***.
   EXPECT_NE(captured[0].out.find("***"), std::string::npos) << captured[0].out;
-  std::printf("[figures] secrets: %zu commands, %zu output lines scanned (%zu JSON log lines, %zu final error "
-              "lines), %zu markers + %zu issued tokens searched, %zu leaks\n",
-              captured.size(), lines, json_lines, error_lines, markers.size() - issued.size(), issued.size(), leaks);
+  std::printf(
+      "[figures] secrets: %zu commands, %zu output lines scanned (%zu JSON log lines, %zu final error "
+      "lines), %zu markers + %zu issued tokens searched, %zu leaks\n",
+      captured.size(), lines, json_lines, error_lines, markers.size() - issued.size(), issued.size(), leaks);
 }
 
 // Local addresses (hex "0100007F:24F8" = 127.0.0.1:9464) of the LISTEN sockets of PID in FILE (/proc/net/tcp or tcp6).
@@ -246,29 +261,36 @@ TEST(Security, MetricsServerBindsLoopbackByDefault) {
   EXPECT_EQ(v4[0], "0100007F:24F8") << "expected 127.0.0.1:9464";
   EXPECT_TRUE(v6.empty());
   EXPECT_TRUE(healthz);
-  std::printf("[figures] metrics: default METRICS_ADDR 127.0.0.1:9464; `work` listens on %zu socket(s): %s (IPv6: %zu)\n",
-              v4.size(), v4.empty() ? "-" : v4[0].c_str(), v6.size());
+  std::printf(
+      "[figures] metrics: default METRICS_ADDR 127.0.0.1:9464; `work` listens on %zu socket(s): %s (IPv6: %zu)\n",
+      v4.size(), v4.empty() ? "-" : v4[0].c_str(), v6.size());
 }
 
 TEST(Security, TlsVerificationRefusesASelfSignedCertificateUnlessLoudlyDisabled) {
   test::TempDir dir;
-  auto gen = test::RunProcess({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                               "-subj", "/CN=127.0.0.1", "-keyout", dir.path() + "/key.pem", "-out",
-                               dir.path() + "/cert.pem"},
-                              {"PATH=/usr/bin:/bin", "HOME=" + dir.path(), "RANDFILE=" + dir.path() + "/rnd"}, dir.path());
+  auto gen =
+      test::RunProcess({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                        "/CN=127.0.0.1", "-keyout", dir.path() + "/key.pem", "-out", dir.path() + "/cert.pem"},
+                       {"PATH=/usr/bin:/bin", "HOME=" + dir.path(), "RANDFILE=" + dir.path() + "/rnd"}, dir.path());
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   int port = FreePort();
-  pid_t server = SpawnProcess({"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
-                               dir.path() + "/cert.pem", "-key", dir.path() + "/key.pem", "-www", "-quiet"},
-                              {"PATH=/usr/bin:/bin", "HOME=" + dir.path()}, dir.path() + "/s_server.log",
-                              LogMode::kTruncate);
+  pid_t server =
+      SpawnProcess({"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+                    dir.path() + "/cert.pem", "-key", dir.path() + "/key.pem", "-www", "-quiet"},
+                   {"PATH=/usr/bin:/bin", "HOME=" + dir.path()}, dir.path() + "/s_server.log", LogMode::kTruncate);
   for (int i = 0; i < 100 && !Connects(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_TRUE(Connects(port)) << ReadFile(dir.path() + "/s_server.log");
   TestDatabase db = TestDatabase::Create();
-  std::vector<std::string> env = {"PATH=/usr/bin:/bin", "DI_DATA_DIR=" + dir.path(), "DATABASE_URL=" + db.url(),
-                                  "LOG_FORMAT=json", "NIVODA_USERNAME=u", "NIVODA_PASSWORD=p",
+  std::vector<std::string> env = {"PATH=/usr/bin:/bin",
+                                  "DI_DATA_DIR=" + dir.path(),
+                                  "DATABASE_URL=" + db.url(),
+                                  "LOG_FORMAT=json",
+                                  "NIVODA_USERNAME=u",
+                                  "NIVODA_PASSWORD=p",
                                   "NIVODA_ENDPOINT=https://127.0.0.1:" + std::to_string(port) + "/api/diamonds",
-                                  "RETRY_ATTEMPTS=1", "METRICS_ADDR=127.0.0.1:0", "NIVODA_TIMEOUT_SECONDS=3"};
+                                  "RETRY_ATTEMPTS=1",
+                                  "METRICS_ADDR=127.0.0.1:0",
+                                  "NIVODA_TIMEOUT_SECONDS=3"};
   auto strict = test::RunProcess({"/usr/bin/timeout", "60", DiamondIngestBin(), "run", "--full"}, env, dir.path());
   env.push_back("NIVODA_INSECURE_TLS=true");
   auto insecure = test::RunProcess({"/usr/bin/timeout", "60", DiamondIngestBin(), "run", "--full"}, env, dir.path());
@@ -286,25 +308,34 @@ TEST(Security, TlsVerificationRefusesASelfSignedCertificateUnlessLoudlyDisabled)
   ASSERT_FALSE(first.is_discarded()) << lines[0];
   EXPECT_EQ(first.value("level", ""), "warn") << lines[0];
   EXPECT_NE(lines[0].find("NIVODA_INSECURE_TLS"), std::string::npos) << lines[0];
-  std::printf("[figures] TLS: self-signed https endpoint refused by default (exit %d, '%s'); with "
-              "NIVODA_INSECURE_TLS=true the handshake passes and the first log line is a warning\n",
-              strict.exit_code, refused.c_str());
+  std::printf(
+      "[figures] TLS: self-signed https endpoint refused by default (exit %d, '%s'); with "
+      "NIVODA_INSECURE_TLS=true the handshake passes and the first log line is a warning\n",
+      strict.exit_code, refused.c_str());
 }
 
 TEST(Security, HostileTextIsStoredRawAndConsolidatedByteExact) {
   const int kOffers = 2000;
-  Pipeline p({"--natural", std::to_string(kOffers), "--labgrown", "0", "--hostile-text-fraction", "0.05",
-              "--log-level", "warn"});
+  Pipeline p({"--natural", std::to_string(kOffers), "--labgrown", "0", "--hostile-text-fraction", "0.05", "--log-level",
+              "warn"});
   std::set<std::string> hostile;
   for (uint32_t s = 0; s < kOffers; ++s) {
-    if (sim::ContentOf(1, s, sim::ItemContent{0, 0.05}) == sim::StoneContent::kHostile) hostile.insert(sim::StoneId(1, s));
+    if (sim::ContentOf(1, s, sim::ItemContent{0, 0.05}) == sim::StoneContent::kHostile)
+      hostile.insert(sim::StoneId(1, s));
   }
   ASSERT_GT(hostile.size(), 50u);
   test::TempDir dir;
-  std::vector<std::string> env = {"PATH=/usr/bin:/bin", "DI_DATA_DIR=" + dir.path(), "DATABASE_URL=" + p.db.url(),
-                                  "LOG_FORMAT=json", "LOG_LEVEL=info", "NIVODA_ENDPOINT=" + p.sim->endpoint(),
-                                  "NIVODA_USERNAME=nivoda-sim", "NIVODA_PASSWORD=nivoda-sim-password",
-                                  "NIVODA_RATE_LIMIT=500", "MAX_PARTITIONS_FULL=4", "METRICS_ADDR=127.0.0.1:0"};
+  std::vector<std::string> env = {"PATH=/usr/bin:/bin",
+                                  "DI_DATA_DIR=" + dir.path(),
+                                  "DATABASE_URL=" + p.db.url(),
+                                  "LOG_FORMAT=json",
+                                  "LOG_LEVEL=info",
+                                  "NIVODA_ENDPOINT=" + p.sim->endpoint(),
+                                  "NIVODA_USERNAME=nivoda-sim",
+                                  "NIVODA_PASSWORD=nivoda-sim-password",
+                                  "NIVODA_RATE_LIMIT=500",
+                                  "MAX_PARTITIONS_FULL=4",
+                                  "METRICS_ADDR=127.0.0.1:0"};
   auto run = test::RunProcess({"/usr/bin/timeout", "60", DiamondIngestBin(), "run", "--full"}, env, dir.path());
   ASSERT_EQ(run.exit_code, 0) << run.err.substr(0, 3000);
   auto conn = p.db.Connect();
@@ -325,12 +356,14 @@ TEST(Security, HostileTextIsStoredRawAndConsolidatedByteExact) {
   const std::string text(sim::kHostileText);
   std::string upper = text;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  const std::vector<std::string> free_text = {"full_shape", "fancy_color", "fancy_intensity", "fancy_overtone",
-                                              "availability_raw", "hold_id", "nivoda_stock_id", "supplier_stock_id",
-                                              "image_url", "video_url", "certificate_pdf_url", "certificate_number",
-                                              "eye_clean_raw", "supplier_name", "supplier_legal_name"};
-  const std::vector<std::string> codes = {"shape", "color", "clarity", "cut", "polish", "symmetry",
-                                          "fluorescence_intensity", "fluorescence_color", "lab", "girdle", "culet"};
+  const std::vector<std::string> free_text = {"full_shape",      "fancy_color",         "fancy_intensity",
+                                              "fancy_overtone",  "availability_raw",    "hold_id",
+                                              "nivoda_stock_id", "supplier_stock_id",   "image_url",
+                                              "video_url",       "certificate_pdf_url", "certificate_number",
+                                              "eye_clean_raw",   "supplier_name",       "supplier_legal_name"};
+  const std::vector<std::string> codes = {
+      "shape", "color",  "clarity", "cut", "polish", "symmetry", "fluorescence_intensity", "fluorescence_color",
+      "lab",   "girdle", "culet"};
   std::string sql = "SELECT supplier_stone_id";
   for (const auto& c : free_text) sql += ", " + c;
   for (const auto& c : codes) sql += ", " + c;
@@ -359,38 +392,43 @@ TEST(Security, HostileTextIsStoredRawAndConsolidatedByteExact) {
   // Hostile queue messages: hostile text in every text field; dead-lettered byte-exact, no SQL error.
   const std::string h = nlohmann::json(text).dump();  // a JSON string literal
   const std::vector<std::pair<std::string, std::string>> messages = {
-      {queue::kWorkItems, "{\"runId\":" + h + ",\"partitionId\":0,\"feed\":" + h + ",\"priceMin\":0,\"updatedTo\":" + h +
-                              ",\"watermarkBefore\":" + h + ",\"updatedFrom\":" + h + "}"},
-      {queue::kWorkItems, "{\"runId\":\"ok-run\",\"partitionId\":0,\"feed\":" + h + ",\"priceMin\":0,\"updatedTo\":" + h + "}"},
+      {queue::kWorkItems, "{\"runId\":" + h + ",\"partitionId\":0,\"feed\":" + h + ",\"priceMin\":0,\"updatedTo\":" +
+                              h + ",\"watermarkBefore\":" + h + ",\"updatedFrom\":" + h + "}"},
+      {queue::kWorkItems,
+       "{\"runId\":\"ok-run\",\"partitionId\":0,\"feed\":" + h + ",\"priceMin\":0,\"updatedTo\":" + h + "}"},
       {queue::kWorkItems, "{\"runId\":\"ok-run\",\"partitionId\":0,\"priceMin\":0,\"updatedTo\":" + h + "}"},
       {queue::kWorkItems, text},
       {queue::kConsolidate, "{\"runId\":" + h + ",\"force\":" + h + "}"},
       {queue::kConsolidate, text},
   };
-  for (const auto& [q, body] : messages) ASSERT_TRUE(p.components.queue->Send({q, body, std::nullopt, std::nullopt}).ok());
+  for (const auto& [q, body] : messages)
+    ASSERT_TRUE(p.components.queue->Send({q, body, std::nullopt, std::nullopt}).ok());
   auto work =
       test::RunProcess({"/usr/bin/timeout", "60", DiamondIngestBin(), "work", "--exit-when-idle"}, env, dir.path());
   EXPECT_EQ(work.exit_code, 0) << work.err;
-  pid_t cons = SpawnProcess({DiamondIngestBin(), "consolidate"}, env, dir.path() + "/consolidate.log",
-                            LogMode::kTruncate);
-  for (int i = 0; i < 100 && p.Pending(queue::kConsolidate) > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  pid_t cons =
+      SpawnProcess({DiamondIngestBin(), "consolidate"}, env, dir.path() + "/consolidate.log", LogMode::kTruncate);
+  for (int i = 0; i < 100 && p.Pending(queue::kConsolidate) > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(Stop(cons), 0);
   std::string logs = run.err + work.err + ReadFile(dir.path() + "/consolidate.log");
   EXPECT_EQ(logs.find("syntax error"), std::string::npos);
   EXPECT_EQ(logs.find("SQLSTATE"), std::string::npos);
   int dead = 0;
   for (const auto& [q, body] : messages) {
-    auto r = conn->Exec("SELECT reason FROM queue_dead_letters WHERE queue = $1 AND body = $2", {pg::P(q), pg::P(body)});
+    auto r =
+        conn->Exec("SELECT reason FROM queue_dead_letters WHERE queue = $1 AND body = $2", {pg::P(q), pg::P(body)});
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->rows(), 1) << q << ": " << body;
     dead += r->rows();
   }
   EXPECT_EQ(conn->Exec("SELECT count(*) FROM diamonds")->GetInt64(0, 0), static_cast<int64_t>(truth.size()));
-  std::printf("[figures] hostile text: %zu/%zu offers hostile, %zu stones consolidated, %zu hostile cells compared "
-              "byte-exact (%zu free-text + %zu code columns), raw hash mismatches %lld; %zu hostile queue messages, "
-              "%d dead-lettered byte-exact\n",
-              hostile_rows, truth.size(), static_cast<size_t>(rows->rows()), cells, free_text.size(), codes.size(),
-              static_cast<long long>(differs->GetInt64(0, 0)), messages.size(), dead);
+  std::printf(
+      "[figures] hostile text: %zu/%zu offers hostile, %zu stones consolidated, %zu hostile cells compared "
+      "byte-exact (%zu free-text + %zu code columns), raw hash mismatches %lld; %zu hostile queue messages, "
+      "%d dead-lettered byte-exact\n",
+      hostile_rows, truth.size(), static_cast<size_t>(rows->rows()), cells, free_text.size(), codes.size(),
+      static_cast<long long>(differs->GetInt64(0, 0)), messages.size(), dead);
 }
 
 }  // namespace

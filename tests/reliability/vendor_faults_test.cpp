@@ -21,16 +21,46 @@ namespace di::testing {
 namespace {
 
 std::vector<std::string> FaultFlags(int64_t offers) {
-  return {"--natural", std::to_string(offers), "--labgrown", "0", "--whole-dollar-fraction", "0.6",
-          "--latency-base-ms", "5", "--fault-500", "0.04", "--fault-502", "0.03", "--fault-503", "0.03",
-          "--fault-hang", "0.02", "--fault-hang-ms", "5000", "--fault-malformed", "0.01",
-          "--fault-graphql-error", "0.02", "--fault-seed", "8", "--rate-limit", "120", "--rate-burst", "20"};
+  return {"--natural",
+          std::to_string(offers),
+          "--labgrown",
+          "0",
+          "--whole-dollar-fraction",
+          "0.6",
+          "--latency-base-ms",
+          "5",
+          "--fault-500",
+          "0.04",
+          "--fault-502",
+          "0.03",
+          "--fault-503",
+          "0.03",
+          "--fault-hang",
+          "0.02",
+          "--fault-hang-ms",
+          "5000",
+          "--fault-malformed",
+          "0.01",
+          "--fault-graphql-error",
+          "0.02",
+          "--fault-seed",
+          "8",
+          "--rate-limit",
+          "120",
+          "--rate-burst",
+          "20"};
 }
 
 std::vector<std::string> WorkerEnv() {
-  return {"NIVODA_TIMEOUT_SECONDS=2",  "NIVODA_RATE_LIMIT=100",      "RETRY_ATTEMPTS=5",
-          "RETRY_BASE_MS=100",         "RETRY_CAP_MS=1000",          "WORKER_PARTITIONS=4",
-          "WORKER_REQUESTS_IN_FLIGHT=16", "QUEUE_LEASE_SECONDS=5",   "QUEUE_RETRY_DELAY_SECONDS=1",
+  return {"NIVODA_TIMEOUT_SECONDS=2",
+          "NIVODA_RATE_LIMIT=100",
+          "RETRY_ATTEMPTS=5",
+          "RETRY_BASE_MS=100",
+          "RETRY_CAP_MS=1000",
+          "WORKER_PARTITIONS=4",
+          "WORKER_REQUESTS_IN_FLIGHT=16",
+          "QUEUE_LEASE_SECONDS=5",
+          "QUEUE_RETRY_DELAY_SECONDS=1",
           "CONSOLIDATION_DELAY_SECONDS=2"};
 }
 
@@ -88,8 +118,7 @@ TEST(VendorFaultsTest, FullRunUnderVendorFaultsMissesNothing) {
   ASSERT_TRUE(counters.ok());
   FetchRounds rounds = ReadFetchRounds({logs + "/a.log", logs + "/b.log"}, run);
   std::map<std::string, int64_t> retries = RetriesByCode({logs + "/a.log", logs + "/b.log"});
-  ASSERT_TRUE(queued) << "run status " << p.RunStatus(run) << "; " << DescribeFaults(*counters) << "; logs in "
-                      << logs;
+  ASSERT_TRUE(queued) << "run status " << p.RunStatus(run) << "; " << DescribeFaults(*counters) << "; logs in " << logs;
   EXPECT_EQ(ConsolidateQueued(p, run, Millis(120000)), "completed");
 
   auto raw = p.RawOfRun(run);
@@ -115,12 +144,12 @@ TEST(VendorFaultsTest, FullRunUnderVendorFaultsMissesNothing) {
   EXPECT_GT(counters->requests_by_operation["unauthenticated"], 0) << "a revoked token was used";
 
   std::cout << "[vendor-faults] offers " << offers << (SoakMode() ? " (soak)" : " (short)") << ": expected "
-            << truth.size() << ", raw " << raw.size() << ", equal " << (raw == truth) << "; run fetched in "
-            << seconds << " s; partition redeliveries " << redeliveries << "\n[vendor-faults] " << DescribeFaults(*counters)
+            << truth.size() << ", raw " << raw.size() << ", equal " << (raw == truth) << "; run fetched in " << seconds
+            << " s; partition redeliveries " << redeliveries << "\n[vendor-faults] " << DescribeFaults(*counters)
             << "; unauthenticated answers " << counters->requests_by_operation["unauthenticated"]
-            << "; token revocations " << revocations << "; workers' retries by code " << Describe(retries) << "; 429 bursts " << bursts << " (" << burst_requests
-            << " neighbour requests)\n[vendor-faults] " << Describe(rounds) << "\n[vendor-faults] logs in " << logs
-            << std::endl;
+            << "; token revocations " << revocations << "; workers' retries by code " << Describe(retries)
+            << "; 429 bursts " << bursts << " (" << burst_requests << " neighbour requests)\n[vendor-faults] "
+            << Describe(rounds) << "\n[vendor-faults] logs in " << logs << std::endl;
 }
 
 TEST(VendorFaultsTest, ValidationErrorFailsItsPartitionAtOnceWithAClearMessage) {
@@ -133,18 +162,20 @@ TEST(VendorFaultsTest, ValidationErrorFailsItsPartitionAtOnceWithAClearMessage) 
   // GraphQL Int, so the API rejects every query of it (BAD_USER_INPUT).
   {
     auto conn = p.db.Connect();
-    auto r = conn->Exec("UPDATE queue_messages SET body = jsonb_set(jsonb_set(body::jsonb, '{priceMin}', '3000000000'),"
-                        " '{priceMax}', '3000000100')::text"
-                        " WHERE queue = $1 AND (body::jsonb ->> 'partitionId') = '1'",
-                        {pg::P(queue::kWorkItems)});
+    auto r = conn->Exec(
+        "UPDATE queue_messages SET body = jsonb_set(jsonb_set(body::jsonb, '{priceMin}', '3000000000'),"
+        " '{priceMax}', '3000000100')::text"
+        " WHERE queue = $1 AND (body::jsonb ->> 'partitionId') = '1'",
+        {pg::P(queue::kWorkItems)});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     ASSERT_EQ(r->Affected(), 1);
   }
   int64_t start = DefaultClock().MonotonicMs();
   std::string logs = ScenarioDir("vendor_faults_permanent");
   {
-    WorkerProcess w(p, {"NIVODA_RATE_LIMIT=1000", "WORKER_PARTITIONS=4", "QUEUE_RETRY_DELAY_SECONDS=1",
-                        "RETRY_BASE_MS=50", "CONSOLIDATION_DELAY_SECONDS=2"},
+    WorkerProcess w(p,
+                    {"NIVODA_RATE_LIMIT=1000", "WORKER_PARTITIONS=4", "QUEUE_RETRY_DELAY_SECONDS=1", "RETRY_BASE_MS=50",
+                     "CONSOLIDATION_DELAY_SECONDS=2"},
                     logs + "/w.log");
     for (int i = 0; i < 600; ++i) {
       if (QueryInt(p, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status IN ('completed', 'failed')",
@@ -156,9 +187,10 @@ TEST(VendorFaultsTest, ValidationErrorFailsItsPartitionAtOnceWithAClearMessage) 
   }
   double seconds = (DefaultClock().MonotonicMs() - start) / 1000.0;
   auto conn = p.db.Connect();
-  auto r = conn->Exec("SELECT status, attempts, coalesce(error_message, '') FROM worker_runs"
-                      " WHERE run_id = $1 AND partition_id = 1",
-                      {pg::P(run)});
+  auto r = conn->Exec(
+      "SELECT status, attempts, coalesce(error_message, '') FROM worker_runs"
+      " WHERE run_id = $1 AND partition_id = 1",
+      {pg::P(run)});
   ASSERT_TRUE(r.ok() && r->rows() == 1);
   std::string status = r->GetString(0, 0), message = r->GetString(0, 2);
   int64_t attempts = r->GetInt64(0, 1);

@@ -6,12 +6,12 @@
 
 #include <thread>
 
-#include "roles/consolidator.h"
 #include "azurite.h"
 #include "cloud/blob_watermark_store.h"
 #include "pipeline_fixture.h"
 #include "queue/servicebus_queue.h"
 #include "rabbitmq.h"
+#include "roles/consolidator.h"
 
 namespace di::testing {
 namespace {

@@ -2,6 +2,8 @@
 // latency) and a fresh PostgreSQL database per test: partitions against the
 // simulator's dump, run rows against work items on the queue, incremental
 // windows, the lock, the in-flight rule and dry runs.
+#include "roles/scheduler.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include <set>
 
 #include "app/components.h"
-#include "roles/scheduler.h"
 #include "common/clock.h"
 #include "queue/messages.h"
 #include "schedule_support.h"
@@ -94,8 +95,9 @@ class SchedulerTest : public ::testing::Test {
     }
     EXPECT_EQ(sum, total);
     EXPECT_EQ(plan.total_records, total);
-    auto run = conn_->Exec("SELECT expected_records, expected_workers, count_queries FROM run_metadata WHERE run_id = $1",
-                           {pg::P(run_id)});
+    auto run =
+        conn_->Exec("SELECT expected_records, expected_workers, count_queries FROM run_metadata WHERE run_id = $1",
+                    {pg::P(run_id)});
     ASSERT_TRUE(run.ok() && run->rows() == 1);
     EXPECT_EQ(run->GetInt64(0, 0), total);
     EXPECT_EQ(run->GetInt64(0, 1), static_cast<int64_t>(parts.size()));
@@ -133,8 +135,8 @@ TEST_F(SchedulerTest, FullRunCoversEveryOfferOfTheDump) {
     EXPECT_FALSE(holding.empty()) << "offer " << row.offer_id << " at " << row.price_cents << " cents is lost";
     above_250k += row.price_cents > 250'000 * 100;
     fractional += row.price_cents % 100 != 0;
-    on_boundary += row.price_cents % 100 == 0 && boundaries.count(row.price_cents / 100) > 0 &&
-                   row.price_cents / 100 > 0;
+    on_boundary +=
+        row.price_cents % 100 == 0 && boundaries.count(row.price_cents / 100) > 0 && row.price_cents / 100 > 0;
   }
   // The dump really holds the offers the rules protect.
   EXPECT_GT(above_250k, 0);
@@ -149,8 +151,8 @@ TEST_F(SchedulerTest, WorkItemsOnTheQueueMatchWorkerRuns) {
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   const size_t n = result->plan.partitions.size();
 
-  auto msgs = conn_->Exec("SELECT body, dedup_id FROM queue_messages WHERE queue = $1 ORDER BY id",
-                          {pg::P(queue::kWorkItems)});
+  auto msgs =
+      conn_->Exec("SELECT body, dedup_id FROM queue_messages WHERE queue = $1 ORDER BY id", {pg::P(queue::kWorkItems)});
   ASSERT_TRUE(msgs.ok());
   ASSERT_EQ(static_cast<size_t>(msgs->rows()), n);
   std::set<int> seen;
@@ -166,9 +168,9 @@ TEST_F(SchedulerTest, WorkItemsOnTheQueueMatchWorkerRuns) {
     seen.insert(item->partition_id);
 
     // worker_runs keeps the same work item for retries.
-    auto stored = conn_->Exec(
-        "SELECT work_item_payload::text, status FROM worker_runs WHERE run_id = $1 AND partition_id = $2",
-        {pg::P(result->run_id), pg::P(item->partition_id)});
+    auto stored =
+        conn_->Exec("SELECT work_item_payload::text, status FROM worker_runs WHERE run_id = $1 AND partition_id = $2",
+                    {pg::P(result->run_id), pg::P(item->partition_id)});
     ASSERT_TRUE(stored.ok() && stored->rows() == 1);
     EXPECT_EQ(stored->GetString(0, 1), "pending");
     auto kept = queue::DecodeWorkItem(stored->Get(0, 0));
@@ -341,8 +343,8 @@ TEST_F(SchedulerTest, DryRunWritesNothing) {
 // MakeCountBatchFn: the batch's queries really run IN_FLIGHT at a time, and
 // the counts come back in the order of the ranges.
 TEST(CountBatchTest, RunsTheBatchConcurrentlyInOrder) {
-  auto sim = SimProcess::Start({"--natural", "3000", "--labgrown", "0", "--latency-base-ms", "150",
-                                "--log-level", "warn"});
+  auto sim =
+      SimProcess::Start({"--natural", "3000", "--labgrown", "0", "--latency-base-ms", "150", "--log-level", "warn"});
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   nivoda::ClientOptions options;
   options.endpoint = (*sim)->endpoint();
@@ -355,8 +357,9 @@ TEST(CountBatchTest, RunsTheBatchConcurrentlyInOrder) {
   ASSERT_TRUE((*sim)->ResetCounters().ok());
 
   plan::CountBatchFn count = MakeCountBatchFn(client->get(), RunBaseQuery(Feed::kNatural, std::nullopt, ""), 4);
-  std::vector<plan::PriceRange> ranges = {{0, 499}, {500, 999}, {1000, 1999}, {2000, 4999},
-                                          {5000, std::nullopt}, {0, std::nullopt}, {0, 0}, {250000, std::nullopt}};
+  std::vector<plan::PriceRange> ranges = {
+      {0, 499},          {500, 999}, {1000, 1999},          {2000, 4999}, {5000, std::nullopt},
+      {0, std::nullopt}, {0, 0},     {250000, std::nullopt}};
   const auto start = std::chrono::steady_clock::now();
   auto counts = count(ranges);
   const auto elapsed = std::chrono::steady_clock::now() - start;

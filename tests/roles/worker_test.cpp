@@ -7,17 +7,22 @@
 
 #include <thread>
 
-#include "roles/retry.h"
 #include "pipeline_fixture.h"
 #include "queue/messages.h"
+#include "roles/retry.h"
 
 namespace di::testing {
 namespace {
 
 std::vector<std::string> SimFlags(int offers, std::vector<std::string> extra = {}) {
-  std::vector<std::string> flags = {"--natural", std::to_string(offers), "--labgrown", "0",
-                                    "--whole-dollar-fraction", "0.6",  // many offers share a price: ties
-                                    "--short-page-fraction", "0.05"};
+  std::vector<std::string> flags = {"--natural",
+                                    std::to_string(offers),
+                                    "--labgrown",
+                                    "0",
+                                    "--whole-dollar-fraction",
+                                    "0.6",  // many offers share a price: ties
+                                    "--short-page-fraction",
+                                    "0.05"};
   flags.insert(flags.end(), extra.begin(), extra.end());
   return flags;
 }
@@ -32,9 +37,8 @@ int64_t Scalar(Pipeline& p, const std::string& sql, const std::string& arg) {
 TEST(WorkerTest, FullRunEqualsTheSimulatorUnderTiesShortPagesAndChurn) {
   // Churn (re-pricing across partitions, payload edits, additions) runs while
   // the run starts, then stops; the run must end with exactly the inventory.
-  Pipeline p(SimFlags(20000, {"--latency-base-ms", "5", "--churn-reprice-per-min", "3000",
-                              "--churn-payload-per-min", "3000", "--churn-add-per-min", "1200",
-                              "--churn-tick-ms", "50"}));
+  Pipeline p(SimFlags(20000, {"--latency-base-ms", "5", "--churn-reprice-per-min", "3000", "--churn-payload-per-min",
+                              "3000", "--churn-add-per-min", "1200", "--churn-tick-ms", "50"}));
   std::string run = p.ScheduleFull();
   ASSERT_FALSE(run.empty());
   std::thread pauser([&] {
@@ -67,7 +71,8 @@ TEST(WorkerTest, DuplicateDeliveriesCountEachPartitionOnce) {
     auto items = conn->Exec("SELECT work_item_payload::text FROM worker_runs WHERE run_id = $1", {pg::P(run)});
     ASSERT_TRUE(items.ok());
     for (int i = 0; i < items->rows(); ++i) {
-      ASSERT_TRUE(p.components.queue->Send({queue::kWorkItems, items->GetString(i, 0), std::nullopt, std::nullopt}).ok());
+      ASSERT_TRUE(
+          p.components.queue->Send({queue::kWorkItems, items->GetString(i, 0), std::nullopt, std::nullopt}).ok());
     }
   }
   std::atomic<bool> stop{false};
@@ -148,8 +153,11 @@ TEST(WorkerTest, TwoOfTenFailedPartitionsScheduleAForcedConsolidation) {
   ASSERT_TRUE(request.ok());
   EXPECT_TRUE(request->force);
   EXPECT_TRUE(msg->GetBool(0, 1)) << "delayed";
-  EXPECT_EQ(Scalar(p, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status = 'failed'"
-                      " AND error_message LIKE '%injected write failure%'", run), 2);
+  EXPECT_EQ(Scalar(p,
+                   "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status = 'failed'"
+                   " AND error_message LIKE '%injected write failure%'",
+                   run),
+            2);
 }
 
 TEST(WorkerTest, FourOfTenFailedPartitionsFailTheRunAndRetryCompletesIt) {

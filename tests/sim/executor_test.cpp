@@ -18,13 +18,13 @@ namespace {
 std::string PageQueryText() {
   return "query Page($token: String!, $query: DiamondQuery!, $offset: Int, $limit: Int, $order: DiamondOrder) { "
          "as(token: $token) { diamonds_by_query(query: $query, offset: $offset, limit: $limit, order: $order) { "
-         "total_count items { " + std::string(schema::kItemSelection) + " } } } }";
+         "total_count items { " +
+         std::string(schema::kItemSelection) + " } } } }";
 }
 
 class ExecutorTest : public ::testing::Test {
  protected:
-  ExecutorTest()
-      : tokens_("u", "p", 60'000, &DefaultClock()), executor_(s_.inventory.get(), &tokens_, &counters_, {}) {
+  ExecutorTest() : tokens_("u", "p", 60'000, &DefaultClock()), executor_(s_.inventory.get(), &tokens_, &counters_, {}) {
     token_ = *tokens_.Authenticate("u", "p");
   }
 
@@ -42,7 +42,8 @@ class ExecutorTest : public ::testing::Test {
     return j["errors"][0]["message"].get<std::string>();
   }
   std::string Page(const std::string& args, const std::string& selection = "id") {
-    return "{ as(token: \"" + token_ + "\") { diamonds_by_query(" + args + ") { total_count items { " + selection + " } } } }";
+    return "{ as(token: \"" + token_ + "\") { diamonds_by_query(" + args + ") { total_count items { " + selection +
+           " } } } }";
   }
 
   testing::SmallInventory s_;
@@ -60,9 +61,11 @@ TEST_F(ExecutorTest, ClientQueriesWithVariables) {
                    {{"token", token}, {"query", {{"dollar_value", {{"from", 0}, {"to", 999}}}}}});
   int64_t n = count["data"]["as"]["diamonds_by_query_count"];
   EXPECT_GT(n, 0);
-  auto page = Run(PageQueryText(),
-                  {{"token", token}, {"query", {{"dollar_value", {{"from", 0}, {"to", 999}}}}}, {"offset", 0},
-                   {"limit", 50}, {"order", {{"type", "price"}, {"direction", "ASC"}}}});
+  auto page = Run(PageQueryText(), {{"token", token},
+                                    {"query", {{"dollar_value", {{"from", 0}, {"to", 999}}}}},
+                                    {"offset", 0},
+                                    {"limit", 50},
+                                    {"order", {{"type", "price"}, {"direction", "ASC"}}}});
   auto& result = page["data"]["as"]["diamonds_by_query"];
   EXPECT_EQ(result["total_count"], 50);  // the page size, not the total
   EXPECT_EQ(result["items"].size(), 50u);
@@ -70,8 +73,9 @@ TEST_F(ExecutorTest, ClientQueriesWithVariables) {
 }
 
 TEST_F(ExecutorTest, InlineLiteralsAliasesAndSelectionOrder) {
-  auto j = Run(Page("query: {dollar_value: {from: 0, to: 999}}, offset: 0, limit: 2, order: {type: price, direction: DESC}",
-                    "p: price __typename id diamond { certificate { shape } }"));
+  auto j =
+      Run(Page("query: {dollar_value: {from: 0, to: 999}}, offset: 0, limit: 2, order: {type: price, direction: DESC}",
+               "p: price __typename id diamond { certificate { shape } }"));
   auto& item = j["data"]["as"]["diamonds_by_query"]["items"][0];
   ASSERT_TRUE(item.is_object()) << j.dump();
   std::vector<std::string> keys;
@@ -84,7 +88,10 @@ TEST_F(ExecutorTest, InlineLiteralsAliasesAndSelectionOrder) {
 }
 
 TEST_F(ExecutorTest, ValidationErrors) {
-  struct Case { std::string query; std::string needle; };
+  struct Case {
+    std::string query;
+    std::string needle;
+  };
   std::vector<Case> cases = {
       {Page("query: {}, limit: 51"), "limit must be between 0 and 50"},
       {Page("query: {}, offset: -1"), "offset must be >= 0"},
@@ -121,11 +128,11 @@ TEST_F(ExecutorTest, AuthenticationErrors) {
   EXPECT_NE(FirstError(wrong).find("Invalid username or password"), std::string::npos);
   EXPECT_TRUE(wrong["data"]["authenticate"]["username_and_password"].is_null());
   const char* count = "diamonds_by_query_count(query: {}) } }";
-  for (auto [token, needle] : std::vector<std::pair<std::string, std::string>>{
-           {"{ as(token: \"\") { ", "missing token"},
-           {"{ as(token: null) { ", "missing token"},
-           {"{ as { ", "missing token"},
-           {"{ as(token: \"forged\") { ", "invalid token"}}) {
+  for (auto [token, needle] :
+       std::vector<std::pair<std::string, std::string>>{{"{ as(token: \"\") { ", "missing token"},
+                                                        {"{ as(token: null) { ", "missing token"},
+                                                        {"{ as { ", "missing token"},
+                                                        {"{ as(token: \"forged\") { ", "invalid token"}}) {
     auto j = Run(token + count);
     EXPECT_NE(FirstError(j).find(needle), std::string::npos) << j.dump();
     EXPECT_EQ(j["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");

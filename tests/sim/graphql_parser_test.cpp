@@ -21,7 +21,9 @@ TEST(GraphqlParser, ParsesTheClientsAuthCountAndItemSelection) {
 }
 
 TEST(GraphqlParser, ShorthandAliasesArgumentsAndNesting) {
-  auto doc = Parse("{ a: as(token: \"t\\\"x\") { diamonds_by_query(query: {shapes: [\"ROUND\", OVAL], sizes: {from: 0.5, to: 1e1}}, offset: -3, limit: $l) { items { id } } } }");
+  auto doc = Parse(
+      "{ a: as(token: \"t\\\"x\") { diamonds_by_query(query: {shapes: [\"ROUND\", OVAL], sizes: {from: 0.5, to: 1e1}}, "
+      "offset: -3, limit: $l) { items { id } } } }");
   ASSERT_TRUE(doc.ok()) << doc.status().ToString();
   const Field& as = doc->operations[0].selection[0];
   EXPECT_EQ(as.alias, "a");

@@ -2,12 +2,12 @@
 // exact text of each item, and paging through a query.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "sim_process.h"
 
@@ -26,14 +26,20 @@ inline std::vector<std::string> RawItems(std::string_view body) {
   for (size_t i = pos; i < body.size(); ++i) {
     char c = body[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '{') { if (depth++ == 0) start = i; }
-    else if (c == '}') { if (--depth == 0) out.emplace_back(body.substr(start, i + 1 - start)); }
-    else if (c == ']' && depth == 0) break;
+    if (c == '"')
+      in_string = true;
+    else if (c == '{') {
+      if (depth++ == 0) start = i;
+    } else if (c == '}') {
+      if (--depth == 0) out.emplace_back(body.substr(start, i + 1 - start));
+    } else if (c == ']' && depth == 0)
+      break;
   }
   return out;
 }
@@ -46,8 +52,9 @@ inline nlohmann::json ParseOrFail(const std::string& body) {
 
 // Runs the count query for QUERY_JSON (a DiamondQuery as JSON).
 inline int64_t Count(const di::testing::SimProcess& sim, const std::string& token, const nlohmann::json& query) {
-  auto reply = sim.Graphql("query C($t: String!, $q: DiamondQuery!) { as(token: $t) { diamonds_by_query_count(query: $q) } }",
-                           nlohmann::json({{"t", token}, {"q", query}}).dump());
+  auto reply =
+      sim.Graphql("query C($t: String!, $q: DiamondQuery!) { as(token: $t) { diamonds_by_query_count(query: $q) } }",
+                  nlohmann::json({{"t", token}, {"q", query}}).dump());
   EXPECT_TRUE(reply.ok());
   auto j = ParseOrFail(reply->body);
   EXPECT_TRUE(j["data"]["as"]["diamonds_by_query_count"].is_number()) << reply->body;
@@ -55,11 +62,13 @@ inline int64_t Count(const di::testing::SimProcess& sim, const std::string& toke
 }
 
 // One page of QUERY with SELECTION; returns the parsed response body.
-inline nlohmann::json PageJson(const di::testing::SimProcess& sim, const std::string& token, const nlohmann::json& query,
-                               int64_t offset, int64_t limit, const nlohmann::json& order, const std::string& selection) {
+inline nlohmann::json PageJson(const di::testing::SimProcess& sim, const std::string& token,
+                               const nlohmann::json& query, int64_t offset, int64_t limit, const nlohmann::json& order,
+                               const std::string& selection) {
   auto reply = sim.Graphql(
       "query P($t: String!, $q: DiamondQuery!, $o: Int, $l: Int, $ord: DiamondOrder) { as(token: $t) { "
-      "diamonds_by_query(query: $q, offset: $o, limit: $l, order: $ord) { total_count items { " + selection + " } } } }",
+      "diamonds_by_query(query: $q, offset: $o, limit: $l, order: $ord) { total_count items { " +
+          selection + " } } } }",
       nlohmann::json({{"t", token}, {"q", query}, {"o", offset}, {"l", limit}, {"ord", order}}).dump());
   EXPECT_TRUE(reply.ok());
   EXPECT_EQ(reply->status, 200);

@@ -35,7 +35,8 @@ TEST(Inventory, SameSeedSameOffers) {
 TEST(Inventory, PriceCountsUseInclusiveWholeDollarsAndMatchAScan) {
   SmallInventory s;
   const Inventory& inv = *s.inventory;
-  for (auto [from, to] : std::vector<std::pair<int64_t, int64_t>>{{0, 499}, {500, 500}, {1000, 1999}, {250000, 99999999}}) {
+  for (auto [from, to] :
+       std::vector<std::pair<int64_t, int64_t>>{{0, 499}, {500, 500}, {1000, 1999}, {250000, 99999999}}) {
     DiamondQuery q;
     q.price_cents = Bounds{from * 100, to * 100};
     EXPECT_TRUE(q.PriceOnly());
@@ -51,7 +52,10 @@ TEST(Inventory, FractionalPriceSitsInsideItsWholeDollar) {
   SmallInventory s;
   Offer fractional;
   for (const Offer& o : s.inventory->Snapshot()) {
-    if (o.price_cents % 100 != 0) { fractional = o; break; }
+    if (o.price_cents % 100 != 0) {
+      fractional = o;
+      break;
+    }
   }
   ASSERT_NE(fractional.price_cents % 100, 0);
   DiamondQuery q;
@@ -78,7 +82,11 @@ TEST(Inventory, EveryFilterMatchesAScanAndNarrows) {
   SmallInventory s;
   const Inventory& inv = *s.inventory;
   std::vector<std::pair<const char*, DiamondQuery>> cases;
-  auto add = [&](const char* name, auto set) { DiamondQuery q; set(q); cases.emplace_back(name, q); };
+  auto add = [&](const char* name, auto set) {
+    DiamondQuery q;
+    set(q);
+    cases.emplace_back(name, q);
+  };
   add("dollar_per_carat", [](DiamondQuery& q) { q.ppc_cents = Bounds{100000, 399999}; });
   add("updated", [](DiamondQuery& q) { q.updated_ms = Bounds{1770922873001 - 90LL * 86400000, 1770922873001}; });
   add("sizes", [](DiamondQuery& q) { q.carat_hundredths = Bounds{50, 100}; });
@@ -87,8 +95,14 @@ TEST(Inventory, EveryFilterMatchesAScanAndNarrows) {
   add("has_v360", [](DiamondQuery& q) { q.has_v360 = false; });
   add("excludeFairPoorCuts", [](DiamondQuery& q) { q.exclude_fair_poor_cuts = true; });
   add("hide_memo", [](DiamondQuery& q) { q.hide_memo = true; });
-  add("shapes", [](DiamondQuery& q) { q.has_shapes = true; q.shapes = {0, 1}; });
-  add("availability", [](DiamondQuery& q) { q.has_availability = true; q.availability = {1, 2}; });
+  add("shapes", [](DiamondQuery& q) {
+    q.has_shapes = true;
+    q.shapes = {0, 1};
+  });
+  add("availability", [](DiamondQuery& q) {
+    q.has_availability = true;
+    q.availability = {1, 2};
+  });
   for (const auto& [name, q] : cases) {
     int64_t n = inv.Count(q);
     EXPECT_EQ(n, BruteCount(inv, q)) << name;
@@ -206,7 +220,8 @@ TEST(Inventory, PriceOrderFastPathMatchesTheDefinitionEvenWithMassiveTies) {
         EXPECT_EQ(page.matched, static_cast<int64_t>(sorted.size()));
         ASSERT_EQ(page.offers.size(), std::min<size_t>(50, sorted.size() - offset));
         for (size_t i = 0; i < page.offers.size(); ++i) {
-          ASSERT_EQ(page.offers[i].stone, sorted[offset + i].stone) << whole << " " << desc << " " << offset << " " << i;
+          ASSERT_EQ(page.offers[i].stone, sorted[offset + i].stone)
+              << whole << " " << desc << " " << offset << " " << i;
         }
       }
     }

@@ -87,7 +87,10 @@ TEST(SimAdmin, TriggeredChurnChangesExactlyWhatItReports) {
   int added = 0, removed = 0, changed = 0, repriced = 0;
   for (const auto& [stone, row] : after) {
     auto it = before.find(stone);
-    if (it == before.end()) { ++added; continue; }
+    if (it == before.end()) {
+      ++added;
+      continue;
+    }
     if (row.offer_id != it->second.offer_id) {
       ++changed;
       EXPECT_GT(row.updated_at, it->second.updated_at);

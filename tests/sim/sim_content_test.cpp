@@ -22,8 +22,8 @@ using di::testing::SimProcess;
 using nlohmann::json;
 
 struct Served {
-  std::vector<std::string> raw;              // every item, in order
-  std::vector<nivoda::BadItem> bad;          // as the client's parser classifies them
+  std::vector<std::string> raw;      // every item, in order
+  std::vector<nivoda::BadItem> bad;  // as the client's parser classifies them
   std::vector<nivoda::Offer> good;
 };
 
@@ -46,8 +46,8 @@ Served FetchAll(SimProcess& sim, int64_t total) {
 }
 
 TEST(SimContent, BadOffersLackPriceOrStoneIdAndTheRestOfThePageIsIntact) {
-  auto sim = SimProcess::Start({"--natural", "2000", "--labgrown", "0", "--bad-offer-fraction", "0.02",
-                                "--log-level", "warn"});
+  auto sim = SimProcess::Start(
+      {"--natural", "2000", "--labgrown", "0", "--bad-offer-fraction", "0.02", "--log-level", "warn"});
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   Served served = FetchAll(**sim, 2000);
   ASSERT_EQ(served.raw.size(), 2000u);
@@ -71,8 +71,8 @@ TEST(SimContent, BadOffersLackPriceOrStoneIdAndTheRestOfThePageIsIntact) {
 }
 
 TEST(SimContent, HostileTextInEveryTextFieldIsValidJsonAndRoundTrips) {
-  auto sim = SimProcess::Start({"--natural", "1000", "--labgrown", "0", "--hostile-text-fraction", "0.05",
-                                "--log-level", "warn"});
+  auto sim = SimProcess::Start(
+      {"--natural", "1000", "--labgrown", "0", "--hostile-text-fraction", "0.05", "--log-level", "warn"});
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   Served served = FetchAll(**sim, 1000);
   ASSERT_EQ(served.good.size(), 1000u);

@@ -174,7 +174,8 @@ TEST(SimTokens, ExpireAfterTheirLifetimeAndCanBeRevoked) {
   EXPECT_EQ(*revoked, 1);
   EXPECT_NE(count_error(*fresh).find("invalid token"), std::string::npos);
   EXPECT_NE(count_error("").find("missing token"), std::string::npos);
-  auto wrong = sim->Graphql("{ authenticate { username_and_password(username: \"nivoda-sim\", password: \"no\") { token } } }");
+  auto wrong =
+      sim->Graphql("{ authenticate { username_and_password(username: \"nivoda-sim\", password: \"no\") { token } } }");
   EXPECT_NE(wrong->body.find("Invalid username or password"), std::string::npos);
 }
 

@@ -63,7 +63,10 @@ TEST_F(SimHttp, DollarValueIsInclusiveWholeDollarsOverCents) {
   // A fractional offer at d.xx is matched by {from: d, to: d + 1}, not by {from: d, to: d}.
   int64_t cents = 0;
   for (auto& it : items) {
-    if (it["price"].get<int64_t>() % 100 != 0) { cents = it["price"]; break; }
+    if (it["price"].get<int64_t>() % 100 != 0) {
+      cents = it["price"];
+      break;
+    }
   }
   ASSERT_NE(cents, 0);
   json two = {{"dollar_value", {{"from", cents / 100}, {"to", cents / 100 + 1}}}};
@@ -101,33 +104,41 @@ TEST_F(SimHttp, EveryFilter) {
     return it["price"].get<int64_t>() * 100 / std::llround(carats * 100);
   };
   std::vector<Case> cases = {
-      {"dollar_per_carat", {{"dollar_per_carat", {{"from", 1000}, {"to", 2999}}}},
+      {"dollar_per_carat",
+       {{"dollar_per_carat", {{"from", 1000}, {"to", 2999}}}},
        [&](const json& it) { return ppc(it) >= 100000 && ppc(it) <= 299999; }},
-      {"updated", {{"updated", {{"from", "2025-12-01T00:00:00.000Z"}, {"to", "2026-01-01T00:00:00Z"}}}},
+      {"updated",
+       {{"updated", {{"from", "2025-12-01T00:00:00.000Z"}, {"to", "2026-01-01T00:00:00Z"}}}},
        [](const json& it) {
          std::string u = it["updated_at"];
          return u >= "2025-12-01T00:00:00.000Z" && u <= "2026-01-01T00:00:00.000Z";
        }},
-      {"labgrown", {{"labgrown", true}}, [](const json& it) { return it["diamond"]["CertificateType"] == "LAB_GROWN"; }},
+      {"labgrown",
+       {{"labgrown", true}},
+       [](const json& it) { return it["diamond"]["CertificateType"] == "LAB_GROWN"; }},
       {"natural", {{"labgrown", false}}, [](const json& it) { return it["diamond"]["CertificateType"] == "NATURAL"; }},
-      {"shapes", {{"shapes", {"OVAL", "pear"}}},
+      {"shapes",
+       {{"shapes", {"OVAL", "pear"}}},
        [](const json& it) {
          auto s = it["diamond"]["certificate"]["shape"];
          return s == "OVAL" || s == "PEAR";
        }},
-      {"sizes", {{"sizes", {{"from", 0.5}, {"to", 0.7}}}},
+      {"sizes",
+       {{"sizes", {{"from", 0.5}, {"to", 0.7}}}},
        [](const json& it) {
          double c = it["diamond"]["certificate"]["carats"];
          return c >= 0.5 - 1e-9 && c <= 0.7 + 1e-9;
        }},
       {"has_image", {{"has_image", true}}, [](const json& it) { return !it["diamond"]["image"].is_null(); }},
       {"has_v360", {{"has_v360", true}}, [](const json& it) { return !it["diamond"]["video"].is_null(); }},
-      {"availability", {{"availability", {"ON HOLD", "HOLD"}}},
+      {"availability",
+       {{"availability", {"ON HOLD", "HOLD"}}},
        [](const json& it) {
          auto a = it["diamond"]["availability"];
          return a == "ON HOLD" || a == "HOLD";
        }},
-      {"excludeFairPoorCuts", {{"excludeFairPoorCuts", true}},
+      {"excludeFairPoorCuts",
+       {{"excludeFairPoorCuts", true}},
        [](const json& it) {
          auto c = it["diamond"]["certificate"]["cut"];
          return c != "F" && c != "P";
@@ -145,11 +156,12 @@ TEST_F(SimHttp, EveryFilter) {
 }
 
 TEST_F(SimHttp, EveryOrderBothDirections) {
-  const std::vector<std::string> types = {"createdAt", "price", "discount", "color", "clarity", "cut", "size",
-                                          "none", "insert", "price_per_carat", "popular"};
+  const std::vector<std::string> types = {"createdAt", "price", "discount", "color",           "clarity", "cut",
+                                          "size",      "none",  "insert",   "price_per_carat", "popular"};
   const std::vector<std::string> colors = {"D", "E", "F", "G", "H", "I", "J", "K", "L", "M"};
   auto color_rank = [&](const json& it) {
-    return std::find(colors.begin(), colors.end(), it["diamond"]["certificate"]["color"].get<std::string>()) - colors.begin();
+    return std::find(colors.begin(), colors.end(), it["diamond"]["certificate"]["color"].get<std::string>()) -
+           colors.begin();
   };
   for (const auto& type : types) {
     for (const char* dir : {"ASC", "DESC"}) {
@@ -160,11 +172,20 @@ TEST_F(SimHttp, EveryOrderBothDirections) {
       bool desc = std::string(dir) == "DESC";
       for (size_t i = 1; i < items.size(); ++i) {
         double a, b;
-        if (type == "price") { a = items[i - 1]["price"]; b = items[i]["price"]; }
-        else if (type == "discount") { a = items[i - 1]["discount"]; b = items[i]["discount"]; }
-        else if (type == "color") { a = color_rank(items[i - 1]); b = color_rank(items[i]); }
-        else if (type == "size") { a = items[i - 1]["diamond"]["certificate"]["carats"]; b = items[i]["diamond"]["certificate"]["carats"]; }
-        else continue;  // keys not served: covered by the inventory unit test
+        if (type == "price") {
+          a = items[i - 1]["price"];
+          b = items[i]["price"];
+        } else if (type == "discount") {
+          a = items[i - 1]["discount"];
+          b = items[i]["discount"];
+        } else if (type == "color") {
+          a = color_rank(items[i - 1]);
+          b = color_rank(items[i]);
+        } else if (type == "size") {
+          a = items[i - 1]["diamond"]["certificate"]["carats"];
+          b = items[i]["diamond"]["certificate"]["carats"];
+        } else
+          continue;  // keys not served: covered by the inventory unit test
         EXPECT_TRUE(desc ? a >= b : a <= b) << type << " " << dir << " at " << i;
       }
     }
@@ -189,7 +210,8 @@ TEST_F(SimHttp, TiesComeBackInADifferentOrderOnTheNextCall) {
 }
 
 TEST(SimShortPages, MidResultPagesComeBackShortAndPagingByReceivedCountStillSeesAll) {
-  auto sim = SimProcess::Start({"--natural", "1000", "--labgrown", "0", "--short-page-fraction", "1", "--log-level", "warn"});
+  auto sim =
+      SimProcess::Start({"--natural", "1000", "--labgrown", "0", "--short-page-fraction", "1", "--log-level", "warn"});
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   auto token = (*sim)->Token();
   ASSERT_TRUE(token.ok());
@@ -199,7 +221,8 @@ TEST(SimShortPages, MidResultPagesComeBackShortAndPagingByReceivedCountStillSees
   EXPECT_GT(page["items"].size(), 0u);
   EXPECT_EQ(page["total_count"], page["items"].size());
   std::set<std::string> ids;
-  for (auto& it : FetchAll(**sim, *token, json::object(), "diamond { id }")) ids.insert(it["diamond"]["id"].get<std::string>());
+  for (auto& it : FetchAll(**sim, *token, json::object(), "diamond { id }"))
+    ids.insert(it["diamond"]["id"].get<std::string>());
   EXPECT_EQ(ids.size(), 1000u);
 }
 

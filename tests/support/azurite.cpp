@@ -26,8 +26,8 @@ int Request(const std::string& method, const std::string& path, const std::strin
   cloud::BlobAccount account = AzuriteAccount();
   std::string key;
   Base64Decode(kAzuriteKey, &key);
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   headers.emplace_back("x-ms-date", cloud::HttpDate(now));
   headers.emplace_back("x-ms-version", "2021-12-02");
   if (method == "PUT") headers.emplace_back("Content-Length", std::to_string(body.size()));

@@ -20,8 +20,9 @@ namespace {
 void DropLeftoverTestDatabases(const std::string& url) {
   auto conn = di::pg::Connection::Open(url);
   if (!conn.ok()) return;
-  auto names = (*conn)->Exec("SELECT datname, split_part(datname, '_', 2)::int FROM pg_database"
-                             " WHERE datname ~ '^t_[0-9]{1,9}_[0-9]+$'");
+  auto names = (*conn)->Exec(
+      "SELECT datname, split_part(datname, '_', 2)::int FROM pg_database"
+      " WHERE datname ~ '^t_[0-9]{1,9}_[0-9]+$'");
   if (!names.ok()) return;
   int dropped = 0;
   for (int i = 0; i < names->rows(); ++i) {

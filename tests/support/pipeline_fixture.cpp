@@ -137,8 +137,8 @@ pid_t Pipeline::StartWorkerProcess(const std::vector<std::string>& extra_env, bo
 
 std::map<std::string, std::string> Pipeline::RawOfRun(const std::string& run_id) {
   auto conn = db.Connect();
-  auto r = conn->Exec("SELECT supplier_stone_id, payload_hash FROM raw_diamonds_nivoda WHERE run_id = $1",
-                      {pg::P(run_id)});
+  auto r =
+      conn->Exec("SELECT supplier_stone_id, payload_hash FROM raw_diamonds_nivoda WHERE run_id = $1", {pg::P(run_id)});
   std::map<std::string, std::string> out;
   for (int i = 0; r.ok() && i < r->rows(); ++i) out[r->GetString(i, 0)] = r->GetString(i, 1);
   return out;

@@ -14,8 +14,7 @@
 
 namespace di::testing {
 
-std::map<std::string, std::string> ScheduleEnvironment(const std::string& database_url,
-                                                       const std::string& endpoint) {
+std::map<std::string, std::string> ScheduleEnvironment(const std::string& database_url, const std::string& endpoint) {
   return {
       {"DATABASE_URL", database_url},
       {"NIVODA_ENDPOINT", endpoint},
@@ -51,8 +50,8 @@ std::vector<PartitionRow> ReadPartitions(pg::Connection& conn, const std::string
   std::vector<PartitionRow> rows;
   if (!r.ok()) return rows;
   for (int i = 0; i < r->rows(); ++i) {
-    rows.push_back({static_cast<int>(r->GetInt64(i, 0)), r->GetInt64(i, 1), r->GetOptionalInt64(i, 2),
-                    r->GetInt64(i, 3)});
+    rows.push_back(
+        {static_cast<int>(r->GetInt64(i, 0)), r->GetInt64(i, 1), r->GetOptionalInt64(i, 2), r->GetInt64(i, 3)});
   }
   return rows;
 }

@@ -20,8 +20,7 @@ namespace di::testing {
 
 // Settings for a scheduler against DATABASE_URL and the simulator at ENDPOINT:
 // the simulator's credentials, a high rate limit, fast retries, JSON logs.
-std::map<std::string, std::string> ScheduleEnvironment(const std::string& database_url,
-                                                       const std::string& endpoint);
+std::map<std::string, std::string> ScheduleEnvironment(const std::string& database_url, const std::string& endpoint);
 
 // LoadConfig over ENV (no .env file); aborts the test binary on a bad value.
 Config LoadTestConfig(const std::map<std::string, std::string>& env);

@@ -20,7 +20,8 @@ inline Result<SimHttpReply> ItemPage(const SimProcess& sim, const std::string& t
   return sim.Graphql(
       "query Page($token: String!, $query: DiamondQuery!, $offset: Int, $limit: Int, $order: DiamondOrder) { "
       "as(token: $token) { diamonds_by_query(query: $query, offset: $offset, limit: $limit, order: $order) { "
-      "total_count items { " + std::string(schema::kItemSelection) + " } } } }",
+      "total_count items { " +
+          std::string(schema::kItemSelection) + " } } } }",
       nlohmann::json({{"token", token},
                       {"query", nlohmann::json::object()},
                       {"offset", offset},

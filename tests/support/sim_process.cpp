@@ -1,6 +1,7 @@
 #include "sim_process.h"
 
 #include <fcntl.h>
+#include <httplib.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -10,12 +11,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <httplib.h>
-
-#include <nlohmann/json.hpp>
 
 namespace di::testing {
 namespace {
@@ -92,8 +90,8 @@ Result<std::unique_ptr<SimProcess>> SimProcess::Start(std::vector<std::string> f
   std::string line;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (line.find('\n') == std::string::npos) {
-    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    deadline - std::chrono::steady_clock::now()).count());
+    int left = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
     pollfd pfd{fds[0], POLLIN, 0};
     if (left <= 0 || poll(&pfd, 1, left) <= 0) {
       close(fds[0]);
@@ -160,9 +158,8 @@ Result<SimHttpReply> SimProcess::Graphql(const std::string& query, const std::st
 }
 
 Result<std::string> SimProcess::Token() const {
-  auto reply = Graphql(
-      "query { authenticate { username_and_password(username: \"" + std::string(kUsername) + "\", password: \"" +
-      kPassword + "\") { token } } }");
+  auto reply = Graphql("query { authenticate { username_and_password(username: \"" + std::string(kUsername) +
+                       "\", password: \"" + kPassword + "\") { token } } }");
   if (!reply.ok()) return reply.status();
   auto j = nlohmann::json::parse(reply->body, nullptr, false);
   try {
@@ -184,7 +181,8 @@ Result<std::vector<SimDumpRow>> SimProcess::Dump(const std::string& feed) const 
     std::string part;
     std::istringstream fields(line);
     while (std::getline(fields, part, ',')) parts.push_back(part);
-    if (parts.size() != 5) return Status(Code::kCorrupt, "dump line with " + std::to_string(parts.size()) + " fields: " + line);
+    if (parts.size() != 5)
+      return Status(Code::kCorrupt, "dump line with " + std::to_string(parts.size()) + " fields: " + line);
     rows.push_back({parts[0], parts[1], std::stoll(parts[2]), parts[3], parts[4]});
   }
   return rows;

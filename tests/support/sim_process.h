@@ -31,15 +31,16 @@ struct SimDumpRow {
 
 // /admin/counters.
 struct SimCounters {
-  int64_t natural = 0;          // live offers per feed
+  int64_t natural = 0;  // live offers per feed
   int64_t labgrown = 0;
   bool churn_paused = false;
   int64_t tokens_issued = 0;
-  int64_t requests = 0;         // requests that reached /api/diamonds (429s included)
-  std::map<std::string, int64_t> requests_by_operation;  // authenticate, diamonds_by_query(_count), invalid, unauthenticated
+  int64_t requests = 0;  // requests that reached /api/diamonds (429s included)
+  std::map<std::string, int64_t>
+      requests_by_operation;  // authenticate, diamonds_by_query(_count), invalid, unauthenticated
   int64_t peak_concurrent = 0;
   int64_t peak_requests_per_second = 0;
-  int64_t rate_limited = 0;     // 429s sent
+  int64_t rate_limited = 0;  // 429s sent
   int64_t errors_injected = 0;
   std::map<std::string, int64_t> errors_injected_by_kind;
   int64_t churn_reprice = 0, churn_payload = 0, churn_add = 0, churn_remove = 0;

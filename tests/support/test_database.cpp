@@ -4,11 +4,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <thread>
 
 #include "store/embedded_postgres.h"
 #include "store/migrations.h"
@@ -81,8 +81,9 @@ std::unique_ptr<pg::Connection> TestDatabase::Connect() const {
 bool TestDatabase::WaitForALockWait() const {
   auto conn = Connect();
   for (int i = 0; i < 1000; ++i) {
-    auto r = conn->Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND wait_event_type = 'Lock'");
+    auto r = conn->Exec(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock'");
     if (r.ok() && r->GetInt64(0, 0) > 0) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
