@@ -63,7 +63,7 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
   {
     auto [cmd, opts] = commands.Add<ConfigOptions>(
         app, "config", "Print the effective configuration (secrets shown as ***)", RunConfig);
-    cmd->add_flag("--markdown", opts->markdown, "Print the settings table as Markdown (src/app/README.md)");
+    cmd->add_flag("--markdown", opts->markdown, "Print the settings table as Markdown (src/config/README.md)");
   }
   { commands.Add<MigrateOptions>(app, "migrate", "Apply the database schema migrations", RunMigrate); }
   {

@@ -30,7 +30,7 @@ inline constexpr int kExitUsage = 2;  // bad configuration or usage
 
 // diamond-ingest config [--markdown]
 struct ConfigOptions {
-  bool markdown = false;  // print the settings table (src/app/README.md) instead
+  bool markdown = false;  // print the settings table (src/config/README.md) instead
 };
 // Prints the effective configuration to stdout, one "NAME=value  # source"
 // line per setting, secrets as ***; or, with --markdown, the settings table.

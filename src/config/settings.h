@@ -4,7 +4,7 @@
 // choices, whether it is a secret, a one-line description, and the Config
 // field it fills. Everything else is derived from the table: the command-line
 // flag (PAGE_SIZE -> --page-size), the validation, the `config` listing and
-// the Markdown table in src/app/README.md (`diamond-ingest config --markdown`).
+// the Markdown table in src/config/README.md (`diamond-ingest config --markdown`).
 //
 // Adding a setting: add a field to Config (config.h), a row to kSettings
 // (settings.cpp), then regenerate the README table; the README test fails
@@ -96,7 +96,7 @@ std::string FormatSetting(const Setting& setting, const Config& config);
 // "1..50", "(0, 1]", "natural, labgrown", ... ; empty when unconstrained.
 std::string DescribeAllowed(const Setting& setting);
 
-// The configuration table for src/app/README.md.
+// The configuration table for src/config/README.md.
 std::string RenderSettingsMarkdown();
 // The effective configuration, one "NAME=value  # source" line per setting.
 std::string RenderEffectiveConfig(const Config& config);

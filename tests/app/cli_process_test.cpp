@@ -201,11 +201,11 @@ TEST_F(CliTest, LogFormatHumanAndJson) {
   EXPECT_EQ(quiet.err, "");
 }
 
-// The table in src/app/README.md is the one the binary generates.
+// The table in src/config/README.md is the one the binary generates.
 TEST_F(CliTest, ReadmeTableMatchesGenerated) {
   const char* source_dir = std::getenv("DI_SOURCE_DIR");
   ASSERT_NE(source_dir, nullptr);
-  std::ifstream in(std::string(source_dir) + "/src/app/README.md");
+  std::ifstream in(std::string(source_dir) + "/src/config/README.md");
   ASSERT_TRUE(in.good());
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -221,7 +221,7 @@ TEST_F(CliTest, ReadmeTableMatchesGenerated) {
   ProcessResult r = Run({"config", "--markdown"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(in_readme, r.out)
-      << "src/app/README.md is stale: paste the output of `diamond-ingest config --markdown` between the markers";
+      << "src/config/README.md is stale: paste the output of `diamond-ingest config --markdown` between the markers";
 }
 
 }  // namespace
