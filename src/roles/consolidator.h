@@ -1,32 +1,12 @@
-// Consolidator: the `consolidate` role (src/consolidate/README.md). Turns a
-// run's raw offers into `diamonds`, soft-deletes what a complete full run no
-// longer offers, then advances the watermark and marks the run completed.
-//
-// ConsolidateRun() is the whole job for one run and is what the in-process
-// `run` command calls. It is idempotent: a second call (or a second message),
-// or a call after a crash half-way, ends in the same state as one clean pass
-// (batches commit whole; the statistics accumulate per batch; the final
-// steps are re-runnable; the watermark's Advance is idempotent).
-//   1. gate (consolidate/run_gate.h): unknown run, already completed, partitions
-//      still in progress, failed partitions without force -> stop there.
-//   2. run marked consolidating; the unconsolidated raw rows of the feed are
-//      listed and `parallelism` loops take the list in slices of
-//      `batch_size`, one transaction each (FOR UPDATE SKIP LOCKED:
-//      consolidate/batch.h); listed again until none is left, waiting while
-//      other consolidators hold the last rows.
-//   3. finalize: undelete / last_run_id of the stones the run saw; soft delete
-//      (complete full runs only); final counts.
-//   4. watermark advanced to the run's updated_to (runs without failed
-//      partitions only), then the run marked completed.
-// Any error returns a Status: the watermark and the run status stay as they
-// were (the run stays `consolidating`), so a retry resumes.
-//
-// Handle() applies it to one queue message: malformed message or unknown run
-// -> dead-lettered with the reason; not ready -> abandoned with
-// `not_ready_delay`; refused -> dead-lettered and alerted; error -> alert
-// `consolidation_failed` and abandoned with an exponential delay, so the
-// queue retries it (and dead-letters it after its max deliveries); shutdown
-// -> abandoned at once. Run() receives messages until *stop.
+// Consolidator: the `consolidate` role. ConsolidateRun() turns a run's raw offers
+// into `diamonds`, soft-deletes what a complete full run no longer offers,
+// advances the watermark (runs without failed partitions only) and marks the
+// run completed; `run` calls it in-process. Idempotent: a second call, a second
+// message or a call after a crash ends in the state of one clean pass. On error
+// the watermark and the run status stay as they were, so a retry resumes.
+// Handle() applies it to one queue message (dead letter, abandon with a delay,
+// or complete); Run() receives messages until *stop.
+// Flow, idempotence, failure table: src/consolidate/README.md.
 //
 // Thread-safety: every method may be called from any thread; concurrent
 // ConsolidateRun calls for one run are safe (they share its batches).

@@ -1,32 +1,16 @@
-// Scheduler: one sync run of one feed, planned and published.
+// Scheduler: plans one sync run of one feed and publishes it. Run() takes the
+// scheduler advisory lock, reads the watermark (none or `full`: a full run;
+// else an incremental window), refuses while a run of the feed is in flight
+// (unless `force`), plans the partitions, and in ONE transaction records the
+// run and sends one work item per partition. A dry run takes no lock and writes
+// nothing (it still spends count queries). Flow, failures and settings:
+// src/roles/README-scheduler.md.
 //
-// Run() does, in order:
-//   1. unless dry-run: take the scheduler advisory lock on a dedicated
-//      connection held until Run() returns (a second scheduler gets
-//      kConflict "another scheduler is running");
-//   2. read the watermark: none, or `full`, gives a full run; otherwise an
-//      incremental run over `updated` from lastUpdatedAt - incremental_overlap
-//      to updatedTo = the clock's time when Run() started;
-//   3. unless `force` (or dry-run): refuse (kConflict) while a run of the same
-//      feed is in flight (running or consolidating);
-//   4. plan partitions with the configured heatmap through MakeCountBatchFn;
-//   5. unless dry-run: in ONE transaction insert the run (run_metadata, one
-//      worker_runs + partition_progress row per partition) and send one work
-//      item per partition to queue::kWorkItems (dedup id WorkItemDedupId(run,
-//      p, 0)); the work item JSON is EncodeWorkItem's, stored verbatim in
-//      worker_runs.work_item_payload. Zero offers: a warning and a run with no
-//      work items, recorded as completed.
-// A dry run takes no lock and writes nothing (no run, no message); it still
-// reads the watermark and spends count queries.
-//
-// Errors are values: kConflict (lock held, run in flight), the client's codes
-// for Nivoda failures after its retry policy (kUnavailable, kRateLimited,
-// kPermanent, ...), the database's codes (kUnavailable when unreachable).
-// Every message is one line fit for stderr.
-//
-// Thread-safety: a Scheduler is used by one thread at a time; Run() uses up to
-// queries_in_flight threads internally for count queries. The dependencies
-// must outlive the Scheduler and be thread-safe (NivodaClient is).
+// Errors are values, each message one line fit for stderr: kConflict (lock
+// held, run in flight), the client's codes after its retries, the database's.
+// Thread-safety: one thread at a time per Scheduler (Run() uses up to
+// queries_in_flight threads inside); the dependencies must outlive it and be
+// thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -1,19 +1,11 @@
 // Worker: the long-running `work` role. Each of `partitions` slots leases a
-// work item, claims its partition, fetches it (PartitionFetcher over Nivoda and
-// PostgreSQL) while renewing the lease, and ends it (EndPartitionAndDecide).
-//
-// Failure handling: a malformed or unknown work item is dead-lettered with the
-// reason; a permanent error (validation, bad request) fails the partition at
-// once; any other error abandons the item with an exponential delay, until its
-// delivery count reaches max_deliveries, when the partition is marked failed.
-// A lost lease stops the fetch quietly (another worker has the item).
-// A sweep work item (sent when a full run's last partition ends) verifies the
-// whole price axis with the same machinery (catch-up since the run's start,
-// count-verified cells), so stones that moved between partitions after theirs
-// finished are stored at their current version; then it sends the consolidation.
-// Shutdown (*stop set): no new leases; in-flight fetches stop at the next page,
-// their items are abandoned at once for another worker; checkpoints are
-// already committed with every page.
+// work item, claims its partition, fetches it (ingest::PartitionFetcher) while
+// renewing the lease, and ends it (EndPartitionAndDecide); a sweep work item
+// verifies the whole price axis and then sends the consolidation. Failure
+// handling, sweep and redelivery delays: src/roles/README.md and
+// src/ingest/README.md. On *stop: no new leases; in-flight fetches stop at the
+// next page and their items are abandoned at once (checkpoints are committed
+// with every page).
 // Thread-safe: Run() once; Handle() from any thread.
 #pragma once
 
