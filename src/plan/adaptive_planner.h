@@ -1,20 +1,12 @@
 // The default heatmap algorithm ("adaptive"): quantile search on the tail counts.
-//
-// Round 1 sends one batch of open-ended count queries at a geometric probe grid
-// ($0, $250, $500, ... $256,000), giving the total and a coarse price
-// distribution. With n partitions and target t = total / n, boundary i should sit
-// where T(x) = total - i*t. Each further round sends, as one batch, one guess per
-// boundary that is not yet good enough: the price where a monotone cubic through
-// every known (price, T) point crosses that level, inside the bracket of known
-// prices around it. A boundary is good enough when a known price has T within
-// `boundary_tolerance * t` of its level, or when its bracket is a single dollar
-// (a heavy price that cannot be split). Then each boundary takes its best known
-// price and BuildPartitions applies the shared rules. Partition sizes are exact
-// (differences of queried tails), so the balance reported is the balance planned.
-//
-// Cost: |probe grid| + about (n-1) queries per refinement round, usually two or
-// three rounds; see README.md for measured numbers. Pure apart from calling the
-// count function; thread-compatible.
+// One batch of open-ended counts at a geometric probe grid, then per round one
+// batch with a guess for every boundary not yet within `boundary_tolerance` of
+// its level (where a monotone cubic through the known tails crosses it), until
+// every boundary is close enough or bracketed by one dollar; BuildPartitions
+// applies the shared rules. Partition sizes are differences of queried tails, so
+// the balance reported is the balance planned. Algorithm and measured cost:
+// src/plan/README.md. Pure apart from calling the count function;
+// thread-compatible.
 #pragma once
 
 #include <cstdint>

@@ -1,31 +1,11 @@
 // The seeds' heatmap algorithm ("--heatmap=seed"), reproduced from the original
-// TypeScript scheduler (shaunnez/diamond-opus, apps/scheduler/src/heatmap.ts, the
-// version paired with packages/shared/src/constants.ts where
-// HEATMAP_DENSE_ZONE_THRESHOLD = 20000 and HEATMAP_MAX_WORKERS = 30).
-//
-// Scan, one count query at a time (each waits for the previous one):
-//   price = min_price (0), step = initial_step (100)
-//   while price < max_price (250,000):
-//     if price < dense_zone_threshold (20,000): step = dense_zone_step (100)
-//     hi = min(price + step, max_price)          (at least price + 1)
-//     count {from: price, to: hi}                -> a chunk when count > 0
-//     if price >= dense_zone_threshold:
-//       count == 0: step = min(step * 5, 100,000)
-//       else:       step = clamp(floor(step * 500 / count), 100, 50,000)
-//     price = hi + 1
-// Then workers = clamp(ceil(chunk total / 1,000), 1, max_partitions), target =
-// ceil(chunk total / workers), and a greedy pass closes a partition at the first
-// chunk where its running sum reaches the target (or at the last chunk); the
-// next partition starts at the next chunk's `from`.
-//
-// What the original got wrong and this port fixes, identically for every
-// algorithm (BuildPartitions): its chunks {p, p+100}, {p+101, ...} skip offers
-// priced strictly between two whole dollars, and nothing above $250,000 is
-// scanned or assigned. Here the seed's partition starts become the boundaries of
-// overlapping partitions from $0 with an open-ended last one, and one extra batch
-// of open-ended counts at those boundaries makes expected_records exact
-// (Plan::attribution_queries). Pure apart from the count function;
-// thread-compatible.
+// TypeScript scheduler (shaunnez/diamond-opus, apps/scheduler/src/heatmap.ts with
+// packages/shared/src/constants.ts): a sequential scan of chunk counts and a
+// greedy choice of partition starts, emitted under the shared rules of
+// BuildPartitions (overlapping partitions from $0, the last open-ended) plus one
+// batch of open-ended counts at the boundaries that makes expected_records exact
+// (Plan::attribution_queries). The scan step by step: src/plan/README.md.
+// Pure apart from the count function; thread-compatible.
 #pragma once
 
 #include <cstdint>
