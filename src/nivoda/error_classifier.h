@@ -1,20 +1,9 @@
 // Error classification: maps what Nivoda answered to a Status code that says what
-// the caller should do. Pure functions, thread-safe.
-//
-//   answer                                        code              action
-//   transport failure, timeout                    kUnavailable      retry
-//   HTTP 429                                      kRateLimited      retry after Retry-After
-//   HTTP 5xx, 408                                 kUnavailable      retry
-//   HTTP 401, 403                                 kUnauthenticated  re-authenticate once
-//   other HTTP 4xx, 3xx                           kPermanent        give up
-//   body not JSON / not the expected shape        kCorrupt          retry
-//   GraphQL auth error (see IsAuthError)          kUnauthenticated  re-authenticate once
-//   GraphQL validation error (IsValidationError)  kPermanent        give up
-//   any other GraphQL error                       kUnavailable      retry
-//   authenticate call refused (IsCredentialsError) kPermanent       give up
-//
-// Several GraphQL errors in one answer: an auth error wins, then a validation
-// error, else the answer is retryable.
+// the caller should do (retry, re-authenticate once, or give up). The table of
+// answers and codes, and the rules for GraphQL errors: src/nivoda/README.md,
+// "Error classification". Several GraphQL errors in one answer: an auth error
+// wins, then a validation error, else the answer is retryable.
+// Pure functions, thread-safe.
 #pragma once
 
 #include <string>

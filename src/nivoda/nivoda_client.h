@@ -1,12 +1,8 @@
-// NivodaClient: count and page queries against the Nivoda GraphQL API.
-//
-// Every call goes: rate limiter -> token (TokenCache: cached, refreshed before
-// expiry, one authentication in flight) -> HTTP POST -> classification
-// (error_classifier.h) -> on an auth error, re-authenticate once and repeat the
-// call once (not counted as an attempt); on a retryable error, sleep the
-// RetryPolicy's delay on the Clock and try again, up to its attempts. The
-// authentication request itself goes through the limiter and the retry policy;
-// an authentication refused for the credentials is kPermanent.
+// NivodaClient: count and page queries against the Nivoda GraphQL API. Every
+// call (authentication included) passes the rate limiter and the retry policy;
+// data calls use a cached token (TokenCache) and, refused for it, re-authenticate
+// and repeat once. The call path, classification and retries:
+// src/nivoda/README.md.
 //
 // Errors returned: kInvalidArgument (bad query, inverted range, limit outside
 // 1..50: nothing was sent), kPermanent (validation error, 4xx, bad credentials),
