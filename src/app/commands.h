@@ -1,16 +1,8 @@
-// Entry points of the diamond-ingest subcommands.
-//
-// Every subcommand X is three pieces:
-//   1. here:          struct XOptions { ...its own flags... };
-//                     int RunX(const Config& config, const XOptions& options);
-//   2. cmd_x.cpp:     the implementation (src/app/app.cmake compiles every
-//                     src/app/cmd_*.cpp into diamond-ingest and links every
-//                     src/ library, so no CMake edit is needed);
-//   3. cli.cpp:       one block in RegisterCommands() that names the
-//                     subcommand and binds its flags to XOptions fields.
-// The CLI parses flags, loads and validates the Config (exit 2 on a bad
-// value), initialises logging from LOG_LEVEL/LOG_FORMAT, then calls RunX on
-// the main thread and exits with its return value.
+// Entry points of the diamond-ingest subcommands: per subcommand X, an XOptions
+// struct (its own flags) and RunX, implemented in cmd_x.cpp and registered in
+// cli.cpp (steps: src/app/README.md, "Adding a subcommand"). The CLI loads and
+// validates the Config (exit 2 on a bad value) and initialises logging first,
+// then calls RunX on the main thread and exits with its return value.
 //
 // Contract of RunX: returns kExitOk, kExitFailure (runtime failure, after
 // saying why in one log line or one stderr line) or kExitUsage (bad usage

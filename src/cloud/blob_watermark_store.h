@@ -1,17 +1,11 @@
 // BlobWatermarkStore: the watermark as an Azure Blob (watermarks/nivoda.json),
-// signed with SharedKey over libcurl.
-//
-// Read: GET the blob; 404 (blob or container) = no watermark; a body that is
-// not a watermark document is kCorrupt and names the blob.
-// Advance: reads the blob and its ETag, then
-//   - absent: PUT with If-None-Match: * (creating the container when missing);
-//   - present and malformed: kCorrupt, the blob is left untouched;
-//   - present and newer than NEXT: kConflict (forward-only);
-//   - present and equal: no-op (idempotent re-run);
-//   - otherwise: PUT with If-Match: <etag>.
-// A concurrent writer between our read and our write makes the PUT fail with
-// 412/409, reported as kConflict: two writers never silently overwrite each
-// other. Transport failures and 5xx are kUnavailable; 401/403 kUnauthenticated.
+// signed with SharedKey. Read: 404 (blob or container) = no watermark. Advance
+// is a compare-and-set on the blob's ETag (If-Match, or If-None-Match: * when
+// absent): forward-only (an older value is kConflict, an equal one a no-op), and
+// a concurrent writer's change makes the PUT fail as kConflict, never a silent
+// overwrite. A blob that is not a watermark document is kCorrupt, names the blob
+// and is never overwritten. Transport failures and 5xx are kUnavailable; 401/403
+// kUnauthenticated. Details: docs/AZURE.md, "Blob watermark".
 //
 // Thread-safe: each call uses its own curl handle; no shared mutable state.
 // The account key is never logged nor put in a Status message.

@@ -1,11 +1,7 @@
-// Config: every setting of diamond-ingest, typed, read once at start-up.
-//
-// Sources, highest precedence first: command-line flags (one per setting,
-// e.g. --page-size), the process environment, a .env file (./.env when
-// present, or the path given with --env-file), then the documented default.
-// An empty value counts as unset. The settings table (settings.h) defines
-// names, defaults, bounds and documentation; nothing else in the program
-// reads the environment.
+// Config: every setting of diamond-ingest, typed, read once at start-up; nothing
+// else in the program reads the environment. Sources, highest first: flags, the
+// environment, a .env file, the default of the settings table (settings.h).
+// Precedence, syntax and the full table: src/config/README.md.
 //
 // LoadConfig validates every value and returns the first problem as a Status
 // whose message starts with the variable's name and never contains a secret's

@@ -1,19 +1,11 @@
-// Batch: one transaction of a run's consolidation.
-//
-// Claims up to `limit` raw rows of the feed that are not consolidated (their
-// payload_hash is neither the payload_hash of the stone's row in `diamonds`
-// nor recorded in consolidation_failures; FOR UPDATE SKIP LOCKED, so several
-// consolidators share the work), maps each payload (MapOffer), writes the
-// rows into `diamonds` with their payload_hash (stones new to it with COPY,
-// known ones with an upsert on (feed, supplier_stone_id) replacing every
-// column), records the rows that cannot be mapped in consolidation_failures,
-// and adds the counts to the run's consolidation_stats, all in that one
-// transaction: a crash at any point leaves either the whole batch or none of
-// it. The raw rows are never written.
-//
-// A stone another consolidator wrote after this batch's claim began is not
-// written twice nor counted twice (see batch.cpp: the upsert skips it, a
-// unique violation on a new stone makes the batch claim again).
+// Batch: one transaction of a run's consolidation. Claims up to `limit` of the
+// feed's unconsolidated raw rows (FOR UPDATE SKIP LOCKED, so consolidators share
+// the work), maps each payload, writes `diamonds` rows with their payload_hash,
+// records the rows that cannot be mapped, and adds the counts to the run's
+// consolidation_stats: a crash leaves the whole batch or none of it. The raw rows
+// are never written; a stone another consolidator wrote meanwhile is neither
+// written nor counted twice. What "unconsolidated" means, the flow and the race
+// handling: src/consolidate/README.md.
 // Functions take a Connection: as thread-safe as that connection.
 #pragma once
 
