@@ -8,6 +8,7 @@
 #include "sim/churn.h"
 #include "sim/faults.h"
 #include "sim/item_content.h"
+#include "sim/order.h"
 
 namespace di::sim {
 
@@ -32,6 +33,7 @@ struct SimConfig {
   // Paging.
   int64_t max_limit = 50;
   double short_page_fraction = 0;
+  InsertOrder insert_order = InsertOrder::kUnique;
   // Content faults (per stone): bad offers, hostile text.
   ItemContent content;
   // Churn.

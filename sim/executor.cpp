@@ -191,7 +191,7 @@ class Planner {
       DI_RETURN_IF_ERROR(NeedSelection(f, "DiamondQueryResult"));
       node->kind = Node::kPage;
       DI_ASSIGN_OR_RETURN(node->query, CoerceDiamondQuery(Arg(f, "query"), in_));
-      DI_ASSIGN_OR_RETURN(node->order, CoerceOrder(Arg(f, "order"), in_));
+      DI_ASSIGN_OR_RETURN(node->order, CoerceOrder(Arg(f, "order"), in_, options_.insert_order));
       DI_ASSIGN_OR_RETURN(auto offset, in_.Int(Arg(f, "offset"), false, "offset"));
       DI_ASSIGN_OR_RETURN(auto limit, in_.Int(Arg(f, "limit"), false, "limit"));
       node->offset = offset.value_or(0);
@@ -315,13 +315,12 @@ class Runner {
           json::Null(out);
           return;
         }
+        Read(node.children);
         Object(out, node.children, path);
         return;
       }
       case Node::kCount:
-        counters_->Operation("diamonds_by_query_count");
-        executed_data = true;
-        json::Int(out, inventory_->Count(node.query));
+        json::Int(out, counts_.at(&node));
         return;
       case Node::kPage:
         Page(out, node);
@@ -332,19 +331,35 @@ class Runner {
     }
   }
 
-  void Page(std::string* out, const PlanNode& node) {
-    counters_->Operation("diamonds_by_query");
-    executed_data = true;
-    deepest_offset = std::max(deepest_offset, node.offset);
-    uint64_t call_salt = HashOf(salt_, page_calls_++);
-    auto result = inventory_->Page(node.query, node.order, node.offset, node.limit, call_salt);
-    auto& offers = result.offers;
-    Rng rng(HashOf(call_salt, 0x5e0));
-    bool mid_result = node.offset + static_cast<int64_t>(offers.size()) < result.matched;
-    if (options_.short_page_fraction > 0 && node.limit > 1 && static_cast<int64_t>(offers.size()) == node.limit &&
-        mid_result && rng.Chance(options_.short_page_fraction)) {
-      offers.resize(static_cast<size_t>(rng.Range(1, node.limit - 1)));
+  // Executes every count and page among NODES (the fields of one `as`) under
+  // one read lock: one request sees one state of the inventory.
+  void Read(const std::vector<PlanNode>& nodes) {
+    auto lock = inventory_->ReadLock();
+    for (const PlanNode& node : nodes) {
+      if (node.kind == Node::kCount) {
+        counters_->Operation("diamonds_by_query_count");
+        executed_data = true;
+        counts_[&node] = inventory_->CountLocked(node.query);
+      } else if (node.kind == Node::kPage) {
+        counters_->Operation("diamonds_by_query");
+        executed_data = true;
+        deepest_offset = std::max(deepest_offset, node.offset);
+        uint64_t call_salt = HashOf(salt_, page_calls_++);
+        auto result = inventory_->PageLocked(node.query, node.order, node.offset, node.limit, call_salt);
+        auto& offers = result.offers;
+        Rng rng(HashOf(call_salt, 0x5e0));
+        bool mid_result = node.offset + static_cast<int64_t>(offers.size()) < result.matched;
+        if (options_.short_page_fraction > 0 && node.limit > 1 && static_cast<int64_t>(offers.size()) == node.limit &&
+            mid_result && rng.Chance(options_.short_page_fraction)) {
+          offers.resize(static_cast<size_t>(rng.Range(1, node.limit - 1)));
+        }
+        pages_[&node] = std::move(offers);
+      }
     }
+  }
+
+  void Page(std::string* out, const PlanNode& node) {
+    const std::vector<Offer>& offers = pages_.at(&node);
     out->push_back('{');
     bool first = true;
     for (const PlanNode& child : node.children) {
@@ -374,6 +389,8 @@ class Runner {
   uint64_t salt_;
   uint64_t page_calls_ = 0;
   std::string token_;
+  std::map<const PlanNode*, int64_t> counts_;
+  std::map<const PlanNode*, std::vector<Offer>> pages_;
 };
 
 }  // namespace

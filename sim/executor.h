@@ -2,6 +2,8 @@
 // operationName}`) into the JSON response, as the real Nivoda GraphQL API
 // would: parse, validate against the simulated schema, then execute
 // `authenticate` and `as(token) { diamonds_by_query_count / diamonds_by_query }`.
+// The counts and pages of one request are read from one state of the inventory
+// (one read lock), as one database snapshot would serve them.
 // No I/O, no sleeping: faults, latency and rate limits are the server's job.
 // Thread-safe (the inventory and token store synchronise themselves).
 #pragma once
@@ -22,6 +24,7 @@ struct ExecutorOptions {
   int64_t default_limit = 50;      // when `limit` is absent
   double short_page_fraction = 0;  // probability that a full mid-result page comes back short
   uint64_t seed = 1;               // salts for tie order and short pages, one per call
+  InsertOrder insert_order = InsertOrder::kUnique;
 };
 
 struct Execution {

@@ -35,6 +35,10 @@ int64_t Inventory::LiveCount(bool labgrown) const {
 
 int64_t Inventory::Count(const DiamondQuery& q) const {
   std::shared_lock lock(mu_);
+  return CountLocked(q);
+}
+
+int64_t Inventory::CountLocked(const DiamondQuery& q) const {
   if (q.PriceOnly()) {
     int64_t n = 0;
     for (int feed = 0; feed < 2; ++feed) {
@@ -124,6 +128,13 @@ bool Inventory::PricePage(const DiamondQuery& q, const Order& order, int64_t off
 Inventory::PageResult Inventory::Page(const DiamondQuery& q, const Order& order, int64_t offset, int64_t limit,
                                       uint64_t tie_salt) const {
   std::shared_lock lock(mu_);
+  return PageLocked(q, order, offset, limit, tie_salt);
+}
+
+std::shared_lock<std::shared_mutex> Inventory::ReadLock() const { return std::shared_lock(mu_); }
+
+Inventory::PageResult Inventory::PageLocked(const DiamondQuery& q, const Order& order, int64_t offset, int64_t limit,
+                                            uint64_t tie_salt) const {
   PageResult result;
   if (PricePage(q, order, offset, limit, tie_salt, &result)) return result;
   // One pass over the candidates: filter and key together (one memory access each).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <shared_mutex>
 #include <vector>
 
@@ -42,6 +43,12 @@ class Inventory {
   };
   PageResult Page(const DiamondQuery& query, const Order& order, int64_t offset, int64_t limit,
                   uint64_t tie_salt) const;
+  // The read lock, for several reads from one state (CountLocked, PageLocked);
+  // the Locked variants REQUIRE it held by the caller.
+  std::shared_lock<std::shared_mutex> ReadLock() const;
+  int64_t CountLocked(const DiamondQuery& query) const;
+  PageResult PageLocked(const DiamondQuery& query, const Order& order, int64_t offset, int64_t limit,
+                        uint64_t tie_salt) const;
   // Copies of every live offer, in stone order.
   std::vector<Offer> Snapshot() const;
   int64_t LiveCount(bool labgrown) const;

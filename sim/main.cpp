@@ -143,6 +143,11 @@ int main(int argc, char** argv) {
   AddFlags(app, config);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "debug|info|warn|error (JSON lines on stderr)")->capture_default_str();
+  std::string insert_order = "unique";
+  app.add_option("--insert-order", insert_order,
+                 "unique (an insertion sequence) | ties (keyed like createdAt, ties reshuffled per call) | rejected "
+                 "(`insert` is not a DiamondOrderType value: a validation error)")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -152,6 +157,10 @@ int main(int argc, char** argv) {
   di::log::Level level;
   if (!di::log::ParseLevel(log_level, &level)) {
     std::fprintf(stderr, "nivoda-sim: --log-level must be debug|info|warn|error\n");
+    return 2;
+  }
+  if (!di::sim::ParseInsertOrder(insert_order, &config.insert_order)) {
+    std::fprintf(stderr, "nivoda-sim: --insert-order must be unique|ties|rejected\n");
     return 2;
   }
   di::log::Init(level, di::log::Format::kJson);

@@ -36,7 +36,19 @@ int64_t OrderKey(OrderType type, const Offer& o) {
   return 0;
 }
 
-Result<Order> CoerceOrder(const gql::Value* value, const Inputs& in) {
+bool ParseInsertOrder(const std::string& text, InsertOrder* out) {
+  if (text == "unique")
+    *out = InsertOrder::kUnique;
+  else if (text == "ties")
+    *out = InsertOrder::kTies;
+  else if (text == "rejected")
+    *out = InsertOrder::kRejected;
+  else
+    return false;
+  return true;
+}
+
+Result<Order> CoerceOrder(const gql::Value* value, const Inputs& in, InsertOrder insert) {
   Order order;
   if (value == nullptr) return order;
   DI_ASSIGN_OR_RETURN(auto r, in.Resolve(*value, false));
@@ -48,13 +60,16 @@ Result<Order> CoerceOrder(const gql::Value* value, const Inputs& in) {
       return Status(Code::kInvalidArgument, "Field \"" + key + "\" is not defined by type \"DiamondOrder\".");
     }
   }
-  DI_ASSIGN_OR_RETURN(auto type, in.Enum(v.Find("type"), r.from_variables, "order.type", OrderTypeNames()));
+  std::vector<std::string> names = OrderTypeNames();
+  if (insert == InsertOrder::kRejected) std::erase(names, std::string("insert"));
+  DI_ASSIGN_OR_RETURN(auto type, in.Enum(v.Find("type"), r.from_variables, "order.type", names));
   DI_ASSIGN_OR_RETURN(auto dir, in.Enum(v.Find("direction"), r.from_variables, "order.direction", {"ASC", "DESC"}));
   if (type) {
-    const auto& names = OrderTypeNames();
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == *type) order.type = static_cast<OrderType>(i);
+    const auto& all = OrderTypeNames();
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (all[i] == *type) order.type = static_cast<OrderType>(i);
     }
+    if (order.type == OrderType::kInsert && insert == InsertOrder::kTies) order.type = OrderType::kCreatedAt;
   }
   order.descending = dir && *dir == "DESC";
   return order;

@@ -32,6 +32,13 @@ struct Order {
   bool descending = false;
 };
 
+// What the `insert` order is (--insert-order): a unique insertion sequence; a
+// key with ties like createdAt (whole seconds, reshuffled on every call); or an
+// unknown enum value (a validation error, as a real API answers one).
+enum class InsertOrder { kUnique, kTies, kRejected };
+// "unique" / "ties" / "rejected" -> the mode; false for anything else.
+bool ParseInsertOrder(const std::string& text, InsertOrder* out);
+
 // GraphQL names of DiamondOrderType, in the enum's order.
 const std::vector<std::string>& OrderTypeNames();
 
@@ -39,7 +46,9 @@ const std::vector<std::string>& OrderTypeNames();
 // color, clarity and cut by grade, best first (a missing cut sorts last).
 int64_t OrderKey(OrderType type, const Offer& offer);
 
-// Coerces `order: DiamondOrder` (absent or null: OrderType::kNone, ASC).
-Result<Order> CoerceOrder(const gql::Value* value, const Inputs& inputs);
+// Coerces `order: DiamondOrder` (absent or null: OrderType::kNone, ASC). With
+// InsertOrder::kRejected, `insert` is not a value of the enum; with kTies it
+// sorts as createdAt.
+Result<Order> CoerceOrder(const gql::Value* value, const Inputs& inputs, InsertOrder insert = InsertOrder::kUnique);
 
 }  // namespace di::sim

@@ -121,6 +121,7 @@ Result<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& config) {
   exec.max_limit = config.max_limit;
   exec.default_limit = config.max_limit;
   exec.short_page_fraction = config.short_page_fraction;
+  exec.insert_order = config.insert_order;
   exec.seed = config.seed;
   parts->executor = std::make_unique<Executor>(parts->inventory.get(), parts->tokens.get(), &parts->counters, exec);
   parts->churn = std::make_unique<ChurnDriver>(parts->inventory.get(), &parts->counters, &DefaultClock(), config.churn,
