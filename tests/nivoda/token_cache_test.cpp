@@ -121,17 +121,23 @@ TEST(TokenCache, ConcurrentCallersShareAFailure) {
       TokenCacheOptions{}, &clock);
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
+  std::atomic<int> calling{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
+      ++calling;
       if (cache.Get().status().code() == Code::kUnavailable) ++failures;
     });
   }
+  // The failure comes only once every caller is on its way into Get() (a
+  // thread slow to start would otherwise arrive after it and, rightly, make its
+  // own attempt), plus 50 ms for the last few instructions to the wait.
+  while (calling.load() < 8 || calls.load() == 0) std::this_thread::yield();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   go = true;
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 8);
   // Threads that arrived after the failure may start their own attempt; but
-  // those that waited shared one. With all 8 started within 50 ms: one call.
+  // those that waited shared one.
   EXPECT_EQ(calls.load(), 1);
 }
 

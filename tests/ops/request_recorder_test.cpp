@@ -155,10 +155,16 @@ TEST_F(RequestRecorderTest, ConcurrentCallsAreAllCountedAndFlushedInTheBackgroun
       });
     }
     for (auto& t : threads) t.join();
-    std::this_thread::sleep_for(Millis(100));  // a background flush has run
-    auto r = conn_->Exec("SELECT coalesce(sum(requests), 0) FROM request_seconds WHERE run_id = 'run-c'");
-    ASSERT_TRUE(r.ok());
-    EXPECT_EQ(r->GetInt64(0, 0), 16000);
+    // A background flush (every 20 ms) writes them all, while the recorder
+    // lives: waited for, up to a generous 10 s, rather than assumed after 100 ms.
+    int64_t flushed = 0;
+    for (int i = 0; i < 1000 && flushed < 16000; ++i) {
+      auto r = conn_->Exec("SELECT coalesce(sum(requests), 0) FROM request_seconds WHERE run_id = 'run-c'");
+      ASSERT_TRUE(r.ok());
+      flushed = r->GetInt64(0, 0);
+      if (flushed < 16000) std::this_thread::sleep_for(Millis(10));
+    }
+    EXPECT_EQ(flushed, 16000);
     recorder.OnCall(Event());
   }  // the destructor flushes the last one
   auto r = conn_->Exec("SELECT sum(requests) FROM request_seconds WHERE run_id = 'run-c'");

@@ -30,12 +30,12 @@ struct StormPlan {
   int rate_limit;           // NIVODA_RATE_LIMIT (paces the sync so kills land mid-run)
   int records_per_partition;
   int consolidate_batch;  // small batches: the consolidation lasts long enough to be killed
-  int timeout_s;
+  int timeout_s;          // the run ends within this: a bound ~10x what it takes (short ~50 s), not a stopwatch
 };
 
 StormPlan PlanFor(bool soak) {
   if (soak) return {50000, 20, 2, 0.6, 2.0, 40, 2000, 100, 900};
-  return {10000, 6, 2, 0.6, 1.6, 25, 500, 40, 110};
+  return {10000, 6, 2, 0.6, 1.6, 25, 500, 40, 500};
 }
 
 // A kill of worker 0 and what it interrupted.
@@ -141,13 +141,17 @@ class Storm {
 
   void Loop() {
     double deadline = start_ + plan_.timeout_s;
+    bool ended = false;  // the run reached completed or failed
     double next_kill = Now() + Gap();
     double kill_due_since = -1;
     int64_t expected = plan_.offers;
     int64_t consolidator_target = static_cast<int64_t>(expected * Fraction());
     while (Now() < deadline) {
       Progress p = ReadProgress(*conn_, run_id_);
-      if (p.run_status == "completed" || p.run_status == "failed") break;
+      if (p.run_status == "completed" || p.run_status == "failed") {
+        ended = true;
+        break;
+      }
       double t = Now() - start_;
       for (auto& k : worker_kills_) {
         if (k.recovered_after < 0 && !k.held.empty() && Resumed(k)) k.recovered_after = t - k.at;
@@ -183,7 +187,7 @@ class Storm {
       bool consolidating = p.run_status == "consolidating";
       std::this_thread::sleep_for(std::chrono::milliseconds(consolidating ? 3 : 50));
     }
-    EXPECT_LT(Now(), deadline) << "the run did not complete within " << plan_.timeout_s << " s";
+    EXPECT_TRUE(ended) << "the run did not end within " << plan_.timeout_s << " s";
   }
 
   void PrintSummary(const SyncCheck& check) {

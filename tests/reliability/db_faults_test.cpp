@@ -33,12 +33,12 @@ struct FaultPlan {
   int terminate_rounds_paging;  // rounds of pg_terminate_backend while partitions page
   int rate_limit;
   int consolidate_batch;
-  int timeout_s;
+  int timeout_s;  // the run ends within this: a bound ~10x what it takes (short ~50 s), not a stopwatch
 };
 
 FaultPlan PlanFor(bool soak) {
   if (soak) return {50000, 9, 40, 100, 900};
-  return {10000, 3, 25, 40, 110};
+  return {10000, 3, 25, 40, 500};
 }
 
 // One injected fault and how long the pipeline took to make progress again.
@@ -169,6 +169,7 @@ class DbFaults {
 
   void Loop() {
     double deadline = start_ + plan_.timeout_s;
+    bool ended = false;  // the run reached completed or failed
     // Paging faults at random fractions of the raw rows stored: one restart
     // and the termination rounds; the second restart and one more round once
     // the consolidation has begun.
@@ -186,7 +187,10 @@ class DbFaults {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         continue;
       }
-      if (p.run_status == "completed" || p.run_status == "failed") break;
+      if (p.run_status == "completed" || p.run_status == "failed") {
+        ended = true;
+        break;
+      }
       double t = Now() - start_;
       for (auto& f : faults_) {
         if (f.recovered_after < 0 && p.pages + p.consolidated > f.progress_at) f.recovered_after = t - f.at - f.outage;
@@ -215,7 +219,7 @@ class DbFaults {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(p.run_status == "consolidating" ? 3 : 30));
     }
-    EXPECT_LT(Now(), deadline) << "the run did not complete within " << plan_.timeout_s << " s";
+    EXPECT_TRUE(ended) << "the run did not end within " << plan_.timeout_s << " s";
     EXPECT_EQ(next, paging.size()) << "the paging ended before every fault was injected";
   }
 

@@ -341,10 +341,12 @@ TEST_F(SchedulerTest, DryRunWritesNothing) {
 }
 
 // MakeCountBatchFn: the batch's queries really run IN_FLIGHT at a time, and
-// the counts come back in the order of the ranges.
+// the counts come back in the order of the ranges. Each query is held 300 ms by
+// the simulator, so queries sent together overlap there: the simulator's
+// concurrency counter, not a stopwatch, shows they were sent together.
 TEST(CountBatchTest, RunsTheBatchConcurrentlyInOrder) {
   auto sim =
-      SimProcess::Start({"--natural", "3000", "--labgrown", "0", "--latency-base-ms", "150", "--log-level", "warn"});
+      SimProcess::Start({"--natural", "3000", "--labgrown", "0", "--latency-base-ms", "300", "--log-level", "warn"});
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   nivoda::ClientOptions options;
   options.endpoint = (*sim)->endpoint();
@@ -360,9 +362,7 @@ TEST(CountBatchTest, RunsTheBatchConcurrentlyInOrder) {
   std::vector<plan::PriceRange> ranges = {
       {0, 499},          {500, 999}, {1000, 1999},          {2000, 4999}, {5000, std::nullopt},
       {0, std::nullopt}, {0, 0},     {250000, std::nullopt}};
-  const auto start = std::chrono::steady_clock::now();
   auto counts = count(ranges);
-  const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(counts.ok()) << counts.status().ToString();
   ASSERT_EQ(counts->size(), ranges.size());
 
@@ -379,11 +379,11 @@ TEST(CountBatchTest, RunsTheBatchConcurrentlyInOrder) {
   EXPECT_EQ((*counts)[5], 3000);
   auto counters = (*sim)->Counters();
   ASSERT_TRUE(counters.ok());
+  // Eight queries, each sent once, four at a time: several in flight together
+  // (about two waves, not eight one after another), never more than IN_FLIGHT.
   EXPECT_EQ(counters->requests, 8);
   EXPECT_GE(counters->peak_concurrent, 3);
   EXPECT_LE(counters->peak_concurrent, 4);
-  // Eight queries of >= 150 ms, four at a time: about two waves, not eight.
-  EXPECT_LT(elapsed, std::chrono::milliseconds(8 * 150));
 }
 
 TEST(CountBatchTest, ReturnsTheFirstError) {

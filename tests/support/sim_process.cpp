@@ -197,6 +197,7 @@ Result<SimCounters> SimProcess::Counters() const {
   c.tokens_issued = Int(j, "tokens_issued");
   c.requests = Int(j, "requests");
   c.requests_by_operation = IntMap(j, "requests_by_operation");
+  c.in_flight = Int(j, "in_flight");
   c.peak_concurrent = Int(j, "peak_concurrent");
   c.peak_requests_per_second = Int(j, "peak_requests_per_second");
   c.rate_limited = Int(j, "rate_limited");

@@ -38,6 +38,7 @@ struct SimCounters {
   int64_t requests = 0;  // requests that reached /api/diamonds (429s included)
   std::map<std::string, int64_t>
       requests_by_operation;  // authenticate, diamonds_by_query(_count), invalid, unauthenticated
+  int64_t in_flight = 0;      // requests on /api/diamonds not answered yet (held by latency or a hang)
   int64_t peak_concurrent = 0;
   int64_t peak_requests_per_second = 0;
   int64_t rate_limited = 0;  // 429s sent
