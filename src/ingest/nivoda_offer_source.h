@@ -1,8 +1,8 @@
-// NivodaOfferSource: the OfferSource of a work item, over NivodaClient.
+// NivodaOfferSource: the OfferSource of a pass, over NivodaClient.
 //
-// Every query carries the feed filter (labgrown true/false) and, for an
-// incremental work item, its `updated` window; cells become `dollar_value`.
-// Thread-safe (the client is).
+// Every query carries the pass's fixed filters (feed, `updated` window); a
+// cell becomes `dollar_value`; every page asks for the query's count in the
+// same request. Thread-safe (the client is).
 #pragma once
 
 #include "ingest/partition_fetcher.h"
@@ -16,12 +16,9 @@ class NivodaOfferSource final : public OfferSource {
   NivodaOfferSource(nivoda::NivodaClient& client, nivoda::DiamondQuery base)
       : client_(client), base_(std::move(base)) {}
 
-  Result<nivoda::Page> FetchPage(const Cell& cell, int64_t offset, int limit, const nivoda::Order& order,
-                                 const std::optional<std::string>& changed_since) override;
-  Result<int64_t> Count(const Cell& cell, const std::optional<std::string>& changed_since) override;
+  Result<nivoda::Page> FetchPage(const Cell& cell, int64_t offset, int limit, const nivoda::Order& order) override;
 
  private:
-  nivoda::DiamondQuery Query(const Cell& cell, const std::optional<std::string>& changed_since) const;
   nivoda::NivodaClient& client_;
   const nivoda::DiamondQuery base_;
 };

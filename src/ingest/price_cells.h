@@ -23,14 +23,6 @@ struct Cell {
 bool InCell(int64_t price_cents, const Cell& cell);
 // Number of SORTED_CENTS values inside CELL.
 int64_t CountInCell(const std::vector<int64_t>& sorted_cents, const Cell& cell);
-// Splits CELL into {from, m} and {m, to} at a whole dollar m strictly inside it,
-// chosen at the median of the known prices inside the cell (or the middle of
-// the range when there are too few). nullopt when no such m exists
-// ({a, a}, {a, a + 1}) or the cell is open-ended with nothing known inside.
-std::optional<std::pair<Cell, Cell>> Bisect(const Cell& cell, const std::vector<int64_t>& sorted_cents);
-// Cuts RANGE into contiguous cells (sharing boundary dollars) of about
-// PER_CELL of the SORTED_CENTS each; at least one cell, the last ending as RANGE.
-std::vector<Cell> SplitIntoCells(const Cell& range, const std::vector<int64_t>& sorted_cents, int64_t per_cell);
 std::string CellName(const Cell& cell);
 
 }  // namespace di::ingest

@@ -29,17 +29,16 @@ Status DiamondQuery::Validate() const {
     }
   }
   if (updated) {
+    if (!updated->from && !updated->to) return Status(Code::kInvalidArgument, "updated has neither from nor to");
     WallTime from, to;
-    if (!ParseIso8601(updated->from, &from)) {
-      return Status(Code::kInvalidArgument, "updated.from is not ISO-8601: " + updated->from);
+    if (updated->from && !ParseIso8601(*updated->from, &from)) {
+      return Status(Code::kInvalidArgument, "updated.from is not ISO-8601: " + *updated->from);
     }
-    if (updated->to) {
-      if (!ParseIso8601(*updated->to, &to)) {
-        return Status(Code::kInvalidArgument, "updated.to is not ISO-8601: " + *updated->to);
-      }
-      if (to < from) {
-        return Status(Code::kInvalidArgument, "updated range is inverted: " + updated->from + " > " + *updated->to);
-      }
+    if (updated->to && !ParseIso8601(*updated->to, &to)) {
+      return Status(Code::kInvalidArgument, "updated.to is not ISO-8601: " + *updated->to);
+    }
+    if (updated->from && updated->to && to < from) {
+      return Status(Code::kInvalidArgument, "updated range is inverted: " + *updated->from + " > " + *updated->to);
     }
   }
   return Status::Ok();

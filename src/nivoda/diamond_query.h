@@ -27,9 +27,10 @@ struct CaratRange {
   std::optional<double> to;
 };
 
-// ISO-8601 UTC timestamps (e.g. 2026-02-12T19:01:13.001Z), both ends inclusive.
+// ISO-8601 UTC timestamps (e.g. 2026-02-12T19:01:13.001Z), both ends
+// inclusive; a missing end is open (at least one end is set).
 struct TimeRange {
-  std::string from;
+  std::optional<std::string> from;
   std::optional<std::string> to;
 };
 

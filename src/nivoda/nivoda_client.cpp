@@ -39,11 +39,12 @@ class NivodaClient::Impl {
         "count", [&](const std::string& token) { return BuildCountBody(token, query); }, &ParseCountResponse);
   }
 
-  Result<Page> FetchPage(const DiamondQuery& query, int64_t offset, int limit, const Order& order) {
+  Result<Page> FetchPage(const DiamondQuery& query, int64_t offset, int limit, const Order& order, bool with_count) {
     // Validate once up front: an invalid request never reaches the limiter.
-    DI_RETURN_IF_ERROR(BuildPageBody("validation", query, offset, limit, order).status());
+    DI_RETURN_IF_ERROR(BuildPageBody("validation", query, offset, limit, order, with_count).status());
     return Call<Page>(
-        "page", [&](const std::string& token) { return BuildPageBody(token, query, offset, limit, order); },
+        "page",
+        [&](const std::string& token) { return BuildPageBody(token, query, offset, limit, order, with_count); },
         &ParsePageResponse);
   }
 
@@ -228,8 +229,9 @@ NivodaClient::~NivodaClient() = default;
 
 Status NivodaClient::Authenticate() { return impl_->Authenticate(); }
 Result<int64_t> NivodaClient::Count(const DiamondQuery& query) { return impl_->Count(query); }
-Result<Page> NivodaClient::FetchPage(const DiamondQuery& query, int64_t offset, int limit, const Order& order) {
-  return impl_->FetchPage(query, offset, limit, order);
+Result<Page> NivodaClient::FetchPage(const DiamondQuery& query, int64_t offset, int limit, const Order& order,
+                                     bool with_count) {
+  return impl_->FetchPage(query, offset, limit, order, with_count);
 }
 void NivodaClient::Cancel() { impl_->Cancel(); }
 ClientCounters NivodaClient::counters() const { return impl_->counters(); }

@@ -88,8 +88,10 @@ class NivodaClient {
 
   // One page of diamonds_by_query. REQUIRES (else kInvalidArgument): offset >= 0,
   // 1 <= limit <= 50, a valid query and order. An empty page is the end of the
-  // result set; a short one is not.
-  Result<Page> FetchPage(const DiamondQuery& query, int64_t offset, int limit, const Order& order);
+  // result set; a short one is not. WITH_COUNT: the count of QUERY travels in
+  // the same request (Page::count).
+  Result<Page> FetchPage(const DiamondQuery& query, int64_t offset, int limit, const Order& order,
+                         bool with_count = false);
 
   // Makes calls sleeping between retries (and later calls) return kCancelled
   // promptly. The limiter is shut down by its owner, not here.

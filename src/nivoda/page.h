@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,12 @@ struct BadItem {
 struct Page {
   std::vector<Offer> offers;
   std::vector<BadItem> bad_items;
+  // diamonds_by_query_count of the page's query, when the request asked for it
+  // (kPageCountQuery): the size of the result the page was cut from.
+  std::optional<int64_t> count;
+  // Every item's identity in the order served: diamond.id, or for an item
+  // without one "bad:" + the SHA-256 of its bytes.
+  std::vector<std::string> keys;
 
   // Items in the response (good and bad), in the order served.
   size_t item_count() const { return offers.size() + bad_items.size(); }

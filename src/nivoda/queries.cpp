@@ -19,6 +19,12 @@ const std::string_view kPageQuery =
     "$order: DiamondOrder) { as(token: $token) { diamonds_by_query(query: $query, "
     "offset: $offset, limit: $limit, order: $order) { total_count items { " DI_ITEM_SELECTION " } } } }";
 
-std::vector<std::string_view> AllQueries() { return {kAuthenticateQuery, kCountQuery, kPageQuery}; }
+const std::string_view kPageCountQuery =
+    "query PageCount($token: String!, $query: DiamondQuery!, $offset: Int, $limit: Int, "
+    "$order: DiamondOrder) { as(token: $token) { diamonds_by_query_count(query: $query) "
+    "diamonds_by_query(query: $query, offset: $offset, limit: $limit, order: $order) { total_count items { "
+    DI_ITEM_SELECTION " } } } }";
+
+std::vector<std::string_view> AllQueries() { return {kAuthenticateQuery, kCountQuery, kPageQuery, kPageCountQuery}; }
 
 }  // namespace di::nivoda

@@ -15,6 +15,9 @@ extern const std::string_view kCountQuery;
 // as(token) { diamonds_by_query(query, offset, limit, order) { total_count items {...} } }
 // with the full item selection. Variables: $token, $query, $offset, $limit, $order.
 extern const std::string_view kPageQuery;
+// kPageQuery with diamonds_by_query_count of the same query in the same
+// request, asked first: the page and the count of one vendor call.
+extern const std::string_view kPageCountQuery;
 // The item selection set used by kPageQuery (between the braces of items).
 extern const std::string_view kItemSelection;
 

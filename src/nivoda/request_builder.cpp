@@ -21,7 +21,8 @@ Result<json> QueryObject(const DiamondQuery& q) {
   if (q.dollar_value) out["dollar_value"] = RangeJson(*q.dollar_value);
   if (q.dollar_per_carat) out["dollar_per_carat"] = RangeJson(*q.dollar_per_carat);
   if (q.updated) {
-    json updated = {{"from", q.updated->from}};
+    json updated = json::object();
+    if (q.updated->from) updated["from"] = *q.updated->from;
     if (q.updated->to) updated["to"] = *q.updated->to;
     out["updated"] = std::move(updated);
   }
@@ -62,7 +63,7 @@ Result<std::string> BuildCountBody(const std::string& token, const DiamondQuery&
 }
 
 Result<std::string> BuildPageBody(const std::string& token, const DiamondQuery& query, int64_t offset, int limit,
-                                  const Order& order) {
+                                  const Order& order, bool with_count) {
   if (offset < 0) return Status(Code::kInvalidArgument, "page offset is negative");
   if (limit < 1 || limit > kMaxPageLimit) {
     return Status(Code::kInvalidArgument,
@@ -75,7 +76,7 @@ Result<std::string> BuildPageBody(const std::string& token, const DiamondQuery& 
                     {"offset", offset},
                     {"limit", limit},
                     {"order", {{"type", order.type}, {"direction", DirectionName(order.direction)}}}};
-  return Body(kPageQuery, std::move(variables));
+  return Body(with_count ? kPageCountQuery : kPageQuery, std::move(variables));
 }
 
 }  // namespace di::nivoda

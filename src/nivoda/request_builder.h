@@ -25,8 +25,8 @@ Result<std::string> DiamondQueryJson(const DiamondQuery& query);
 Result<std::string> BuildCountBody(const std::string& token, const DiamondQuery& query);
 
 // kInvalidArgument for an invalid query or order, offset < 0, or limit outside
-// 1..kMaxPageLimit.
+// 1..kMaxPageLimit. WITH_COUNT: kPageCountQuery (the count in the same request).
 Result<std::string> BuildPageBody(const std::string& token, const DiamondQuery& query, int64_t offset, int limit,
-                                  const Order& order);
+                                  const Order& order, bool with_count = false);
 
 }  // namespace di::nivoda

@@ -144,10 +144,11 @@ std::string IdText(simdjson::simdjson_result<element> value) {
 }
 
 void AddItem(element item, std::string_view raw, Page* page) {
+  Offer offer;
+  if (item.is_object()) offer.stone_id = IdText(item["diamond"]["id"]);
+  page->keys.push_back(offer.stone_id.empty() ? "bad:" + Sha256Hex(raw) : offer.stone_id);
   auto bad = [&](std::string reason) { page->bad_items.push_back(BadItem{std::move(reason), std::string(raw)}); };
   if (!item.is_object()) return bad("item is not an object");
-  Offer offer;
-  offer.stone_id = IdText(item["diamond"]["id"]);
   if (offer.stone_id.empty()) return bad("missing diamond.id");
   element price;
   if (item["price"].get(price)) return bad("missing price");
@@ -196,6 +197,12 @@ Result<Page> ParsePageResponse(std::string_view body) {
   DI_RETURN_IF_ERROR(RawItems(state, padded, &raw));
   if (raw.size() != items.size()) return Corrupt("items array read inconsistently");
   Page page;
+  element count;
+  if (!root.at_pointer("/data/as/diamonds_by_query_count").get(count) && !count.is_null()) {
+    int64_t value;
+    if (count.get_int64().get(value) || value < 0) return Corrupt("count is not an integer >= 0");
+    page.count = value;
+  }
   page.offers.reserve(raw.size());
   size_t i = 0;
   for (element item : items) AddItem(item, raw[i++], &page);

@@ -74,7 +74,7 @@ struct PartitionStatus {
   int64_t price_min = 0;
   std::optional<int64_t> price_max;  // nullopt: open-ended
   std::string status;                // pending | running | completed | failed
-  std::string phase;                 // the checkpoint's phase (paging, verifying, done, ...)
+  std::string phase;                 // the checkpoint's phase (paging, suffix, done)
   int64_t next_offset = 0;
   int64_t pages = 0;
   int64_t records = 0;

@@ -113,7 +113,9 @@ nivoda::DiamondQuery RunBaseQuery(Feed feed, const std::optional<std::string>& u
                                   const std::string& updated_to) {
   nivoda::DiamondQuery q;
   q.labgrown = feed == Feed::kLabgrown;
-  if (updated_from) q.updated = nivoda::TimeRange{*updated_from, updated_to};
+  // A full run's snapshot is everything not updated since the run's start: the
+  // set its partitions read (src/ingest/README.md).
+  q.updated = nivoda::TimeRange{updated_from, updated_to};
   return q;
 }
 

@@ -82,10 +82,13 @@ WorkerOptions MakeWorkerOptions(const Config& config) {
 }
 
 Worker::Worker(Components& components, WorkerOptions options)
-    : c_(components), options_(std::move(options)), requests_(options_.requests_in_flight) {
+    : c_(components),
+      options_(std::move(options)),
+      requests_(options_.requests_in_flight),
+      orders_(std::make_shared<ingest::OrderChoice>()) {
   // A partition may have every request of the process in flight: the pool
   // (one thread per request) is the bound, shared first come first served, so
-  // a partition that is verifying (a few counts) leaves the rest to others.
+  // a partition near its end (a few pages) leaves the rest to others.
   options_.fetch.in_flight = std::max(1, options_.requests_in_flight);
   options_.fetch.page_slots = std::make_shared<std::counting_semaphore<>>(options_.fetch.in_flight);
 }
@@ -182,22 +185,29 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
     ++counters_.in_flight;
     fetched = [&]() -> Result<ingest::FetchStats> {
       store::Checkpoint cp;
-      if (item->sweep) {
-        cp.phase = "verifying";  // the sweep only verifies (catch-up + counts) the whole axis
-      } else {
+      if (!item->sweep) {
         DI_ASSIGN_OR_RETURN(auto conn, c_.pool->Acquire());
         DI_ASSIGN_OR_RETURN(cp, store::LoadCheckpoint(*conn, run, item->partition_id));
       }
+      // Every pass reads a set that only shrinks while it is read, except the
+      // run's catch-up (the sweep), which reads what changed since the run began.
       nivoda::DiamondQuery base;
       base.labgrown = item->feed == "labgrown";
-      if (item->is_incremental) base.updated = nivoda::TimeRange{*item->updated_from, item->updated_to};
+      ingest::FetchOptions fo = options_.fetch;
+      fo.orders = orders_;
+      fo.expected_records = item->sweep ? -1 : item->expected_records;
+      if (item->sweep) {
+        WallTime run_start;
+        if (!ParseIso8601(item->updated_to, &run_start)) {
+          return Status(Code::kInvalidArgument, "work item updated_to is not ISO-8601: " + item->updated_to);
+        }
+        base.updated = nivoda::TimeRange{FormatIso8601(run_start - options_.catch_up_margin), std::nullopt};
+        fo.set = ingest::SetKind::kGrowing;
+      } else {
+        base.updated = nivoda::TimeRange{item->updated_from, item->updated_to};
+      }
       ingest::NivodaOfferSource source(*c_.client, base);
       ingest::RawPartitionSink sink(c_.pool, {run, item->partition_id, item->feed});
-      ingest::FetchOptions fo = options_.fetch;
-      fo.expected_records = item->sweep ? -1 : item->expected_records;
-      fo.unchanged_means_verified = item->sweep && !item->force;
-      WallTime run_start;
-      if (!item->is_incremental && ParseIso8601(item->updated_to, &run_start)) fo.catch_up_from = run_start;
       ingest::PartitionFetcher fetcher(source, sink, requests_, fo, &cancel);
       log::Info("partition started", {{"run_id", run},
                                       {"partition_id", item->partition_id},
@@ -219,10 +229,11 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
                                     {"partition_id", item->partition_id},
                                     {"stones", fetched->stones},
                                     {"pages", fetched->pages},
-                                    {"count_queries", fetched->count_queries},
-                                    {"rounds", fetched->rounds},
-                                    {"refetched_cells", fetched->refetched_cells},
-                                    {"catch_up_offers", fetched->catch_up_offers}});
+                                    {"offers", fetched->offers_received},
+                                    {"bridges", fetched->bridges},
+                                    {"probes", fetched->probes},
+                                    {"restarts", fetched->restarts},
+                                    {"order", fetched->order}});
   }
   if (lease_lost && !fetched.ok()) return;  // the item is someone else's now
   if (item->sweep) {
@@ -244,15 +255,18 @@ void Worker::SettleSweep(const queue::Message& message, const queue::WorkItem& i
     log::Warn("run sweep failed; retrying later", {{"run_id", item.run_id}, {"error", status.ToString()}});
     return;
   }
+  // Without the catch-up, a stone that changed after the run began may be
+  // unseen: consolidate with force (no soft delete, watermark kept).
+  const bool force = item.force || !status.ok();
   if (!status.ok()) {
-    // Every partition was verified on its own; consolidate without the sweep.
-    log::Error("run sweep gave up; consolidating without it", {{"run_id", item.run_id}, {"error", status.ToString()}});
+    log::Error("run catch-up gave up; consolidating with force (no soft delete)",
+               {{"run_id", item.run_id}, {"error", status.ToString()}});
   }
   Status sent = [&]() -> Status {
     DI_ASSIGN_OR_RETURN(auto conn, c_.pool->Acquire());
     pg::Transaction tx(*conn);
     DI_RETURN_IF_ERROR(tx.begin_status());
-    DI_RETURN_IF_ERROR(SendConsolidation(*conn, *c_.queue, item.run_id, item.force, options_.completion));
+    DI_RETURN_IF_ERROR(SendConsolidation(*conn, *c_.queue, item.run_id, force, options_.completion));
     return tx.Commit();
   }();
   if (!sent.ok()) {
@@ -260,7 +274,7 @@ void Worker::SettleSweep(const queue::Message& message, const queue::WorkItem& i
     (void)c_.queue->Abandon(message, options_.retry_delay);
     return;
   }
-  log::Info("run sweep done; consolidation sent", {{"run_id", item.run_id}, {"force", item.force}});
+  log::Info("run catch-up done; consolidation sent", {{"run_id", item.run_id}, {"force", force}});
   ++counters_.completed;
   (void)c_.queue->Complete(message);
 }

@@ -1,11 +1,13 @@
 // Worker: the long-running `work` role. Each of `partitions` slots leases a
 // work item, claims its partition, fetches it (ingest::PartitionFetcher) while
-// renewing the lease, and ends it (EndPartitionAndDecide); a sweep work item
-// verifies the whole price axis and then sends the consolidation. Failure
-// handling, sweep and redelivery delays: src/roles/README.md and
-// src/ingest/README.md. On *stop: no new leases; in-flight fetches stop at the
-// next page and their items are abandoned at once (checkpoints are committed
-// with every page).
+// renewing the lease, and ends it (EndPartitionAndDecide). A full run's
+// partition reads its snapshot (`updated <= the run's start`), an incremental
+// run's its window; a sweep work item is the run's catch-up (every offer
+// updated since the run's start minus catch_up_margin) and then sends the
+// consolidation, with force when the catch-up gave up. Failure handling and
+// redelivery delays: src/roles/README.md; the paging: src/ingest/README.md.
+// On *stop: no new leases; in-flight fetches stop at the next page and their
+// items are abandoned at once (checkpoints are committed as a pass advances).
 // Thread-safe: Run() once; Handle() from any thread.
 #pragma once
 
@@ -31,6 +33,9 @@ struct WorkerOptions {
   Millis lease{60000};          // the queue's lease; renewed every third of it
   Millis retry_delay{30000};    // first abandon delay, doubled per delivery (max 10 min)
   int max_deliveries = 10;
+  // The run's catch-up reads what changed since the run's start minus this
+  // (clock differences between us and the vendor).
+  Millis catch_up_margin{120000};
   Millis poll{2000};  // receive wait
   std::string work_queue = queue::kWorkItems;
   CompletionOptions completion;           // its work_queue is set from work_queue
@@ -68,6 +73,8 @@ class Worker {
   Components& c_;
   WorkerOptions options_;
   ThreadPool requests_;
+  // The paging order, chosen once per process (ingest/order_choice.h).
+  std::shared_ptr<ingest::OrderChoice> orders_;
   WorkerCounters counters_;
 };
 

@@ -25,7 +25,10 @@ constexpr const char* kLoadCheckpoint =
     "SELECT next_offset, phase, pages_fetched, records_fetched FROM partition_progress"
     " WHERE run_id = $1 AND partition_id = $2";
 constexpr const char* kSaveCheckpoint =
-    "UPDATE partition_progress SET next_offset = greatest(next_offset, $3), phase = $4,"
+    "UPDATE partition_progress SET next_offset = CASE"
+    "     WHEN $4 = 'suffix' AND phase = 'suffix' THEN least(next_offset, $3)"
+    "     WHEN $4 <> phase THEN $3 ELSE greatest(next_offset, $3) END,"
+    "   phase = $4,"
     "   pages_fetched = greatest(pages_fetched, $5), records_fetched = greatest(records_fetched, $6),"
     "   updated_at = now()"
     " WHERE run_id = $1 AND partition_id = $2";

@@ -47,12 +47,15 @@ Result<ClaimResult> ClaimPartition(pg::Connection& conn, const std::string& run_
 
 struct Checkpoint {
   int64_t next_offset = 0;
-  std::string phase = "paging";  // paging | verifying | done
+  // paging (nothing stored yet) | suffix (every survivor from next_offset
+  // upwards is stored; see src/ingest/README.md) | done
+  std::string phase = "paging";
   int64_t pages_fetched = 0;
   int64_t records_fetched = 0;
 };
 Result<Checkpoint> LoadCheckpoint(pg::Connection& conn, const std::string& run_id, int partition_id);
-// Moves the checkpoint forward (never back: offsets only grow).
+// Moves the checkpoint forward: within phase "suffix" next_offset only
+// shrinks, within another phase it only grows; a new phase takes its offset.
 Status SaveCheckpoint(pg::Connection& conn, const std::string& run_id, int partition_id, const Checkpoint& cp);
 
 struct RunCountersRow {

@@ -1,7 +1,9 @@
-// The fetch algorithm against an adversarial in-memory vendor: heavy price
-// ties reshuffled on every call, short pages mid-result, churn between calls.
-// (A fake vendor is fine here: this is a unit test of the decision logic; the
-// same algorithm runs against nivoda-sim and PostgreSQL in worker_test.)
+// The paging algorithm against an adversarial in-memory vendor: churn between
+// any two reads (re-pricings, payload changes, removals, additions), short
+// pages, requests evaluated out of order, an `insert` order with ties or
+// refused. (A fake vendor is fine here: a unit test of the decision logic; the
+// same algorithm runs against nivoda-sim and PostgreSQL in worker_test and the
+// reliability scenarios.) Each read is atomic: count and page of one state.
 #include "ingest/partition_fetcher.h"
 
 #include <gtest/gtest.h>
@@ -14,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 namespace di::ingest {
@@ -21,19 +24,35 @@ namespace {
 
 struct FakeOffer {
   std::string id;
-  int64_t cents;
-  int64_t version;
-  WallTime updated{};
+  int64_t cents = 0;
+  int64_t updated = 0;  // logical time of the last change
+  int64_t seq = 0;      // insertion sequence
+  int64_t version = 1;
+  bool removed = false;
+};
+
+enum class InsertMode { kUnique, kTies, kRejected };
+
+// The window a pass reads: a snapshot (`updated <= to`: shrinks) or a catch-up
+// (`updated >= from`: grows).
+struct Window {
+  std::optional<int64_t> from;
+  std::optional<int64_t> to;
 };
 
 class FakeVendor : public OfferSource {
  public:
-  FakeVendor(std::vector<FakeOffer> offers, double short_pages, uint64_t seed)
-      : offers_(std::move(offers)), short_pages_(short_pages), rng_(seed) {}
+  FakeVendor(std::vector<FakeOffer> offers, Window window, uint64_t seed)
+      : offers_(std::move(offers)), window_(window), rng_(seed) {
+    for (const auto& o : offers_) next_seq_ = std::max(next_seq_, o.seq + 1);
+  }
 
-  Result<nivoda::Page> FetchPage(const Cell& cell, int64_t offset, int limit, const nivoda::Order& order,
-                                 const std::optional<std::string>& changed_since) override {
-    if (delay_.count() > 0) {  // a request in flight, outside the lock: concurrency is observable
+  Result<nivoda::Page> FetchPage(const Cell& cell, int64_t offset, int limit, const nivoda::Order& order) override {
+    if (jitter_.count() > 0) {  // reads are evaluated in an order of their own
+      std::this_thread::sleep_for(
+          Millis(std::uniform_int_distribution<int>(0, static_cast<int>(jitter_.count()))(*thread_rng())));
+    }
+    if (delay_.count() > 0) {
       int now = ++active_;
       for (int p = peak_.load(); now > p && !peak_.compare_exchange_weak(p, now);) {
       }
@@ -41,7 +60,7 @@ class FakeVendor : public OfferSource {
       --active_;
     }
     if (hold_first_until_ > 0) {
-      if (offset == 0) {
+      if (!first_taken_.exchange(true)) {
         for (int i = 0; i < 500 && served_others_.load() < hold_first_until_; ++i) {
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
@@ -51,101 +70,129 @@ class FakeVendor : public OfferSource {
       }
     }
     std::lock_guard<std::mutex> lock(mu_);
-    ++pages_;
-    MaybeChurn();
-    WallTime since{};
-    if (changed_since) {
-      EXPECT_TRUE(ParseIso8601(*changed_since, &since));
+    ++requests_;
+    if (order.type == "insert" && insert_ == InsertMode::kRejected) {
+      return Status(Code::kPermanent, "Value \"insert\" does not exist in \"DiamondOrderType\" enum.");
     }
+    if (refuse_all_) return Status(Code::kPermanent, "Variable \"$query\" got invalid value");
+    MaybeChurn();
     std::vector<std::pair<std::pair<int64_t, uint64_t>, const FakeOffer*>> matching;
-    for (const auto& o : offers_) {
-      if (!InCell(o.cents, cell) || o.updated < since) continue;
-      const int64_t seq = std::stoll(o.id.substr(1));  // insertion sequence
-      int64_t key = order.type == "createdAt" ? seq : order.type == "insert" ? seq / insert_tie_ : o.cents;
-      if (order.direction == nivoda::Direction::kDesc) key = -key;
-      matching.push_back({{key, rng_()}, &o});  // random tiebreak on every call
+    for (size_t pos = 0; pos < offers_.size(); ++pos) {
+      const FakeOffer& o = offers_[pos];
+      if (!InWindow(o) || !InCell(o.cents, cell)) continue;
+      int64_t key = static_cast<int64_t>(pos);  // none: storage order
+      if (order.type == "insert") key = insert_ == InsertMode::kTies ? o.seq / 25 : o.seq;
+      bool tie_break = order.type == "insert" && insert_ == InsertMode::kTies;
+      if (order.type == "none" && unstable_none_) tie_break = true, key = 0;
+      matching.push_back({{key, tie_break ? rng_() : 0}, &o});
     }
     std::sort(matching.begin(), matching.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     nivoda::Page page;
+    page.count = static_cast<int64_t>(matching.size());
     int64_t stop = std::min<int64_t>(offset + limit, static_cast<int64_t>(matching.size()));
-    if (offset < stop && std::uniform_real_distribution<double>(0, 1)(rng_) < short_pages_) stop -= 1 + rng_() % 5;
+    if (stop - offset == limit && stop < *page.count && std::uniform_real_distribution<double>(0, 1)(rng_) < short_) {
+      stop = offset + 1 + static_cast<int64_t>(rng_() % static_cast<uint64_t>(limit - 1));
+      ++short_pages_;
+    }
     for (int64_t i = offset; i < stop; ++i) {
       const FakeOffer& o = *matching[i].second;
-      page.offers.push_back({o.id, "offer-" + o.id + "-" + std::to_string(o.version), o.cents, FormatIso8601(o.updated),
-                             "{}", std::to_string(o.version)});
-    }
-    if (offset < static_cast<int64_t>(matching.size()) && page.offers.empty()) {
-      const FakeOffer& o = *matching[offset].second;
-      page.offers.push_back({o.id, "x", o.cents, FormatIso8601(o.updated), "{}", "h"});
+      page.offers.push_back({o.id, "offer-" + o.id + "-" + std::to_string(o.version), o.cents,
+                             FormatIso8601(WallTime(Millis(o.updated))), "{}", std::to_string(o.version)});
+      page.keys.push_back(o.id);
     }
     return page;
   }
 
-  Result<int64_t> Count(const Cell& cell, const std::optional<std::string>& changed_since) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++counts_;
-    WallTime since{};
-    if (changed_since) {
-      EXPECT_TRUE(ParseIso8601(*changed_since, &since));
-    }
-    return static_cast<int64_t>(std::count_if(offers_.begin(), offers_.end(), [&](const FakeOffer& o) {
-      return InCell(o.cents, cell) && o.updated >= since;
-    }));
-  }
-
-  // Re-prices a random offer every EVERY page calls, MAX_EVENTS times in all.
+  // Every EVERY reads, one change: a re-pricing, a payload change, a removal
+  // or an addition (in turn), MAX_EVENTS in all.
   void EnableChurn(int every, int max_events) {
     churn_every_ = every;
     churn_left_ = max_events;
   }
-  // Removes a random offer every EVERY page calls, MAX_EVENTS times in all.
-  void EnableRemovals(int every, int max_events) {
-    remove_every_ = every;
-    remove_left_ = max_events;
+  void SetShortPages(double fraction) { short_ = fraction; }
+  void SetInsert(InsertMode mode) { insert_ = mode; }
+  void MakeNoneUnstable() { unstable_none_ = true; }
+  void RefuseEverything() { refuse_all_ = true; }
+  void SetJitter(Millis jitter) { jitter_ = jitter; }
+  void SetDelay(Millis delay) { delay_ = delay; }
+  void HoldFirstPageUntil(int n) { hold_first_until_ = n; }
+  bool first_page_released() const { return released_; }
+  int peak() const { return peak_.load(); }
+  int64_t requests() const { return requests_; }
+  int64_t short_pages() const { return short_pages_; }
+  int64_t now() const { return clock_; }
+
+  // Stones in the window (and CELL) from START to now, unchanged: the ones a
+  // pass must have read.
+  std::set<std::string> Survivors(const Cell& cell, const std::vector<FakeOffer>& at_start) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::map<std::string, const FakeOffer*> now;
+    for (const auto& o : offers_) now[o.id] = &o;
+    std::set<std::string> out;
+    for (const auto& o : at_start) {
+      auto it = now.find(o.id);
+      if (!InWindow(o) || !InCell(o.cents, cell) || it == now.end()) continue;
+      const FakeOffer& n = *it->second;
+      if (!n.removed && n.version == o.version && InWindow(n)) out.insert(o.id);
+    }
+    return out;
   }
   std::vector<FakeOffer> snapshot() {
     std::lock_guard<std::mutex> lock(mu_);
     return offers_;
   }
-  int64_t pages() const { return pages_; }
-  // The insertion order gets ties: groups of N offers share a key (1: unique).
-  void SetInsertTies(int n) { insert_tie_ = n; }
-  // The page at offset 0 is answered only once N other pages were served
-  // (or after 5 s, and first_page_released() stays false).
-  void HoldFirstPageUntil(int n) { hold_first_until_ = n; }
-  bool first_page_released() const { return released_; }
-  // Each page request then takes DELAY; peak() is the most requests at once.
-  void SetDelay(Millis delay) { delay_ = delay; }
-  int peak() const { return peak_.load(); }
 
  private:
-  void MaybeChurn() {
-    if (remove_every_ != 0 && remove_left_ > 0 && pages_ % remove_every_ == 0) {
-      --remove_left_;
-      offers_.erase(offers_.begin() + static_cast<std::ptrdiff_t>(rng_() % offers_.size()));
-    }
-    if (churn_every_ == 0 || churn_left_ == 0 || pages_ % churn_every_ != 0) return;
-    --churn_left_;
-    FakeOffer& o = offers_[rng_() % offers_.size()];
-    o.cents = static_cast<int64_t>(rng_() % 300000);
-    ++o.version;
-    o.updated = DefaultClock().Now();
+  bool InWindow(const FakeOffer& o) const {
+    return !o.removed && (!window_.from || o.updated >= *window_.from) && (!window_.to || o.updated <= *window_.to);
   }
+  void MaybeChurn() {
+    if (churn_every_ == 0 || churn_left_ == 0 || requests_ % churn_every_ != 0) return;
+    --churn_left_;
+    ++clock_;
+    int kind = static_cast<int>(events_++ % 4);
+    if (kind == 3) {
+      offers_.push_back({"n" + std::to_string(next_seq_), static_cast<int64_t>(rng_() % 400000), clock_, next_seq_});
+      ++next_seq_;
+      return;
+    }
+    FakeOffer* o = nullptr;
+    for (int tries = 0; tries < 100 && (o == nullptr || o->removed); ++tries) o = &offers_[rng_() % offers_.size()];
+    if (o == nullptr || o->removed) return;
+    if (kind == 2) {
+      o->removed = true;
+      return;
+    }
+    if (kind == 0) o->cents = static_cast<int64_t>(rng_() % 400000);
+    ++o->version;
+    o->updated = clock_;
+  }
+  static std::mt19937_64* thread_rng() {
+    thread_local std::mt19937_64 rng(std::hash<std::thread::id>()(std::this_thread::get_id()));
+    return &rng;
+  }
+
   std::mutex mu_;
   std::vector<FakeOffer> offers_;
-  double short_pages_;
+  Window window_;
   std::mt19937_64 rng_;
-  int64_t insert_tie_ = 1;
+  int64_t next_seq_ = 0;
+  int64_t clock_ = 1000;
+  int64_t events_ = 0;
+  int64_t requests_ = 0;
+  int64_t short_pages_ = 0;
+  double short_ = 0;
+  InsertMode insert_ = InsertMode::kUnique;
+  bool unstable_none_ = false;
+  bool refuse_all_ = false;
+  int churn_every_ = 0;
+  int churn_left_ = 0;
+  Millis jitter_{0};
+  Millis delay_{0};
   int hold_first_until_ = 0;
   std::atomic<int> served_others_{0};
   std::atomic<bool> released_{false};
-  int churn_every_ = 0;
-  int churn_left_ = 0;
-  int remove_every_ = 0;
-  int remove_left_ = 0;
-  int64_t pages_ = 0;
-  int64_t counts_ = 0;
-  Millis delay_{0};
+  std::atomic<bool> first_taken_{false};
   std::atomic<int> active_{0};
   std::atomic<int> peak_{0};
 };
@@ -176,26 +223,21 @@ class MemorySink : public PartitionSink {
   std::mutex mu_;
 };
 
-std::vector<FakeOffer> Inventory(int n, uint64_t seed, int tie_prices) {
+// N offers, updated before the snapshot (logical time < 1000), a quarter at
+// whole dollars.
+std::vector<FakeOffer> Inventory(int n, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<FakeOffer> offers;
   for (int i = 0; i < n; ++i) {
-    // Half the offers share a handful of whole-dollar prices (heavy ties); the
-    // rest are spread, some at fractional dollars.
-    int64_t cents =
-        (i % 2 == 0) ? 100000 + 100 * static_cast<int64_t>(rng() % tie_prices) : static_cast<int64_t>(rng() % 400000);
-    offers.push_back({"s" + std::to_string(i), cents, 1});
+    int64_t cents = static_cast<int64_t>(rng() % 400000);
+    if (i % 4 == 0) cents -= cents % 100;
+    offers.push_back({"s" + std::to_string(i), cents, static_cast<int64_t>(rng() % 1000), i});
   }
+  std::shuffle(offers.begin(), offers.end(), rng);  // storage order differs from insertion order
   return offers;
 }
 
-std::set<std::string> IdsIn(const std::vector<FakeOffer>& offers, const Cell& cell) {
-  std::set<std::string> ids;
-  for (const auto& o : offers) {
-    if (InCell(o.cents, cell)) ids.insert(o.id);
-  }
-  return ids;
-}
+const Window kSnapshot{std::nullopt, 1000};
 
 std::set<std::string> StoredIds(const MemorySink& sink) {
   std::set<std::string> ids;
@@ -203,93 +245,248 @@ std::set<std::string> StoredIds(const MemorySink& sink) {
   return ids;
 }
 
-// One fetch of the whole price axis with the default options.
-Result<FetchStats> FetchWholeAxis(FakeVendor& vendor, MemorySink& sink) {
-  ThreadPool pool(8);
-  PartitionFetcher fetcher(vendor, sink, pool, FetchOptions{}, nullptr);
-  return fetcher.Run({0, std::nullopt}, store::Checkpoint{});
+std::vector<std::string> Missing(const std::set<std::string>& want, const std::set<std::string>& have) {
+  std::vector<std::string> out;
+  std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(out));
+  return out;
 }
 
-TEST(PartitionFetcherTest, TiesAndShortPagesLoseNothing) {
-  for (uint64_t seed : {1, 2, 3}) {
-    FakeVendor vendor(Inventory(6000, seed, 7), 0.1, seed);
-    MemorySink sink;
-    auto stats = FetchWholeAxis(vendor, sink);
-    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-    EXPECT_EQ(StoredIds(sink), IdsIn(vendor.snapshot(), {0, std::nullopt})) << "seed " << seed;
-    EXPECT_EQ(stats->stones, 6000);
-    EXPECT_GT(stats->refetched_cells + stats->bisections, 0) << "the hazards were actually hit";
-  }
+Result<FetchStats> RunPass(FakeVendor& vendor, MemorySink& sink, FetchOptions options, const Cell& cell = {0, {}},
+                           store::Checkpoint resume = {}) {
+  ThreadPool pool(16);
+  PartitionFetcher fetcher(vendor, sink, pool, std::move(options), nullptr);
+  return fetcher.Run(cell, resume);
 }
 
-TEST(PartitionFetcherTest, QuietInventoryIsPagedOnceWithoutRereads) {
-  // The paging order is unique (insertion): no page boundary splits a tie, so
-  // a quiet partition costs its pages, the empty page and one count per cell.
-  FakeVendor vendor(Inventory(6000, 4, 7), 0.0, 4);
+TEST(PartitionFetcherTest, QuietSnapshotIsReadOncePerPageInTheInsertOrder) {
+  auto offers = Inventory(3000, 1);
+  FakeVendor vendor(offers, kSnapshot, 1);
   MemorySink sink;
-  ThreadPool pool(8);
   FetchOptions options;
-  options.expected_records = 6000;
-  PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
-  auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
+  options.expected_records = 3000;
+  auto stats = RunPass(vendor, sink, options);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-  EXPECT_EQ(sink.stored_.size(), 6000u);
-  EXPECT_EQ(stats->refetched_cells + stats->bisections, 0);
-  EXPECT_LE(vendor.pages(), 6000 / 49 + 2)
-      << "each page once (49 offers apart), plus the empty page(s) that end the pass";
+  EXPECT_EQ(sink.stored_.size(), 3000u);
+  EXPECT_EQ(stats->order, "insert ASC");
+  EXPECT_EQ(stats->bridges, 0);
+  EXPECT_EQ(stats->probes, 2);
+  // 62 pages at offsets 0, 49, ..., 2989 and the two probe reads.
+  EXPECT_EQ(vendor.requests(), (3000 + 48) / 49 + 2);
+  ASSERT_FALSE(sink.checkpoints_.empty());
+  EXPECT_EQ(sink.checkpoints_.back().phase, "done");
 }
 
-TEST(PartitionFetcherTest, TiesInThePagingOrderLoseNothing) {
-  // Should the vendor's insertion order have ties after all, verification
-  // finds what page boundaries skipped.
-  for (uint64_t seed : {7, 8}) {
-    FakeVendor vendor(Inventory(5000, seed, 7), 0.05, seed);
-    vendor.SetInsertTies(400);
-    MemorySink sink;
-    auto stats = FetchWholeAxis(vendor, sink);
-    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-    EXPECT_EQ(StoredIds(sink), IdsIn(vendor.snapshot(), {0, std::nullopt})) << "seed " << seed;
-    EXPECT_GT(stats->refetched_cells, 0) << "the hazard was actually hit";
-  }
+TEST(PartitionFetcherTest, ShortPagesAreFilledAtOnce) {
+  auto offers = Inventory(4000, 2);
+  FakeVendor vendor(offers, kSnapshot, 2);
+  vendor.SetShortPages(0.10);
+  MemorySink sink;
+  FetchOptions options;
+  options.expected_records = 4000;
+  auto stats = RunPass(vendor, sink, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(sink.stored_.size(), 4000u);
+  EXPECT_GT(vendor.short_pages(), 3);
+  // One fill per short page (a fill may itself come back short).
+  EXPECT_LE(stats->bridges, vendor.short_pages());
+  EXPECT_LE(vendor.requests(), (4000 + 48) / 49 + 2 + vendor.short_pages());
 }
 
-TEST(PartitionFetcherTest, SweepOfAnUnchangedInventoryEndsAfterOneCount) {
-  // The sweep of a run without failures: nothing updated since the run began
-  // means every partition's own verification still holds.
-  for (bool changed : {false, true}) {
-    auto offers = Inventory(3000, 11, 20);
-    const WallTime run_start = DefaultClock().Now();
-    if (changed) offers[17].updated = run_start + Millis(1000);  // re-listed during the run
-    FakeVendor vendor(offers, 0.0, 11);
+TEST(PartitionFetcherTest, ChurnWhileReadingLosesNoSurvivor) {
+  // A change every 2 reads (far above real rates), reads evaluated out of
+  // order, short pages: every stone in the snapshot from start to end is read.
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    auto offers = Inventory(3000, seed);
+    FakeVendor vendor(offers, kSnapshot, seed);
+    vendor.EnableChurn(2, 400);
+    vendor.SetShortPages(0.05);
+    vendor.SetJitter(Millis(3));
     MemorySink sink;
-    ThreadPool pool(8);
     FetchOptions options;
-    options.catch_up_from = run_start;
-    options.catch_up_margin = Millis(0);
-    options.unchanged_means_verified = true;
-    PartitionFetcher sweep(vendor, sink, pool, options, nullptr);
-    auto stats = sweep.Run({0, std::nullopt}, store::Checkpoint{0, "verifying", 0, 0});
-    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-    if (!changed) {
-      EXPECT_EQ(stats->count_queries, 1);
-      EXPECT_EQ(vendor.pages(), 0);
-    } else {
-      EXPECT_GT(stats->count_queries, 2) << "a change since the run began: the whole axis is verified";
-      EXPECT_EQ(sink.stored_.size(), 3000u) << "and what the (empty) store lacks is fetched";
-    }
+    options.expected_records = 3000;
+    options.in_flight = 8;
+    auto stats = RunPass(vendor, sink, options);
+    ASSERT_TRUE(stats.ok()) << "seed " << seed << ": " << stats.status().ToString();
+    auto missing = Missing(vendor.Survivors({0, {}}, offers), StoredIds(sink));
+    EXPECT_TRUE(missing.empty()) << "seed " << seed << ": " << missing.size() << " survivors unread, e.g. "
+                                 << missing.front();
   }
+}
+
+TEST(PartitionFetcherTest, ChurnWithinAPriceCellLosesNoSurvivor) {
+  auto offers = Inventory(6000, 7);
+  FakeVendor vendor(offers, kSnapshot, 7);
+  vendor.EnableChurn(1, 600);
+  vendor.SetJitter(Millis(2));
+  MemorySink sink;
+  FetchOptions options;
+  options.in_flight = 12;
+  const Cell cell{1000, 2500};
+  auto stats = RunPass(vendor, sink, options, cell);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  auto survivors = vendor.Survivors(cell, offers);
+  EXPECT_GT(survivors.size(), 1000u);
+  auto missing = Missing(survivors, StoredIds(sink));
+  EXPECT_TRUE(missing.empty()) << missing.size() << " survivors unread";
+}
+
+TEST(PartitionFetcherTest, ResumeFromASuffixReadsOnlyBelowIt) {
+  auto offers = Inventory(2000, 3);
+  FakeVendor vendor(offers, kSnapshot, 3);
+  MemorySink sink;
+  // Every survivor from offset 980 upwards is stored (by an earlier attempt).
+  auto stats = RunPass(vendor, sink, FetchOptions{}, {0, {}}, store::Checkpoint{980, "suffix", 0, 0});
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->bridges, 0);
+  // Offsets 931, 882, ..., 0 (20 pages, the last at 0) and the two probes.
+  EXPECT_EQ(vendor.requests(), 20 + 2);
+  EXPECT_GE(sink.stored_.size(), 980u);
+  EXPECT_LT(sink.stored_.size(), 1100u) << "the stored suffix was not read again";
+}
+
+TEST(PartitionFetcherTest, CheckpointsOnlyClaimAStoredSuffix) {
+  auto offers = Inventory(3000, 4);
+  FakeVendor vendor(offers, kSnapshot, 4);
+  MemorySink sink;
+  FetchOptions options;
+  options.expected_records = 3000;
+  ASSERT_TRUE(RunPass(vendor, sink, options).ok());
+  int64_t last = INT64_MAX;
+  int suffixes = 0;
+  for (const auto& cp : sink.checkpoints_) {
+    if (cp.phase != "suffix") continue;
+    ++suffixes;
+    EXPECT_LT(cp.next_offset, last) << "a suffix checkpoint only moves down";
+    last = cp.next_offset;
+  }
+  EXPECT_GE(suffixes, 5);
+  EXPECT_EQ(last, 0);
+}
+
+TEST(PartitionFetcherTest, InsertOrderWithTiesIsDetectedAndAnotherOrderUsed) {
+  auto offers = Inventory(3000, 5);
+  FakeVendor vendor(offers, kSnapshot, 5);
+  vendor.SetInsert(InsertMode::kTies);
+  MemorySink sink;
+  auto orders = std::make_shared<OrderChoice>();
+  FetchOptions options;
+  options.orders = orders;
+  options.expected_records = 3000;
+  auto stats = RunPass(vendor, sink, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->order, "none");
+  EXPECT_EQ(sink.stored_.size(), 3000u);
+  EXPECT_NE(orders->Summary().find("insert ASC: ruled out"), std::string::npos) << orders->Summary();
+  EXPECT_LE(vendor.requests(), (3000 + 48) / 49 + 6);
+}
+
+TEST(PartitionFetcherTest, RefusedInsertOrderFallsBackToNone) {
+  auto offers = Inventory(1500, 6);
+  FakeVendor vendor(offers, kSnapshot, 6);
+  vendor.SetInsert(InsertMode::kRejected);
+  MemorySink sink;
+  auto orders = std::make_shared<OrderChoice>();
+  FetchOptions options;
+  options.orders = orders;
+  auto stats = RunPass(vendor, sink, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->order, "none");
+  EXPECT_EQ(sink.stored_.size(), 1500u);
+  EXPECT_NE(orders->Summary().find("refused"), std::string::npos) << orders->Summary();
+}
+
+TEST(PartitionFetcherTest, AnErrorThatIsNotAboutTheOrderIsReturnedAsItIs) {
+  FakeVendor vendor(Inventory(200, 7), kSnapshot, 7);
+  vendor.RefuseEverything();
+  MemorySink sink;
+  auto orders = std::make_shared<OrderChoice>();
+  FetchOptions options;
+  options.orders = orders;
+  auto stats = RunPass(vendor, sink, options);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.status().code(), Code::kPermanent);
+  EXPECT_NE(stats.status().message().find("$query"), std::string::npos);
+  ASSERT_TRUE(orders->Current().has_value()) << "no order was ruled out";
+  EXPECT_EQ(OrderName(*orders->Current()), "insert ASC");
+}
+
+TEST(PartitionFetcherTest, NoStableOrderFailsWithItsReason) {
+  FakeVendor vendor(Inventory(1500, 8), kSnapshot, 8);
+  vendor.SetInsert(InsertMode::kTies);
+  vendor.MakeNoneUnstable();
+  MemorySink sink;
+  auto stats = RunPass(vendor, sink, FetchOptions{});
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.status().code(), Code::kUnavailable);
+  EXPECT_NE(stats.status().message().find("no stable paging order"), std::string::npos) << stats.status().ToString();
+}
+
+TEST(PartitionFetcherTest, TiesTheProbeMissesAreCaughtByThePageOverlaps) {
+  // The first page holds no tie (the probe finds insert stable), later pages
+  // do: the overlaps of two reads of one state disagree, the pass restarts in
+  // another order and still reads everything.
+  auto offers = Inventory(3000, 9);
+  FakeVendor vendor(offers, kSnapshot, 9);
+  MemorySink sink;
+  auto orders = std::make_shared<OrderChoice>();
+  orders->Confirm({"insert", nivoda::Direction::kAsc}, "a test says so");
+  vendor.SetInsert(InsertMode::kTies);
+  FetchOptions options;
+  options.orders = orders;
+  options.expected_records = 3000;
+  auto stats = RunPass(vendor, sink, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->restarts, 1);
+  EXPECT_EQ(stats->order, "none");
+  EXPECT_EQ(sink.stored_.size(), 3000u);
+}
+
+TEST(PartitionFetcherTest, GrowingCatchUpReadsEveryStoneThatStaysInIt) {
+  // The catch-up reads `updated >= 1000`: changes keep adding stones to it
+  // (anywhere in the order) and removals take a few away.
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    auto offers = Inventory(4000, seed);
+    for (size_t i = 0; i < offers.size(); i += 3) offers[i].updated = 1000 + static_cast<int64_t>(i % 7);
+    FakeVendor vendor(offers, Window{1000, std::nullopt}, seed);
+    vendor.EnableChurn(1, 300);
+    vendor.SetJitter(Millis(2));
+    MemorySink sink;
+    FetchOptions options;
+    options.set = SetKind::kGrowing;
+    options.in_flight = 8;
+    auto stats = RunPass(vendor, sink, options);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    auto missing = Missing(vendor.Survivors({0, {}}, offers), StoredIds(sink));
+    EXPECT_TRUE(missing.empty()) << "seed " << seed << ": " << missing.size() << " unread";
+  }
+}
+
+TEST(PartitionFetcherTest, EmptyCatchUpCostsOneRead) {
+  FakeVendor vendor(Inventory(500, 10), Window{5000, std::nullopt}, 10);
+  MemorySink sink;
+  auto orders = std::make_shared<OrderChoice>();
+  orders->Confirm({"insert", nivoda::Direction::kAsc}, "known");
+  FetchOptions options;
+  options.set = SetKind::kGrowing;
+  options.orders = orders;
+  auto stats = RunPass(vendor, sink, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(vendor.requests(), 1);
+  EXPECT_TRUE(sink.stored_.empty());
 }
 
 TEST(PartitionFetcherTest, InFlightSetsThePagesRequestedAtOnce) {
   for (int in_flight : {6, 1}) {
-    FakeVendor vendor(Inventory(1500, 5, 1), 0.0, 5);
+    FakeVendor vendor(Inventory(1500, 5), kSnapshot, 5);
     vendor.SetDelay(Millis(15));
     MemorySink sink;
-    ThreadPool pool(16);
     FetchOptions options;
     options.in_flight = in_flight;
-    PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
-    auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
+    options.expected_records = 1500;
+    auto orders = std::make_shared<OrderChoice>();
+    orders->Confirm({"insert", nivoda::Direction::kAsc}, "known");  // no probe (it reads two pages at once)
+    options.orders = orders;
+    auto stats = RunPass(vendor, sink, options);
     ASSERT_TRUE(stats.ok()) << stats.status().ToString();
     EXPECT_EQ(sink.stored_.size(), 1500u);
     EXPECT_EQ(vendor.peak(), in_flight) << "pages at once with in_flight " << in_flight;
@@ -319,9 +516,8 @@ class SlowSink : public MemorySink {
 class CountingVendor : public FakeVendor {
  public:
   using FakeVendor::FakeVendor;
-  Result<nivoda::Page> FetchPage(const Cell& cell, int64_t offset, int limit, const nivoda::Order& order,
-                                 const std::optional<std::string>& changed_since) override {
-    auto page = FakeVendor::FetchPage(cell, offset, limit, order, changed_since);
+  Result<nivoda::Page> FetchPage(const Cell& cell, int64_t offset, int limit, const nivoda::Order& order) override {
+    auto page = FakeVendor::FetchPage(cell, offset, limit, order);
     if (page.ok() && !page->offers.empty()) ++requested;  // answered with offers: held until written
     return page;
   }
@@ -331,12 +527,14 @@ class CountingVendor : public FakeVendor {
 TEST(PartitionFetcherTest, SharedPageSlotsBoundThePagesHeldBehindASlowWriter) {
   // Two partitions, 16 requests in flight each, one shared set of 4 slots: the
   // pages answered but not yet written never exceed the slots.
-  CountingVendor vendor(Inventory(4000, 12, 1), 0.0, 12);
+  CountingVendor vendor(Inventory(4000, 12), kSnapshot, 12);
   SlowSink sink(&vendor.requested);
   ThreadPool pool(32);
   FetchOptions options;
   options.in_flight = 16;
   options.page_slots = std::make_shared<std::counting_semaphore<>>(4);
+  options.orders = std::make_shared<OrderChoice>();
+  options.orders->Confirm({"insert", nivoda::Direction::kAsc}, "known");
   PartitionFetcher low(vendor, sink, pool, options, nullptr), high(vendor, sink, pool, options, nullptr);
   Result<FetchStats> a = Status(Code::kInternal, "not run"), b = a;
   std::thread t([&] { a = low.Run({0, 2000}, store::Checkpoint{}); });
@@ -349,18 +547,18 @@ TEST(PartitionFetcherTest, SharedPageSlotsBoundThePagesHeldBehindASlowWriter) {
 }
 
 TEST(PartitionFetcherTest, ASlowPageDoesNotHoldTheOthersBack) {
-  // The first page is answered only after the vendor served 12 others; with
-  // 4 requests in flight that needs every arrival to start the next request
-  // (consuming pages in offset order would wait for the first one forever).
-  FakeVendor vendor(Inventory(2000, 6, 1), 0.0, 6);
-  vendor.HoldFirstPageUntil(12);
+  // The first page requested is answered only after the vendor served 12
+  // others; with 4 requests in flight that needs every arrival to start the
+  // next request (consuming pages in offset order would wait for it forever).
+  FakeVendor vendor(Inventory(2000, 6), kSnapshot, 6);
   MemorySink sink;
-  ThreadPool pool(8);
   FetchOptions options;
   options.in_flight = 4;
   options.expected_records = 2000;
-  PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
-  auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
+  options.orders = std::make_shared<OrderChoice>();
+  options.orders->Confirm({"insert", nivoda::Direction::kAsc}, "known");
+  vendor.HoldFirstPageUntil(12);
+  auto stats = RunPass(vendor, sink, options);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_TRUE(vendor.first_page_released()) << "the first page was held until its timeout";
   EXPECT_EQ(sink.stored_.size(), 2000u);
@@ -368,9 +566,8 @@ TEST(PartitionFetcherTest, ASlowPageDoesNotHoldTheOthersBack) {
 
 TEST(PartitionFetcherTest, BoundedPartitionsCoverFractionalBoundaryOffers) {
   std::vector<FakeOffer> offers;
-  for (int i = 0; i < 2000; ++i)
-    offers.push_back({"s" + std::to_string(i), 199900 + (i % 200), 1});  // $1999.00-$2000.99
-  FakeVendor vendor(offers, 0.0, 9);
+  for (int i = 0; i < 2000; ++i) offers.push_back({"s" + std::to_string(i), 199900 + (i % 200), 1, i});
+  FakeVendor vendor(offers, kSnapshot, 9);  // $1999.00-$2000.99
   MemorySink sink;
   ThreadPool pool(4);
   PartitionFetcher low(vendor, sink, pool, FetchOptions{}, nullptr);
@@ -380,143 +577,11 @@ TEST(PartitionFetcherTest, BoundedPartitionsCoverFractionalBoundaryOffers) {
   EXPECT_EQ(sink.stored_.size(), 2000u) << "partitions sharing the boundary dollar lose nothing";
 }
 
-TEST(PartitionFetcherTest, ChurnKeepsEveryOfferThatStayed) {
-  if (getenv("DI_DEBUG")) log::Init(log::Level::kDebug, log::Format::kHuman);
-  auto offers = Inventory(5000, 42, 50);
-  FakeVendor vendor(offers, 0.05, 42);
-  vendor.EnableChurn(3, 150);  // 150 re-pricings (3% of the stones) early in the run
-  MemorySink sink;
-  ThreadPool pool(8);
-  FetchOptions options;
-  options.catch_up_from = DefaultClock().Now();
-  options.catch_up_margin = Millis(0);
-  options.max_rounds = 24;  // this churn (a re-pricing every 3 requests) is far above real rates
-  PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
-  auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
-  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-  // Every offer exists before and after (re-pricing only): all must be stored,
-  // and, the inventory being quiet at the end, each at its final price.
-  EXPECT_EQ(sink.stored_.size(), 5000u);
-  EXPECT_GT(stats->catch_up_offers, 0) << "the catch-up pass ran";
-  int64_t stale = 0;
-  for (const auto& o : vendor.snapshot()) {
-    auto it = sink.stored_.find(o.id);
-    if (it == sink.stored_.end()) {
-      ADD_FAILURE() << "lost " << o.id << " version " << o.version << " cents " << o.cents;
-    } else if (it->second.first != o.cents) {
-      ++stale;
-      ADD_FAILURE() << "stale " << o.id << " version " << o.version << " stored " << it->second.first << " now "
-                    << o.cents << " upd " << FormatIso8601(o.updated) << " stored-upd " << it->second.second;
-    }
-  }
-  EXPECT_EQ(stale, 0) << "rounds " << stats->rounds << " catchup " << stats->catch_up_offers << " refetched "
-                      << stats->refetched_cells;
-}
-
-// Stones removed while a partition is paged: each shifts the later stones one
-// place back, which skipped the first stone of the next page requested (and
-// the removed stone, stored, made the cell's count match). Pages overlap by
-// one offer: every stone that stayed is stored. One request at a time, so
-// at most one removal falls between two adjacent pages.
-TEST(PartitionFetcherTest, RemovalsWhilePagingLoseNoStoneThatStayed) {
-  for (int overlap : {0, 1}) {
-    int lost_total = 0;
-    for (uint64_t seed : {1, 2, 3, 4, 5, 6}) {
-      FakeVendor vendor(Inventory(3000, seed, 50), 0.0, seed);
-      vendor.EnableRemovals(1, 40);  // one removal per page request, early in the run
-      MemorySink sink;
-      ThreadPool pool(2);
-      FetchOptions options;
-      options.in_flight = 1;
-      options.page_overlap = overlap;
-      options.catch_up_from = DefaultClock().Now();
-      options.catch_up_margin = Millis(0);
-      PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
-      auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
-      ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-      int lost = 0;
-      for (const auto& o : vendor.snapshot()) lost += sink.stored_.count(o.id) == 0;
-      lost_total += lost;
-      if (overlap == 1) {
-        EXPECT_EQ(lost, 0) << "seed " << seed;
-      }
-    }
-    if (overlap == 0) {
-      EXPECT_GT(lost_total, 0) << "without the overlap the removals do skip stones";
-    }
-  }
-}
-
-TEST(PartitionFetcherTest, StoredStoneRemovedFromTheVendorDoesNotKeepTheCellOpen) {
-  // The run stored a stone that the vendor then removed: its raw row stays in
-  // the cell, so the cell's stored count exceeds the vendor's for good. The
-  // re-fetch proves every listed stone is stored; a full round must still be
-  // able to verify the cell (it used to livelock until max_rounds).
-  std::vector<FakeOffer> offers;
-  for (int i = 0; i < 500; ++i) offers.push_back({"s" + std::to_string(i), 1000 + 37 * i, 1});
-  FakeVendor vendor(offers, 0.0, 9);
-  MemorySink sink;
-  sink.stored_["removed"] = {5000, "2020-01-01T00:00:00.000Z"};
-  ThreadPool pool(4);
-  FetchOptions options;
-  options.catch_up_from = DefaultClock().Now();
-  options.catch_up_margin = Millis(0);
-  PartitionFetcher fetcher(vendor, sink, pool, options, nullptr);
-  auto stats = fetcher.Run({0, std::nullopt}, store::Checkpoint{});
-  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-  EXPECT_EQ(sink.stored_.size(), 501u);
-  EXPECT_LE(stats->rounds, 3) << "verified in a full round, not by reaching max_rounds";
-}
-
-TEST(PartitionFetcherTest, ResumesFromCheckpointWithoutRefetchingDonePages) {
-  std::vector<FakeOffer> offers;
-  for (int i = 0; i < 3000; ++i) offers.push_back({"s" + std::to_string(i), 1000 + 37 * i, 1});  // no ties
-  FakeVendor vendor(offers, 0.0, 5);
-  MemorySink sink;
-  ThreadPool pool(4);
-  {
-    std::atomic<bool> cancel{false};
-    FetchOptions o;
-    o.in_flight = 1;
-    PartitionFetcher first(vendor, sink, pool, o, &cancel);
-    // Cancel after ~10 pages: the first run ends cancelled with a checkpoint.
-    std::thread stopper([&] {
-      while (vendor.pages() < 10) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      cancel = true;
-    });
-    auto r = first.Run({0, std::nullopt}, store::Checkpoint{});
-    stopper.join();
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().code(), Code::kCancelled);
-  }
-  ASSERT_FALSE(sink.checkpoints_.empty());
-  store::Checkpoint resume = sink.checkpoints_.back();
-  EXPECT_GE(resume.next_offset, 450);
-  EXPECT_EQ(resume.next_offset % 49, 0);
-  int64_t pages_before = vendor.pages();
-  PartitionFetcher second(vendor, sink, pool, FetchOptions{}, nullptr);
-  auto r = second.Run({0, std::nullopt}, resume);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(sink.stored_.size(), 3000u);
-  EXPECT_LE(vendor.pages() - pages_before, (3000 - resume.next_offset) / 49 + 1 + 12) << "resumed, not restarted";
-}
-
-TEST(PartitionFetcherTest, BisectKeepsBoundaryDollarAndStopsAtIndivisibleCells) {
-  std::vector<int64_t> prices = {100, 250, 300, 999, 1500, 1501, 2000};
-  auto halves = Bisect({0, 20}, prices);
-  ASSERT_TRUE(halves.has_value());
-  EXPECT_EQ(halves->first.to, halves->second.from);
-  EXPECT_FALSE(Bisect({5, 6}, prices).has_value());
-  EXPECT_FALSE(Bisect({5, 5}, prices).has_value());
-  EXPECT_TRUE(InCell(199950, {1999, 2000}));
-  EXPECT_FALSE(InCell(199950, {1999, 1999}));
-  EXPECT_FALSE(InCell(199950, {2000, 2000}));
-  EXPECT_EQ(CountInCell(prices, {3, 15}), 3);
-  auto cells = SplitIntoCells({0, std::nullopt}, prices, 3);
-  ASSERT_EQ(cells.size(), 3u);
-  EXPECT_EQ(cells.front().from, 0);
-  EXPECT_FALSE(cells.back().to.has_value());
-  for (size_t i = 1; i < cells.size(); ++i) EXPECT_EQ(cells[i - 1].to, cells[i].from);
+TEST(PartitionFetcherTest, CountInCellAndBoundaries) {
+  std::vector<int64_t> prices = {100, 500, 1000, 1050, 1500, 2000};
+  EXPECT_EQ(CountInCell(prices, {3, 15}), 4);
+  EXPECT_EQ(CountInCell(prices, {10, 10}), 1);
+  EXPECT_EQ(CountInCell(prices, {10, std::nullopt}), 4);
 }
 
 }  // namespace

@@ -172,3 +172,26 @@ TEST(ResponseParser, ErrorsList) {
 
 }  // namespace
 }  // namespace di::nivoda
+
+namespace di::nivoda {
+namespace {
+
+TEST(ResponseParser, PageWithItsCountAndItemKeysInServedOrder) {
+  const std::string bad = R"({"id":"o2","price":7})";
+  const std::string body =
+      R"({"data":{"as":{"diamonds_by_query_count":1234,"diamonds_by_query":{"total_count":3,"items":[)"
+      R"({"id":"o1","price":5,"diamond":{"id":"s1"}},)" +
+      bad + R"(,{"id":"o3","price":9,"diamond":{"id":"s3"}}]}}}})";
+  Result<Page> page = ParsePageResponse(body);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_TRUE(page->count.has_value());
+  EXPECT_EQ(*page->count, 1234);
+  EXPECT_EQ(page->keys, (std::vector<std::string>{"s1", "bad:" + Sha256Hex(bad), "s3"}));
+  EXPECT_FALSE(ParsePageResponse(PageBody("[]"))->count.has_value()) << "no count asked, none read";
+  auto negative = ParsePageResponse(
+      R"({"data":{"as":{"diamonds_by_query_count":-1,"diamonds_by_query":{"total_count":0,"items":[]}}}})");
+  EXPECT_EQ(negative.status().code(), Code::kCorrupt);
+}
+
+}  // namespace
+}  // namespace di::nivoda

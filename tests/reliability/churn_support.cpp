@@ -97,62 +97,36 @@ std::string DescribeQueueAndSessions(Pipeline& p) {
   return out.str();
 }
 
-std::string ConsolidateQueued(Pipeline& p, const std::string& run, Millis timeout) {
-  ConsolidatorDeps deps;
-  deps.pool = p.components.pool;
-  deps.queue = p.components.queue;
-  deps.alerts = p.alerts;
-  auto watermark = p.components.watermark;
-  deps.watermark_for = [watermark](const std::string&) { return watermark; };
-  ConsolidatorOptions options;
-  options.poll = Millis(500);
-  options.not_ready_delay = Millis(1000);
-  options.retry_delay = Millis(1000);
-  Consolidator consolidator(deps, options);
-  std::atomic<bool> stop{false};
-  int64_t deadline = DefaultClock().MonotonicMs() + timeout.count();
-  while (DefaultClock().MonotonicMs() < deadline && p.RunStatus(run) != "completed") {
-    auto m = p.components.queue->Receive(queue::kConsolidate, Millis(500));
-    if (!m.ok() || !m->has_value()) continue;
-    consolidator.Handle(**m, stop);
-  }
-  return p.RunStatus(run);
-}
-
 FetchRounds ReadFetchRounds(const std::vector<std::string>& log_paths, const std::string& run) {
   FetchRounds out;
-  int64_t total = 0;
   for (const auto& path : log_paths) {
     std::ifstream in(path);
     std::string line;
     while (std::getline(in, line)) {
       if (line.find("partition fetched") == std::string::npos) continue;
       auto j = nlohmann::json::parse(line, nullptr, false);
-      if (j.is_discarded() || j.value("run_id", "") != run || !j.contains("rounds")) continue;
-      int rounds = j["rounds"].get<int>();
+      if (j.is_discarded() || j.value("run_id", "") != run || !j.contains("bridges")) continue;
       ++out.partitions;
-      total += rounds;
-      out.max_rounds = std::max(out.max_rounds, rounds);
-      ++out.histogram[rounds];
-      out.refetched_cells += j.value("refetched_cells", int64_t{0});
-      out.catch_up_offers += j.value("catch_up_offers", int64_t{0});
-      if (j.value("partition_id", 0) == queue::kSweepPartition) out.sweep_rounds = rounds;
+      out.pages += j.value("pages", int64_t{0});
+      out.bridges += j.value("bridges", int64_t{0});
+      out.probes += j.value("probes", int64_t{0});
+      out.restarts += j.value("restarts", int64_t{0});
+      out.orders.insert(j.value("order", ""));
+      if (j.value("partition_id", 0) == queue::kSweepPartition) {
+        out.catch_up_pages += j.value("pages", int64_t{0});
+        out.catch_up_offers += j.value("offers", int64_t{0});
+      }
     }
   }
-  out.mean_rounds = out.partitions ? static_cast<double>(total) / out.partitions : 0;
   return out;
 }
 
 std::string Describe(const FetchRounds& r) {
   std::ostringstream s;
-  s << r.partitions << " partition fetches (sweep included), verification rounds mean " << r.mean_rounds << " max "
-    << r.max_rounds << " sweep " << r.sweep_rounds << "; histogram {";
-  bool first = true;
-  for (const auto& [rounds, n] : r.histogram) {
-    s << (first ? "" : ", ") << rounds << ": " << n;
-    first = false;
-  }
-  s << "}; re-fetched cells " << r.refetched_cells << ", catch-up offers " << r.catch_up_offers;
+  s << r.partitions << " partition fetches (catch-up included): " << r.pages << " pages, " << r.bridges << " bridges, "
+    << r.probes << " probe reads, " << r.restarts << " restarts; catch-up " << r.catch_up_pages << " pages, "
+    << r.catch_up_offers << " offers; order";
+  for (const auto& o : r.orders) s << " '" << o << "'";
   return s.str();
 }
 

@@ -65,21 +65,20 @@ bool WaitForConsolidationMessage(Pipeline& p, const std::string& run, Millis tim
 // diamond-ingest command and PID), to tell who holds a lease.
 std::string DescribeQueueAndSessions(Pipeline& p);
 
-// Receives the queued consolidation message and hands it to the real
-// Consolidator (as `diamond-ingest consolidate` does); returns the run's
-// status afterwards ("completed" on success).
-std::string ConsolidateQueued(Pipeline& p, const std::string& run, Millis timeout);
-
 // Verification rounds per partition of RUN, from the workers' "partition
 // fetched" log lines (the sweep, partition -1, included).
+// What the workers' "partition fetched" log lines of RUN say: pages read,
+// bridge pages (gaps closed, short pages filled), probe reads, restarts (an
+// order proved unstable), and the run's catch-up (the sweep).
 struct FetchRounds {
   int partitions = 0;  // lines found (a partition fetched twice counts twice)
-  int max_rounds = 0;
-  double mean_rounds = 0;
-  int64_t refetched_cells = 0;
+  int64_t pages = 0;
+  int64_t bridges = 0;
+  int64_t probes = 0;
+  int64_t restarts = 0;
+  int64_t catch_up_pages = 0;
   int64_t catch_up_offers = 0;
-  int sweep_rounds = 0;
-  std::map<int, int> histogram;  // rounds -> partitions
+  std::set<std::string> orders;
 };
 FetchRounds ReadFetchRounds(const std::vector<std::string>& log_paths, const std::string& run);
 std::string Describe(const FetchRounds& rounds);

@@ -9,6 +9,7 @@
 // Short: 6,000 offers; DI_SOAK=1: 50,000.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <thread>
@@ -55,7 +56,7 @@ RunResult FullRun(Pipeline& p, const std::string& log_dir, const std::string& na
   out.rounds = ReadFetchRounds(logs, out.run);
   EXPECT_TRUE(queued) << name << ": run status " << p.RunStatus(out.run) << ", logs in " << log_dir;
   if (!queued) return out;
-  out.status = ConsolidateQueued(p, out.run, Millis(Sized(120000, 600000)));
+  out.status = p.Consolidate(out.run, Millis(Sized(120000, 600000)));
   return out;
 }
 
@@ -96,8 +97,10 @@ TEST(ChurnTest, ChurnDuringAFullRunLosesNothingAndDeletesOnlyRemovedStones) {
   std::set<std::string> before = StoneIds(*before_dump);
   ASSERT_EQ(QuerySet(p, kActive), before) << "run 0 is exact";
 
-  // Run 1: churn spread over ~60% of run 0's fetch time (at least 4 s), in ticks of 250 ms.
+  // Run 1: churn spread over ~60% of run 0's fetch time, in 16 ticks or more
+  // (ticks of 50-250 ms).
   const int ticks = std::max(16, static_cast<int>(r0.fetch_seconds * 0.6 / 0.25));
+  const auto tick = std::chrono::milliseconds(std::clamp(static_cast<int>(r0.fetch_seconds * 600 / ticks), 50, 250));
   SimChurn per_tick{0.02 / ticks, 0, 0.01 / ticks, 0.01 / ticks};
   SimChurn churned;
   int ticks_done = 0;
@@ -110,7 +113,7 @@ TEST(ChurnTest, ChurnDuringAFullRunLosesNothingAndDeletesOnlyRemovedStones) {
         churned.add += done->add;
         churned.remove += done->remove;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      std::this_thread::sleep_for(tick);
     }
   });
   ASSERT_TRUE(p.sim->PauseChurn().ok());

@@ -70,7 +70,7 @@ TEST(RateLimitTest, ThirtyPartitionsInFlightStayWithinTheAccountLimit) {
   ASSERT_TRUE(counters.ok());
   ASSERT_TRUE(queued) << "run status " << p.RunStatus(run) << " after " << seconds << " s; "
                       << DescribeFaults(*counters) << "; logs in " << logs;
-  EXPECT_EQ(ConsolidateQueued(p, run, Millis(120000)), "completed");
+  EXPECT_EQ(p.Consolidate(run, Millis(120000)), "completed");
 
   EXPECT_LE(counters->peak_requests_per_second, kRate + kBurst) << DescribeFaults(*counters);
   EXPECT_GE(peak_running, 20) << "partitions in flight at once";

@@ -119,7 +119,7 @@ TEST(VendorFaultsTest, FullRunUnderVendorFaultsMissesNothing) {
   FetchRounds rounds = ReadFetchRounds({logs + "/a.log", logs + "/b.log"}, run);
   std::map<std::string, int64_t> retries = RetriesByCode({logs + "/a.log", logs + "/b.log"});
   ASSERT_TRUE(queued) << "run status " << p.RunStatus(run) << "; " << DescribeFaults(*counters) << "; logs in " << logs;
-  EXPECT_EQ(ConsolidateQueued(p, run, Millis(120000)), "completed");
+  EXPECT_EQ(p.Consolidate(run, Millis(120000)), "completed");
 
   auto raw = p.RawOfRun(run);
   auto truth = p.SimTruth();

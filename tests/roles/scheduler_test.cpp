@@ -358,7 +358,7 @@ TEST(CountBatchTest, RunsTheBatchConcurrentlyInOrder) {
   ASSERT_TRUE((*client)->Authenticate().ok());
   ASSERT_TRUE((*sim)->ResetCounters().ok());
 
-  plan::CountBatchFn count = MakeCountBatchFn(client->get(), RunBaseQuery(Feed::kNatural, std::nullopt, ""), 4);
+  plan::CountBatchFn count = MakeCountBatchFn(client->get(), RunBaseQuery(Feed::kNatural, std::nullopt, "2026-02-12T19:01:13.001Z"), 4);
   std::vector<plan::PriceRange> ranges = {
       {0, 499},          {500, 999}, {1000, 1999},          {2000, 4999}, {5000, std::nullopt},
       {0, std::nullopt}, {0, 0},     {250000, std::nullopt}};
@@ -394,7 +394,7 @@ TEST(CountBatchTest, ReturnsTheFirstError) {
   options.retry.max_attempts = 1;
   auto client = nivoda::NivodaClient::Create(options);
   ASSERT_TRUE(client.ok());
-  plan::CountBatchFn count = MakeCountBatchFn(client->get(), RunBaseQuery(Feed::kNatural, std::nullopt, ""), 3);
+  plan::CountBatchFn count = MakeCountBatchFn(client->get(), RunBaseQuery(Feed::kNatural, std::nullopt, "2026-02-12T19:01:13.001Z"), 3);
   auto counts = count({{0, 10}, {11, 20}, {21, std::nullopt}});
   ASSERT_FALSE(counts.ok());
   EXPECT_EQ(counts.status().code(), Code::kUnavailable) << counts.status().ToString();
@@ -413,7 +413,10 @@ TEST(SchedulerUnitTest, RunIdNamesFeedAndUtcTime) {
 TEST(SchedulerUnitTest, BaseQueryCarriesFeedAndWindow) {
   nivoda::DiamondQuery full = RunBaseQuery(Feed::kNatural, std::nullopt, "2026-02-12T19:01:13.001Z");
   EXPECT_EQ(full.labgrown, false);
-  EXPECT_FALSE(full.updated.has_value());
+  // A full run counts its snapshot: everything not updated since its start.
+  ASSERT_TRUE(full.updated.has_value());
+  EXPECT_FALSE(full.updated->from.has_value());
+  EXPECT_EQ(full.updated->to, "2026-02-12T19:01:13.001Z");
   nivoda::DiamondQuery inc = RunBaseQuery(Feed::kLabgrown, "2026-02-12T18:00:00.000Z", "2026-02-12T19:01:13.001Z");
   EXPECT_EQ(inc.labgrown, true);
   ASSERT_TRUE(inc.updated.has_value());

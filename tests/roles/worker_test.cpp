@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <set>
 #include <thread>
 
 #include "pipeline_fixture.h"
@@ -34,30 +35,81 @@ int64_t Scalar(Pipeline& p, const std::string& sql, const std::string& arg) {
   return r.ok() && r->rows() == 1 && !r->IsNull(0, 0) ? r->GetInt64(0, 0) : -1;
 }
 
-TEST(WorkerTest, FullRunEqualsTheSimulatorUnderTiesShortPagesAndChurn) {
-  // Churn (re-pricing across partitions, payload edits, additions) runs while
-  // the run starts, then stops; the run must end with exactly the inventory.
-  Pipeline p(SimFlags(20000, {"--latency-base-ms", "5", "--churn-reprice-per-min", "3000", "--churn-payload-per-min",
-                              "3000", "--churn-add-per-min", "1200", "--churn-tick-ms", "50"}));
+TEST(WorkerTest, FullRunUnderChurnThatNeverStopsThenAnIncrementalRunIsExact) {
+  // Churn (re-pricing across partitions, payload edits, additions, removals)
+  // runs through the whole full run. When it ends: every stone unchanged since
+  // the run's start is stored with its exact payload; no stone still offered is
+  // deleted. Churn paused, the next incremental run makes everything exact.
+  Pipeline p(
+      SimFlags(20000, {"--latency-base-ms", "5", "--churn-reprice-per-min", "3000", "--churn-payload-per-min", "3000",
+                       "--churn-add-per-min", "1200", "--churn-remove-per-min", "600", "--churn-tick-ms", "50"}));
+  auto before = p.sim->Dump("natural");
+  ASSERT_TRUE(before.ok());
   std::string run = p.ScheduleFull();
   ASSERT_FALSE(run.empty());
-  std::thread pauser([&] {
-    std::this_thread::sleep_for(std::chrono::seconds(3));
-    EXPECT_TRUE(p.sim->PauseChurn().ok());
-  });
-  bool done = p.WorkUntilConsolidation(run, Millis(180000), p.FastWorkerOptions());
-  pauser.join();
-  ASSERT_TRUE(done) << "run status " << p.RunStatus(run);
-  auto counters = p.sim->Counters();
-  ASSERT_TRUE(counters.ok());
-  EXPECT_GT(counters->churn_reprice + counters->churn_payload + counters->churn_add, 100) << "churn happened";
+  ASSERT_TRUE(p.WorkUntilConsolidation(run, Millis(180000), p.FastWorkerOptions()))
+      << "run status " << p.RunStatus(run);
+  ASSERT_EQ(p.Consolidate(run, Millis(60000)), "completed");
+  auto end = p.sim->Dump("natural");
+  ASSERT_TRUE(end.ok());
+  std::string t0;
+  {
+    auto conn = p.db.Connect();
+    auto r = conn->Exec(
+        "SELECT to_char(updated_to AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM run_metadata WHERE "
+        "run_id = $1",
+        {pg::P(run)});
+    ASSERT_TRUE(r.ok() && r->rows() == 1);
+    t0 = r->GetString(0, 0);
+  }
+  WallTime snapshot;
+  ASSERT_TRUE(ParseIso8601(t0, &snapshot)) << t0;
   auto raw = p.RawOfRun(run);
+  int unchanged = 0, changed = 0;
+  for (const auto& row : *end) {
+    WallTime updated;
+    ASSERT_TRUE(ParseIso8601(row.updated_at, &updated)) << row.updated_at;
+    if (updated > snapshot) {
+      ++changed;
+      continue;
+    }
+    ++unchanged;
+    auto it = raw.find(row.stone_id);
+    EXPECT_TRUE(it != raw.end() && it->second == row.payload_sha256) << "unchanged stone " << row.stone_id;
+  }
+  EXPECT_GT(changed, 100) << "churn went on through the run";
+  EXPECT_GT(unchanged, 15000);
+  {
+    auto conn = p.db.Connect();
+    std::set<std::string> offered;
+    for (const auto& row : *end) offered.insert(row.stone_id);
+    auto deleted = conn->Exec("SELECT supplier_stone_id FROM diamonds WHERE status = 'deleted'");
+    ASSERT_TRUE(deleted.ok());
+    for (int i = 0; i < deleted->rows(); ++i) {
+      EXPECT_EQ(offered.count(deleted->GetString(i, 0)), 0u) << "a stone still offered was deleted";
+    }
+  }
+
+  ASSERT_TRUE(p.sim->PauseChurn().ok());
+  std::string inc = p.ScheduleIncremental();
+  ASSERT_FALSE(inc.empty());
+  ASSERT_TRUE(p.WorkUntilConsolidation(inc, Millis(120000), p.FastWorkerOptions()));
+  ASSERT_EQ(p.Consolidate(inc, Millis(60000)), "completed");
   auto truth = p.SimTruth();
-  EXPECT_EQ(raw.size(), truth.size());
-  EXPECT_TRUE(raw == truth) << "missing or stale: " << DescribeDifference(truth, raw)
-                            << "; extra: " << DescribeDifference(raw, truth);
+  std::map<std::string, std::string> stored;
+  {
+    auto conn = p.db.Connect();
+    auto r = conn->Exec(
+        "SELECT supplier_stone_id, payload_hash FROM raw_diamonds_nivoda"
+        " WHERE supplier_stone_id IN (SELECT supplier_stone_id FROM diamonds WHERE status = 'active')");
+    ASSERT_TRUE(r.ok());
+    for (int i = 0; i < r->rows(); ++i) stored[r->GetString(i, 0)] = r->GetString(i, 1);
+  }
+  int stale = 0;
+  for (const auto& [id, hash] : truth) stale += stored.count(id) == 0 || stored[id] != hash;
+  EXPECT_EQ(stale, 0) << "after the incremental run, every live stone is stored at its latest version: "
+                      << DescribeDifference(truth, stored);
   EXPECT_EQ(Scalar(p, "SELECT completed_workers - expected_workers FROM run_metadata WHERE run_id = $1", run), 0);
-  EXPECT_EQ(Scalar(p, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status <> 'completed'", run), 0);
 }
 
 TEST(WorkerTest, DuplicateDeliveriesCountEachPartitionOnce) {
@@ -195,7 +247,7 @@ TEST(WorkerTest, KillNineMidPartitionLosesAndDuplicatesNothing) {
   pid_t first = StartWorkerProcess(p, false);
   // Wait until partitions are part-way (checkpoints moved), then SIGKILL.
   for (int i = 0; i < 300; ++i) {
-    if (Scalar(p, "SELECT count(*) FROM partition_progress WHERE run_id = $1 AND next_offset > 0 AND phase = 'paging'",
+    if (Scalar(p, "SELECT count(*) FROM partition_progress WHERE run_id = $1 AND next_offset > 0 AND phase = 'suffix'",
                run) > 0) {
       break;
     }

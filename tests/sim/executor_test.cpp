@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "nivoda/queries.h"
 #include "schema/item_selection.h"
+#include "sim/rng.h"
 #include "unit_fixture.h"
 
 namespace di::sim {
@@ -156,6 +159,80 @@ TEST_F(ExecutorTest, BadBodiesAre400) {
   EXPECT_EQ(executor_.Execute("not json").http_status, 400);
   EXPECT_EQ(executor_.Execute("{\"variables\":{}}").http_status, 400);
   EXPECT_EQ(executor_.Execute("{\"query\":\"{ x }\",\"variables\":[1]}").http_status, 400);
+}
+
+}  // namespace
+}  // namespace di::sim
+
+namespace di::sim {
+namespace {
+
+class ExecutorModesTest : public ::testing::Test {
+ protected:
+  nlohmann::json Run(Executor& executor, const std::string& query, const nlohmann::json& variables) {
+    Execution e = executor.Execute(nlohmann::json({{"query", query}, {"variables", variables}}).dump());
+    return nlohmann::json::parse(e.body, nullptr, false);
+  }
+  nlohmann::json PageVars(const std::string& order, nlohmann::json query = nlohmann::json::object()) {
+    return {{"token", token_},
+            {"query", query},
+            {"offset", 0},
+            {"limit", 50},
+            {"order", {{"type", order}, {"direction", "ASC"}}}};
+  }
+  std::vector<std::string> Ids(const nlohmann::json& j) {
+    std::vector<std::string> ids;
+    for (const auto& item : j["data"]["as"]["diamonds_by_query"]["items"]) ids.push_back(item["diamond"]["id"]);
+    return ids;
+  }
+  testing::SmallInventory s_;
+  TokenStore tokens_{"u", "p", 60'000, &DefaultClock()};
+  Counters counters_;
+  std::string token_ = *tokens_.Authenticate("u", "p");
+};
+
+TEST_F(ExecutorModesTest, InsertOrderUniqueTiesOrRejected) {
+  ExecutorOptions unique, ties, rejected;
+  ties.insert_order = InsertOrder::kTies;
+  rejected.insert_order = InsertOrder::kRejected;
+  Executor u(s_.inventory.get(), &tokens_, &counters_, unique), t(s_.inventory.get(), &tokens_, &counters_, ties),
+      r(s_.inventory.get(), &tokens_, &counters_, rejected);
+  const std::string q(nivoda::kPageCountQuery);
+  EXPECT_EQ(Ids(Run(u, q, PageVars("insert"))), Ids(Run(u, q, PageVars("insert")))) << "unique: stable";
+  int differ = 0;
+  for (int i = 0; i < 5; ++i) differ += Ids(Run(t, q, PageVars("insert"))) != Ids(Run(t, q, PageVars("insert")));
+  EXPECT_GT(differ, 0) << "ties: equal keys come back in another order";
+  auto refused = Run(r, q, PageVars("insert"));
+  ASSERT_TRUE(refused.contains("errors")) << refused.dump();
+  EXPECT_NE(refused["errors"][0]["message"].get<std::string>().find("insert"), std::string::npos);
+  EXPECT_FALSE(Run(r, q, PageVars("none")).contains("errors")) << "other orders still work";
+}
+
+TEST_F(ExecutorModesTest, CountAndPageOfOneRequestSeeOneState) {
+  // Churn in a second thread the whole time: a cell of fewer than 50 offers
+  // always comes back whole, with its count.
+  Executor e(s_.inventory.get(), &tokens_, &counters_, {});
+  nlohmann::json cell = {{"labgrown", false}, {"dollar_value", {{"from", 1000}, {"to", 1040}}}};
+  int64_t n = s_.inventory->Count(DiamondQuery{});
+  ASSERT_GT(n, 0);
+  std::atomic<bool> stop{false};
+  std::thread churn([&] {
+    Rng rng(3);
+    for (int64_t t = 1; !stop; ++t) s_.inventory->Mutate({20, 0, 5, 5}, rng, 1770922873001 + t);
+  });
+  int whole = 0, checked = 0;
+  for (int i = 0; i < 300; ++i) {
+    auto j = Run(e, std::string(nivoda::kPageCountQuery), PageVars("insert", cell));
+    int64_t count = j["data"]["as"]["diamonds_by_query_count"];
+    size_t items = j["data"]["as"]["diamonds_by_query"]["items"].size();
+    if (count >= 50) continue;
+    ++checked;
+    whole += static_cast<int64_t>(items) == count;
+  }
+  stop = true;
+  churn.join();
+  ASSERT_GT(checked, 100);
+  EXPECT_EQ(whole, checked);
 }
 
 }  // namespace

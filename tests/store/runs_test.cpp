@@ -68,6 +68,23 @@ TEST(RunsTest, CheckpointsOnlyMoveForward) {
   EXPECT_EQ(cp->pages_fetched, 10);
 }
 
+TEST(RunsTest, ASuffixCheckpointOnlyMovesDown) {
+  // "suffix": every survivor from next_offset upwards is stored; a smaller
+  // offset is progress, a larger one (a late writer) is not.
+  auto db = testing::TestDatabase::Create();
+  auto conn = db.Connect();
+  CreateRun(*conn, 1);
+  auto offset = [&] { return LoadCheckpoint(*conn, "run-1", 0)->next_offset; };
+  ASSERT_TRUE(SaveCheckpoint(*conn, "run-1", 0, {300, "paging", 1, 50}).ok());
+  ASSERT_TRUE(SaveCheckpoint(*conn, "run-1", 0, {4900, "suffix", 2, 100}).ok());
+  EXPECT_EQ(offset(), 4900) << "a new phase takes its own offset";
+  ASSERT_TRUE(SaveCheckpoint(*conn, "run-1", 0, {2450, "suffix", 50, 2500}).ok());
+  ASSERT_TRUE(SaveCheckpoint(*conn, "run-1", 0, {3430, "suffix", 30, 1500}).ok());
+  EXPECT_EQ(offset(), 2450);
+  ASSERT_TRUE(SaveCheckpoint(*conn, "run-1", 0, {0, "done", 100, 5000}).ok());
+  EXPECT_EQ(LoadCheckpoint(*conn, "run-1", 0)->phase, "done");
+}
+
 TEST(RunsTest, ResetFailedUndoesTheFailedCount) {
   auto db = testing::TestDatabase::Create();
   auto conn = db.Connect();

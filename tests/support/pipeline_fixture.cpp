@@ -16,6 +16,7 @@
 #include "cloud/db_watermark_store.h"
 #include "http/curl_transport.h"
 #include "queue/postgres_queue.h"
+#include "roles/consolidator.h"
 
 namespace di::testing {
 
@@ -67,6 +68,43 @@ Pipeline::~Pipeline() {
   if (sim) (void)sim->Stop();
 }
 
+std::string Pipeline::Consolidate(const std::string& run, Millis timeout) {
+  ConsolidatorDeps deps;
+  deps.pool = components.pool;
+  deps.queue = components.queue;
+  deps.alerts = alerts;
+  auto watermark = components.watermark;
+  deps.watermark_for = [watermark](const std::string&) { return watermark; };
+  ConsolidatorOptions options;
+  options.poll = Millis(500);
+  options.not_ready_delay = Millis(1000);
+  options.retry_delay = Millis(1000);
+  Consolidator consolidator(deps, options);
+  std::atomic<bool> stop{false};
+  int64_t deadline = DefaultClock().MonotonicMs() + timeout.count();
+  while (DefaultClock().MonotonicMs() < deadline && RunStatus(run) != "completed") {
+    auto m = components.queue->Receive(queue::kConsolidate, Millis(500));
+    if (!m.ok() || !m->has_value()) continue;
+    consolidator.Handle(**m, stop);
+  }
+  return RunStatus(run);
+}
+
+std::string Pipeline::ScheduleIncremental() {
+  SchedulerDeps deps;
+  deps.database_url = db.url();
+  deps.queue = components.queue.get();
+  deps.watermark = components.watermark.get();
+  deps.client = components.client.get();
+  Scheduler scheduler(SchedulerSettings{}, deps);
+  auto r = scheduler.Run(ScheduleRequest{});
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (r.ok()) {
+    EXPECT_TRUE(r->incremental) << "a watermark exists: the run is incremental";
+  }
+  return r.ok() ? r->run_id : "";
+}
+
 std::string Pipeline::ScheduleFull(int max_partitions, std::optional<int64_t> min_records_per_partition) {
   SchedulerSettings settings;
   settings.full_plan.max_partitions = max_partitions;
@@ -93,8 +131,7 @@ WorkerOptions Pipeline::FastWorkerOptions() const {
   o.retry_delay = Millis(100);
   o.max_deliveries = 10;
   o.poll = Millis(200);
-  o.fetch.catch_up_margin = Millis(1000);
-  o.fetch.max_rounds = 30;  // the churn tests change 5% of the stones per minute (far above real rates)
+  o.catch_up_margin = Millis(1000);
   o.completion.consolidation_delay = Millis(2000);
   return o;
 }
