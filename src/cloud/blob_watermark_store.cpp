@@ -9,7 +9,7 @@
 
 #include "cloud/azure_shared_key.h"
 #include "common/log.h"
-#include "common/sha256.h"
+#include "common/codec.h"
 
 namespace di::cloud {
 namespace {
@@ -75,7 +75,7 @@ Status HttpError(const std::string& what, const BlobResponse& r) {
 BlobWatermarkStore::BlobWatermarkStore(BlobAccount account, BlobLocation location, Millis timeout, Clock* clock)
     : account_(std::move(account)), location_(std::move(location)), timeout_(timeout), clock_(clock) {
   while (!account_.blob_endpoint.empty() && account_.blob_endpoint.back() == '/') account_.blob_endpoint.pop_back();
-  if (!Base64Decode(account_.account_key, &key_)) key_.clear();
+  if (Result<std::string> key = Base64Decode(account_.account_key); key.ok()) key_ = std::move(*key);
   path_prefix_ = EndpointPath(account_.blob_endpoint);
   log::AddSecret(account_.account_key);
 }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/strings.h"
 #include "ops/status.h"
-#include "plan/plan_table.h"
 
 namespace di {
 namespace {
@@ -33,8 +33,8 @@ Result<RunProgress> ReadRunProgress(pg::Connection& conn, const std::string& run
 std::string RenderProgressLine(const RunProgress& p, double pages_per_second, double elapsed_s) {
   int64_t expected = std::max<int64_t>(p.expected_offers, 1);
   int percent = static_cast<int>(std::min<int64_t>(100, p.fetched_offers * 100 / expected));
-  std::string line = (p.status == "running" ? "fetch  " : p.status + "  ") + plan::FormatCount(p.fetched_offers) +
-                     " / " + plan::FormatCount(p.expected_offers) + " offers (" + std::to_string(percent) + "%)  " +
+  std::string line = (p.status == "running" ? "fetch  " : p.status + "  ") + FormatCount(p.fetched_offers) + " / " +
+                     FormatCount(p.expected_offers) + " offers (" + std::to_string(percent) + "%)  " +
                      std::to_string(p.completed_partitions) + "/" + std::to_string(p.expected_partitions) +
                      " partitions";
   if (p.failed_partitions > 0) line += " (" + std::to_string(p.failed_partitions) + " failed)";

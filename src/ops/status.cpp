@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "common/strings.h"
 #include "ops/report_table.h"
-#include "plan/plan_table.h"
 
 namespace di {
 namespace {
@@ -113,7 +113,7 @@ nlohmann::json PartitionJson(const PartitionStatus& p) {
 }
 
 std::string Range(const PartitionStatus& p) {
-  return plan::FormatDollars(p.price_min) + " – " + (p.price_max ? plan::FormatDollars(*p.price_max) : "∞");
+  return FormatDollars(p.price_min) + " – " + (p.price_max ? FormatDollars(*p.price_max) : "∞");
 }
 
 // The first line of TEXT, at most MAX code points.
@@ -314,7 +314,7 @@ std::string FormatStatusText(const StatusReport& report, bool color) {
                  FormatDuration(r.duration_seconds),
                  std::to_string(r.completed_partitions) + "/" + std::to_string(r.failed_partitions) + "/" +
                      std::to_string(r.expected_partitions),
-                 plan::FormatCount(r.records_fetched) + "/" + plan::FormatCount(r.expected_records), r.consolidation,
+                 FormatCount(r.records_fetched) + "/" + FormatCount(r.expected_records), r.consolidation,
                  r.watermark_before.value_or("—") + " → " + r.watermark_after.value_or("—")});
   }
   out += runs.empty() ? "  (no runs yet)\n" : runs.Render();
@@ -326,9 +326,8 @@ std::string FormatStatusText(const StatusReport& report, bool color) {
     out += "  partitions: " + std::to_string(r.completed_partitions) + " completed, " +
            std::to_string(r.failed_partitions) + " failed, " + std::to_string(r.running_partitions) + " running, " +
            std::to_string(r.pending_partitions) + " pending of " + std::to_string(r.expected_partitions) + "\n";
-    out += "  offers: " + plan::FormatCount(r.records_fetched) + " fetched of " +
-           plan::FormatCount(r.expected_records) + " expected; " + std::to_string(r.count_queries) +
-           " count queries; consolidation " + r.consolidation + "\n";
+    out += "  offers: " + FormatCount(r.records_fetched) + " fetched of " + FormatCount(r.expected_records) +
+           " expected; " + std::to_string(r.count_queries) + " count queries; consolidation " + r.consolidation + "\n";
     out += "  window: " + r.updated_from.value_or("—") + " → " + r.updated_to + "; watermark " +
            r.watermark_before.value_or("—") + " → " + r.watermark_after.value_or("—") + "\n";
     if (r.error) out += "  error: " + Emphasis(*r.error, color, kRed) + "\n";
@@ -344,8 +343,8 @@ std::string FormatStatusText(const StatusReport& report, bool color) {
                      {"worker"},
                      {"error"}});
     for (const auto& p : report.partitions) {
-      parts.AddRow({std::to_string(p.partition_id), Range(p), p.status, p.phase, plan::FormatCount(p.next_offset),
-                    plan::FormatCount(p.pages), plan::FormatCount(p.records), plan::FormatCount(p.expected_records),
+      parts.AddRow({std::to_string(p.partition_id), Range(p), p.status, p.phase, FormatCount(p.next_offset),
+                    FormatCount(p.pages), FormatCount(p.records), FormatCount(p.expected_records),
                     std::to_string(p.attempts), p.worker_id.value_or(""), Short(p.error.value_or(""), 60)});
     }
     out += parts.empty() ? "  (no partitions)\n" : parts.Render();
@@ -358,9 +357,8 @@ std::string FormatStatusText(const StatusReport& report, bool color) {
       queues.AddRow({q.name, "?", "?", "?", "? (" + Short(*q.error, 60) + ")"});
       continue;
     }
-    std::string dead = plan::FormatCount(q.depth.dead_letters);
-    queues.AddRow({q.name, plan::FormatCount(q.depth.ready), plan::FormatCount(q.depth.leased),
-                   plan::FormatCount(q.depth.scheduled),
+    std::string dead = FormatCount(q.depth.dead_letters);
+    queues.AddRow({q.name, FormatCount(q.depth.ready), FormatCount(q.depth.leased), FormatCount(q.depth.scheduled),
                    q.depth.dead_letters > 0 ? Emphasis(dead, color, kRed) : dead});
   }
   out += queues.Render();
