@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cloud/db_watermark_store.h"
+#include "common/backoff.h"
 #include "common/log.h"
 #include "consolidate/batch.h"
 #include "queue/messages.h"
@@ -249,8 +250,7 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
       return;
     }
     ++counters_.failed;
-    int shift = std::clamp(message.delivery_count - 1, 0, 10);
-    Millis delay = std::min<Millis>(options_.retry_delay * (int64_t{1} << shift), Millis(600000));
+    Millis delay = DoublingDelay(options_.retry_delay, message.delivery_count);
     log::Error("consolidation failed; the message will be retried",
                {{"run_id", run_id},
                 {"error", report.status().ToString()},

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/backoff.h"
 #include "common/log.h"
 #include "ingest/nivoda_offer_source.h"
 #include "ingest/raw_partition_sink.h"
@@ -130,7 +131,7 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
       return r.rows() == 0 ? std::string() : r.GetString(0, 0);
     }();
     if (!status.ok()) {
-      (void)c_.queue->Abandon(message, options_.retry_delay);
+      (void)c_.queue->Abandon(message, DoublingDelay(options_.retry_delay, message.delivery_count));
       return;
     }
     if (status->empty()) {
@@ -240,7 +241,7 @@ void Worker::SettleSweep(const queue::Message& message, const queue::WorkItem& i
   }
   if (!status.ok() && !IsPermanent(status) && message.delivery_count < options_.max_deliveries) {
     ++counters_.abandoned;
-    (void)c_.queue->Abandon(message, options_.retry_delay);
+    (void)c_.queue->Abandon(message, DoublingDelay(options_.retry_delay, message.delivery_count));
     log::Warn("run sweep failed; retrying later", {{"run_id", item.run_id}, {"error", status.ToString()}});
     return;
   }
@@ -257,7 +258,7 @@ void Worker::SettleSweep(const queue::Message& message, const queue::WorkItem& i
   }();
   if (!sent.ok()) {
     ++counters_.abandoned;
-    (void)c_.queue->Abandon(message, options_.retry_delay);
+    (void)c_.queue->Abandon(message, DoublingDelay(options_.retry_delay, message.delivery_count));
     return;
   }
   log::Info("run sweep done; consolidation sent", {{"run_id", item.run_id}, {"force", item.force}});
@@ -276,8 +277,7 @@ void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, 
   bool give_up = !status.ok() && (IsPermanent(status) || message.delivery_count >= options_.max_deliveries);
   if (!status.ok() && !give_up) {
     ++counters_.abandoned;
-    int shift = std::min(message.delivery_count - 1, 5);
-    Millis delay = std::min(Millis(600000), options_.retry_delay * (1 << std::max(shift, 0)));
+    Millis delay = DoublingDelay(options_.retry_delay, message.delivery_count);
     Status s = c_.queue->Abandon(message, delay);
     log::Warn("partition attempt failed; retrying later", {{"run_id", item.run_id},
                                                            {"partition_id", item.partition_id},
@@ -297,7 +297,7 @@ void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, 
     ++counters_.abandoned;
     log::Warn("cannot record the partition's end; retrying later",
               {{"run_id", item.run_id}, {"error", ended.status().ToString()}});
-    (void)c_.queue->Abandon(message, options_.retry_delay);
+    (void)c_.queue->Abandon(message, DoublingDelay(options_.retry_delay, message.delivery_count));
     return;
   }
   if (status.ok()) {
