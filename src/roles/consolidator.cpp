@@ -16,8 +16,6 @@
 namespace di {
 namespace {
 
-using consolidate::GateVerdict;
-
 int64_t ElapsedMs(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since).count();
 }
@@ -25,22 +23,6 @@ int64_t ElapsedMs(std::chrono::steady_clock::time_point since) {
 bool Stopped(const std::atomic<bool>* stop) { return stop != nullptr && stop->load(); }
 
 }  // namespace
-
-const char* ConsolidationOutcomeName(ConsolidationOutcome outcome) {
-  switch (outcome) {
-    case ConsolidationOutcome::kCompleted:
-      return "completed";
-    case ConsolidationOutcome::kAlreadyCompleted:
-      return "already_completed";
-    case ConsolidationOutcome::kNotReady:
-      return "not_ready";
-    case ConsolidationOutcome::kRefused:
-      return "refused";
-    case ConsolidationOutcome::kUnknownRun:
-      break;
-  }
-  return "unknown_run";
-}
 
 ConsolidatorOptions MakeConsolidatorOptions(const Config& config) {
   ConsolidatorOptions o;
@@ -152,23 +134,12 @@ Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_
     report.feed = run->feed;
     report.run_type = run->run_type;
   }
-  switch (gate.verdict) {
-    case GateVerdict::kUnknownRun:
-      report.outcome = ConsolidationOutcome::kUnknownRun;
-      return report;
-    case GateVerdict::kNotReady:
-      report.outcome = ConsolidationOutcome::kNotReady;
-      return report;
-    case GateVerdict::kRefused:
-      report.outcome = ConsolidationOutcome::kRefused;
-      return report;
-    case GateVerdict::kAlreadyCompleted: {
-      report.outcome = ConsolidationOutcome::kAlreadyCompleted;
+  if (!gate.proceed()) {
+    report.outcome = *gate.outcome;
+    if (report.outcome == ConsolidationOutcome::kAlreadyCompleted) {
       DI_ASSIGN_OR_RETURN(report.stats, consolidate::ReadStats(*conn, run_id));
-      return report;
     }
-    case GateVerdict::kProceed:
-      break;
+    return report;
   }
   log::Info("consolidation started", {{"run_id", run_id},
                                       {"feed", run->feed},
