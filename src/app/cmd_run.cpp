@@ -26,7 +26,7 @@ double Since(std::chrono::steady_clock::time_point t) {
 void PrintSummary(pg::Connection& conn, const std::string& run_id, double schedule_s, double fetch_s,
                   double consolidate_s, int count_queries, int64_t requests) {
   auto r = conn.Exec(
-      "SELECT run_type, status, expected_workers, completed_workers, failed_workers,"
+      "SELECT run_type, status, expected_partitions, completed_partitions, failed_partitions,"
       " coalesce((consolidation_stats->>'inserted')::bigint, 0), coalesce((consolidation_stats->>'updated')::bigint, "
       "0),"
       " coalesce((consolidation_stats->>'deleted')::bigint, 0), coalesce((consolidation_stats->>'unchanged')::bigint, "

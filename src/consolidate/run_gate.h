@@ -20,7 +20,7 @@
 
 namespace di::consolidate {
 
-// What the gate needs to know about a run (run_metadata + worker_runs).
+// What the gate needs to know about a run (run_metadata + partition_runs).
 struct RunState {
   std::string run_id;
   std::string feed;      // natural | labgrown

@@ -5,9 +5,9 @@ namespace {
 
 constexpr const char* kLoad =
     "SELECT r.feed, r.run_type, r.status, extract(epoch FROM r.updated_to) * 1000,"
-    "  (SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id),"
-    "  (SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status IN ('pending', 'running')),"
-    "  (SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status = 'failed')"
+    "  (SELECT count(*) FROM partition_runs w WHERE w.run_id = r.run_id),"
+    "  (SELECT count(*) FROM partition_runs w WHERE w.run_id = r.run_id AND w.status IN ('pending', 'running')),"
+    "  (SELECT count(*) FROM partition_runs w WHERE w.run_id = r.run_id AND w.status = 'failed')"
     " FROM run_metadata r WHERE r.run_id = $1";
 
 constexpr const char* kBegin =

@@ -1,5 +1,5 @@
 // RunStore: the run-level statements of a consolidation over run_metadata,
-// worker_runs, raw_diamonds_nivoda and diamonds (the batch-level ones are in
+// partition_runs, raw_diamonds_nivoda and diamonds (the batch-level ones are in
 // batch.h). Functions take a Connection: as thread-safe as that connection.
 #pragma once
 

@@ -9,7 +9,7 @@
 namespace di {
 namespace {
 constexpr const char* kProgress =
-    "SELECT r.status, r.expected_workers, r.completed_workers, r.failed_workers, r.expected_records,"
+    "SELECT r.status, r.expected_partitions, r.completed_partitions, r.failed_partitions, r.expected_records,"
     "  (SELECT count(*) FROM raw_diamonds_nivoda WHERE run_id = r.run_id),"
     "  (SELECT coalesce(sum(pages_fetched), 0) FROM partition_progress WHERE run_id = r.run_id)"
     " FROM run_metadata r WHERE r.run_id = $1";

@@ -17,9 +17,9 @@ constexpr const char* kRunsSql =
     "SELECT r.run_id, r.feed, r.run_type, r.status, " DI_ISO("r.started_at") ", " DI_ISO("r.completed_at") ", "
     "extract(epoch FROM r.started_at)::float8, "
     "extract(epoch FROM coalesce(r.consolidation_completed_at, r.completed_at, now()) - r.started_at)::float8, "
-    "r.expected_workers, r.completed_workers, r.failed_workers, "
-    "(SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status = 'running'), "
-    "(SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status = 'pending'), "
+    "r.expected_partitions, r.completed_partitions, r.failed_partitions, "
+    "(SELECT count(*) FROM partition_runs w WHERE w.run_id = r.run_id AND w.status = 'running'), "
+    "(SELECT count(*) FROM partition_runs w WHERE w.run_id = r.run_id AND w.status = 'pending'), "
     "r.expected_records, "
     // distinct stones stored by the run (pages received include re-fetches and
     // duplicates); once consolidated, the count its finalize recorded: a later
@@ -43,7 +43,7 @@ constexpr const char* kPartitionsSql =
     "extract(epoch FROM w.started_at - r.started_at)::float8, "
     "extract(epoch FROM w.completed_at - r.started_at)::float8, " DI_ISO("p.updated_at") ", w.error_message "
     "FROM partition_progress p JOIN run_metadata r ON r.run_id = p.run_id "
-    "LEFT JOIN worker_runs w ON w.run_id = p.run_id AND w.partition_id = p.partition_id "
+    "LEFT JOIN partition_runs w ON w.run_id = p.run_id AND w.partition_id = p.partition_id "
     "WHERE p.run_id = $1 ORDER BY p.partition_id";
 
 #undef DI_ISO

@@ -11,10 +11,10 @@
 //      feed is in flight (running or consolidating);
 //   4. plan partitions with the configured heatmap through MakeCountBatchFn;
 //   5. unless dry-run: in ONE transaction insert the run (run_metadata, one
-//      worker_runs + partition_progress row per partition) and send one work
+//      partition_runs + partition_progress row per partition) and send one work
 //      item per partition to queue::kWorkItems (dedup id WorkItemDedupId(run,
 //      p, 0)); the work item JSON is EncodeWorkItem's, stored verbatim in
-//      worker_runs.work_item_payload. Zero offers: a warning and a run with no
+//      partition_runs.work_item_payload. Zero offers: a warning and a run with no
 //      work items, recorded as completed.
 // A dry run takes no lock and writes nothing (no run, no message); it still
 // reads the watermark and spends count queries.

@@ -1,0 +1,57 @@
+-- Names that say partitions where they mean partitions: the table of a run's
+-- partitions and the run's partition counters were named after "workers" (the
+-- original system's names), though a worker process handles many partitions.
+--   worker_runs                    -> partition_runs
+--   run_metadata.expected_workers  -> expected_partitions
+--   run_metadata.completed_workers -> completed_partitions
+--   run_metadata.failed_workers    -> failed_partitions
+-- worker_runs stays as a view of partition_runs (same columns, updatable) for
+-- readers outside this repository (dashboards, saved queries); the renamed
+-- run_metadata columns have no alias (a table and a view cannot share a name).
+-- Idempotent: every step checks the catalog first, so running the script again
+-- changes nothing.
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass('worker_runs') AND relkind = 'r') THEN
+    ALTER TABLE worker_runs RENAME TO partition_runs;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('partition_runs')
+             AND conname = 'worker_runs_run_id_partition_id_key') THEN
+    ALTER TABLE partition_runs RENAME CONSTRAINT worker_runs_run_id_partition_id_key
+      TO partition_runs_run_id_partition_id_key;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('partition_runs')
+             AND conname = 'worker_runs_run_id_fkey') THEN
+    ALTER TABLE partition_runs RENAME CONSTRAINT worker_runs_run_id_fkey TO partition_runs_run_id_fkey;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('partition_runs')
+             AND conname = 'worker_runs_status_check') THEN
+    ALTER TABLE partition_runs RENAME CONSTRAINT worker_runs_status_check TO partition_runs_status_check;
+  END IF;
+  IF EXISTS (SELECT 1 FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'run_metadata'
+               AND column_name = 'expected_workers') THEN
+    ALTER TABLE run_metadata RENAME COLUMN expected_workers TO expected_partitions;
+  END IF;
+  IF EXISTS (SELECT 1 FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'run_metadata'
+               AND column_name = 'completed_workers') THEN
+    ALTER TABLE run_metadata RENAME COLUMN completed_workers TO completed_partitions;
+  END IF;
+  IF EXISTS (SELECT 1 FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'run_metadata'
+               AND column_name = 'failed_workers') THEN
+    ALTER TABLE run_metadata RENAME COLUMN failed_workers TO failed_partitions;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('run_metadata')
+             AND conname = 'run_metadata_expected_workers_check') THEN
+    ALTER TABLE run_metadata RENAME CONSTRAINT run_metadata_expected_workers_check
+      TO run_metadata_expected_partitions_check;
+  END IF;
+END $$;
+
+CREATE OR REPLACE VIEW worker_runs AS
+  SELECT run_id, partition_id, worker_id, status, records_processed, attempts, work_item_payload, error_message,
+         started_at, completed_at
+  FROM partition_runs;
+COMMENT ON VIEW worker_runs IS 'Compatibility name of partition_runs (migration 010); use partition_runs.';
