@@ -5,28 +5,21 @@
 
 #include "common/strings.h"
 #include "ops/status.h"
+#include "store/run_row.h"
 
 namespace di {
-namespace {
-constexpr const char* kProgress =
-    "SELECT r.status, r.expected_partitions, r.completed_partitions, r.failed_partitions, r.expected_records,"
-    "  (SELECT count(*) FROM raw_diamonds_nivoda WHERE run_id = r.run_id),"
-    "  (SELECT coalesce(sum(pages_fetched), 0) FROM partition_progress WHERE run_id = r.run_id)"
-    " FROM run_metadata r WHERE r.run_id = $1";
-
-}  // namespace
 
 Result<RunProgress> ReadRunProgress(pg::Connection& conn, const std::string& run_id) {
-  DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kProgress, {pg::P(run_id)}));
-  if (r.rows() == 0) return Status(Code::kNotFound, "no run " + run_id);
+  DI_ASSIGN_OR_RETURN(std::optional<store::RunRow> run, store::ReadRun(conn, run_id));
+  if (!run) return Status(Code::kNotFound, "no run " + run_id);
   RunProgress p;
-  p.status = r.GetString(0, 0);
-  p.expected_partitions = static_cast<int>(r.GetInt64(0, 1));
-  p.completed_partitions = static_cast<int>(r.GetInt64(0, 2));
-  p.failed_partitions = static_cast<int>(r.GetInt64(0, 3));
-  p.expected_offers = r.GetInt64(0, 4);
-  p.fetched_offers = r.GetInt64(0, 5);
-  p.pages = r.GetInt64(0, 6);
+  p.status = run->status;
+  p.expected_partitions = run->expected_partitions;
+  p.completed_partitions = run->completed_partitions;
+  p.failed_partitions = run->failed_partitions;
+  p.expected_offers = run->expected_records;
+  p.fetched_offers = run->offers_stored;
+  p.pages = run->pages_fetched;
   return p;
 }
 

@@ -6,35 +6,13 @@
 
 #include "common/strings.h"
 #include "ops/report_table.h"
+#include "store/run_row.h"
 
 namespace di {
 namespace {
 
 // Times leave the database as ISO-8601 UTC text with seconds.
 #define DI_ISO(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
-constexpr const char* kRunsSql =
-    "SELECT r.run_id, r.feed, r.run_type, r.status, " DI_ISO("r.started_at") ", " DI_ISO("r.completed_at") ", "
-    "extract(epoch FROM r.started_at)::float8, "
-    "extract(epoch FROM coalesce(r.consolidation_completed_at, r.completed_at, now()) - r.started_at)::float8, "
-    "r.expected_partitions, r.completed_partitions, r.failed_partitions, "
-    "(SELECT count(*) FROM partition_runs w WHERE w.run_id = r.run_id AND w.status = 'running'), "
-    "(SELECT count(*) FROM partition_runs w WHERE w.run_id = r.run_id AND w.status = 'pending'), "
-    "r.expected_records, "
-    // distinct stones stored by the run (pages received include re-fetches and
-    // duplicates); once consolidated, the count its finalize recorded: a later
-    // run that sees a stone takes over its raw row
-    "coalesce((r.consolidation_stats->>'seen')::bigint,"
-    " (SELECT count(*) FROM raw_diamonds_nivoda d WHERE d.run_id = r.run_id)), "
-    "r.count_queries, " DI_ISO("r.consolidation_started_at") ", " DI_ISO("r.consolidation_completed_at") ", "
-    DI_ISO("r.watermark_before") ", " DI_ISO("r.watermark_after") ", " DI_ISO("r.updated_from") ", "
-    DI_ISO("r.updated_to") ", "
-    "extract(epoch FROM now() - coalesce((SELECT max(p.updated_at) FROM partition_progress p "
-    "WHERE p.run_id = r.run_id), r.started_at))::float8, "
-    "r.error_message "
-    "FROM run_metadata r WHERE ($1::text IS NULL OR r.run_id = $1) "
-    "AND ($3::boolean IS FALSE OR r.status = 'running') "
-    "ORDER BY r.started_at DESC, r.run_id LIMIT $2";
 
 constexpr const char* kPartitionsSql =
     "SELECT p.partition_id, p.price_min, p.price_max, coalesce(w.status, 'pending'), p.phase, p.next_offset, "
@@ -152,44 +130,69 @@ std::string FormatDuration(double seconds) {
   return buf;
 }
 
-static Result<std::vector<RunSummary>> LoadRunsWhere(pg::Connection& conn, const std::optional<std::string>& run_id,
-                                                     int limit, Millis stall_alert, bool running_only) {
-  DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kRunsSql, {pg::P(run_id), pg::P(limit), pg::P(running_only)}));
+namespace {
+
+// ISO-8601 UTC to the second ("2026-02-12T19:01:13Z"), as status has always shown times.
+std::string IsoSeconds(WallTime t) {
+  std::string text = FormatIso8601(std::chrono::floor<std::chrono::seconds>(t));
+  const size_t dot = text.find('.');
+  return dot == std::string::npos ? text : text.substr(0, dot) + "Z";
+}
+
+std::optional<std::string> IsoSeconds(const std::optional<WallTime>& t) {
+  if (!t) return std::nullopt;
+  return IsoSeconds(*t);
+}
+
+double Seconds(WallTime::duration d) { return std::chrono::duration<double>(d).count(); }
+
+RunSummary Summarize(const store::RunRow& row, Millis stall_alert) {
+  RunSummary s;
+  s.run_id = row.run_id;
+  s.feed = row.feed;
+  s.run_type = row.run_type;
+  s.status = row.status;
+  s.started_at = IsoSeconds(row.started_at);
+  s.completed_at = IsoSeconds(row.completed_at);
+  s.started_epoch = Seconds(row.started_at.time_since_epoch());
+  const WallTime end = row.consolidation_completed_at.value_or(row.completed_at.value_or(row.read_at));
+  s.duration_seconds = Seconds(end - row.started_at);
+  s.expected_partitions = row.expected_partitions;
+  s.completed_partitions = row.completed_partitions;
+  s.failed_partitions = row.failed_partitions;
+  s.running_partitions = row.partitions_running;
+  s.pending_partitions = row.partitions_pending;
+  s.expected_records = row.expected_records;
+  s.records_fetched = row.offers_stored;
+  s.count_queries = row.count_queries;
+  s.consolidation =
+      Consolidation(s.status, row.consolidation_started_at.has_value(), row.consolidation_completed_at.has_value());
+  s.watermark_before = IsoSeconds(row.watermark_before);
+  s.watermark_after = IsoSeconds(row.watermark_after);
+  s.updated_from = IsoSeconds(row.updated_from);
+  s.updated_to = IsoSeconds(row.updated_to);
+  s.seconds_since_progress = Seconds(row.read_at - row.last_progress_at.value_or(row.started_at));
+  s.stalled = s.status == "running" && s.seconds_since_progress * 1000.0 >= static_cast<double>(stall_alert.count());
+  s.error = row.error_message;
+  return s;
+}
+
+Result<std::vector<RunSummary>> Summarize(Result<std::vector<store::RunRow>> rows, Millis stall_alert) {
+  if (!rows.ok()) return rows.status();
   std::vector<RunSummary> runs;
-  for (int i = 0; i < r.rows(); ++i) {
-    RunSummary s;
-    s.run_id = r.GetString(i, 0);
-    s.feed = r.GetString(i, 1);
-    s.run_type = r.GetString(i, 2);
-    s.status = r.GetString(i, 3);
-    s.started_at = r.GetString(i, 4);
-    s.completed_at = r.GetOptional(i, 5);
-    s.started_epoch = r.GetDouble(i, 6);
-    s.duration_seconds = r.GetDouble(i, 7);
-    s.expected_partitions = static_cast<int>(r.GetInt64(i, 8));
-    s.completed_partitions = static_cast<int>(r.GetInt64(i, 9));
-    s.failed_partitions = static_cast<int>(r.GetInt64(i, 10));
-    s.running_partitions = static_cast<int>(r.GetInt64(i, 11));
-    s.pending_partitions = static_cast<int>(r.GetInt64(i, 12));
-    s.expected_records = r.GetInt64(i, 13);
-    s.records_fetched = r.GetInt64(i, 14);
-    s.count_queries = static_cast<int>(r.GetInt64(i, 15));
-    s.consolidation = Consolidation(s.status, !r.IsNull(i, 16), !r.IsNull(i, 17));
-    s.watermark_before = r.GetOptional(i, 18);
-    s.watermark_after = r.GetOptional(i, 19);
-    s.updated_from = r.GetOptional(i, 20);
-    s.updated_to = r.GetString(i, 21);
-    s.seconds_since_progress = r.GetDouble(i, 22);
-    s.stalled = s.status == "running" && s.seconds_since_progress * 1000.0 >= static_cast<double>(stall_alert.count());
-    s.error = r.GetOptional(i, 23);
-    runs.push_back(std::move(s));
-  }
+  for (const store::RunRow& row : *rows) runs.push_back(Summarize(row, stall_alert));
   return runs;
 }
 
+}  // namespace
+
 Result<std::vector<RunSummary>> LoadRuns(pg::Connection& conn, const std::optional<std::string>& run_id, int limit,
                                          Millis stall_alert) {
-  return LoadRunsWhere(conn, run_id, limit, stall_alert, false);
+  if (!run_id) return Summarize(store::ReadRuns(conn, {limit, /*running_only=*/false}), stall_alert);
+  DI_ASSIGN_OR_RETURN(std::optional<store::RunRow> row, store::ReadRun(conn, *run_id));
+  std::vector<RunSummary> runs;
+  if (row && limit > 0) runs.push_back(Summarize(*row, stall_alert));
+  return runs;
 }
 
 Result<std::vector<PartitionStatus>> LoadPartitions(pg::Connection& conn, const std::string& run_id) {
@@ -220,7 +223,7 @@ Result<std::vector<PartitionStatus>> LoadPartitions(pg::Connection& conn, const 
 }
 
 Result<std::vector<RunSummary>> LoadStalledRuns(pg::Connection& conn, Millis stall_alert) {
-  DI_ASSIGN_OR_RETURN(auto running, LoadRunsWhere(conn, std::nullopt, 1000, stall_alert, true));
+  DI_ASSIGN_OR_RETURN(auto running, Summarize(store::ReadRuns(conn, {1000, /*running_only=*/true}), stall_alert));
   std::vector<RunSummary> stalls;
   for (auto& r : running) {
     if (r.stalled) stalls.push_back(std::move(r));
