@@ -22,6 +22,15 @@ int64_t ElapsedMs(std::chrono::steady_clock::time_point since) {
 
 bool Stopped(const std::atomic<bool>* stop) { return stop != nullptr && stop->load(); }
 
+// A Complete or Abandon that fails leaves the message leased: the queue
+// delivers it again when the lease ends, and handling it is idempotent, so the
+// failure is logged and not retried here.
+void WarnIfUnsettled(const Status& settled, const char* what, const std::string& run_id) {
+  if (settled.ok()) return;
+  log::Warn(std::string("cannot ") + what + " a consolidation message; it returns when its lease ends",
+            {{"run_id", run_id}, {"error", settled.ToString()}});
+}
+
 }  // namespace
 
 ConsolidatorOptions MakeConsolidatorOptions(const Config& config) {
@@ -217,7 +226,7 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
   auto report = ConsolidateRun(run_id, request->force, &stop, heartbeat);
   if (!report.ok()) {
     if (report.status().code() == Code::kCancelled) {
-      (void)deps_.queue->Abandon(message);
+      WarnIfUnsettled(deps_.queue->Abandon(message), "abandon", run_id);
       return;
     }
     ++counters_.failed;
@@ -234,18 +243,18 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
              "retried in " +
              std::to_string(delay.count() / 1000) + " s (delivery " + std::to_string(message.delivery_count) +
              "). By hand: diamond-ingest consolidate --run-id " + run_id + (request->force ? " --force" : "")});
-    (void)deps_.queue->Abandon(message, delay);
+    WarnIfUnsettled(deps_.queue->Abandon(message, delay), "abandon", run_id);
     return;
   }
   switch (report->outcome) {
     case ConsolidationOutcome::kCompleted:
       ++counters_.completed;
-      (void)deps_.queue->Complete(message);
+      WarnIfUnsettled(deps_.queue->Complete(message), "complete", run_id);
       return;
     case ConsolidationOutcome::kAlreadyCompleted:
       ++counters_.duplicates;
       log::Info("consolidation message for a completed run: nothing to do", {{"run_id", run_id}});
-      (void)deps_.queue->Complete(message);
+      WarnIfUnsettled(deps_.queue->Complete(message), "complete", run_id);
       return;
     case ConsolidationOutcome::kNotReady:
       ++counters_.not_ready;
@@ -253,7 +262,7 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
                 {{"run_id", run_id},
                  {"reason", report->reason},
                  {"retry_in_ms", static_cast<int64_t>(options_.not_ready_delay.count())}});
-      (void)deps_.queue->Abandon(message, options_.not_ready_delay);
+      WarnIfUnsettled(deps_.queue->Abandon(message, options_.not_ready_delay), "abandon", run_id);
       return;
     case ConsolidationOutcome::kRefused:
       DeadLetter(message, run_id, "ConsolidationRefused", report->reason);
