@@ -11,43 +11,32 @@
 -- Idempotent: every step checks the catalog first, so running the script again
 -- changes nothing.
 DO $$
+DECLARE
+  r record;
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass('worker_runs') AND relkind = 'r') THEN
     ALTER TABLE worker_runs RENAME TO partition_runs;
   END IF;
-  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('partition_runs')
-             AND conname = 'worker_runs_run_id_partition_id_key') THEN
-    ALTER TABLE partition_runs RENAME CONSTRAINT worker_runs_run_id_partition_id_key
-      TO partition_runs_run_id_partition_id_key;
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('partition_runs')
-             AND conname = 'worker_runs_run_id_fkey') THEN
-    ALTER TABLE partition_runs RENAME CONSTRAINT worker_runs_run_id_fkey TO partition_runs_run_id_fkey;
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('partition_runs')
-             AND conname = 'worker_runs_status_check') THEN
-    ALTER TABLE partition_runs RENAME CONSTRAINT worker_runs_status_check TO partition_runs_status_check;
-  END IF;
-  IF EXISTS (SELECT 1 FROM information_schema.columns
-             WHERE table_schema = current_schema() AND table_name = 'run_metadata'
-               AND column_name = 'expected_workers') THEN
-    ALTER TABLE run_metadata RENAME COLUMN expected_workers TO expected_partitions;
-  END IF;
-  IF EXISTS (SELECT 1 FROM information_schema.columns
-             WHERE table_schema = current_schema() AND table_name = 'run_metadata'
-               AND column_name = 'completed_workers') THEN
-    ALTER TABLE run_metadata RENAME COLUMN completed_workers TO completed_partitions;
-  END IF;
-  IF EXISTS (SELECT 1 FROM information_schema.columns
-             WHERE table_schema = current_schema() AND table_name = 'run_metadata'
-               AND column_name = 'failed_workers') THEN
-    ALTER TABLE run_metadata RENAME COLUMN failed_workers TO failed_partitions;
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('run_metadata')
-             AND conname = 'run_metadata_expected_workers_check') THEN
-    ALTER TABLE run_metadata RENAME CONSTRAINT run_metadata_expected_workers_check
-      TO run_metadata_expected_partitions_check;
-  END IF;
+  FOR r IN SELECT * FROM (VALUES ('expected_workers', 'expected_partitions'),
+                                 ('completed_workers', 'completed_partitions'),
+                                 ('failed_workers', 'failed_partitions')) AS c (old, new)
+  LOOP
+    IF EXISTS (SELECT 1 FROM information_schema.columns
+               WHERE table_schema = current_schema() AND table_name = 'run_metadata' AND column_name = r.old) THEN
+      EXECUTE format('ALTER TABLE run_metadata RENAME COLUMN %I TO %I', r.old, r.new);
+    END IF;
+  END LOOP;
+  FOR r IN SELECT * FROM (VALUES
+      ('partition_runs', 'worker_runs_run_id_partition_id_key', 'partition_runs_run_id_partition_id_key'),
+      ('partition_runs', 'worker_runs_run_id_fkey', 'partition_runs_run_id_fkey'),
+      ('partition_runs', 'worker_runs_status_check', 'partition_runs_status_check'),
+      ('run_metadata', 'run_metadata_expected_workers_check', 'run_metadata_expected_partitions_check'))
+      AS c (tab, old, new)
+  LOOP
+    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(r.tab) AND conname = r.old) THEN
+      EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT %I TO %I', r.tab, r.old, r.new);
+    END IF;
+  END LOOP;
 END $$;
 
 CREATE OR REPLACE VIEW worker_runs AS
