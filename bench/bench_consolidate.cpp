@@ -100,7 +100,7 @@ void CreateRun(di::pg::Connection& conn, const std::string& run_id, const std::s
   di::pg::Transaction tx(conn);
   Must(di::store::InsertRun(conn, run, {p}), "insert run");
   Must(tx.Commit(), "commit run");
-  Must(conn.Exec("UPDATE worker_runs SET status = 'completed' WHERE run_id = $1", {di::pg::P(run_id)}).status(),
+  Must(conn.Exec("UPDATE partition_runs SET status = 'completed' WHERE run_id = $1", {di::pg::P(run_id)}).status(),
        "complete partition");
 }
 

@@ -68,7 +68,7 @@ int main() {
 
   // Ours: the worker's writer, a batch per page with its checkpoint.
   (void)conn->Exec(
-      "INSERT INTO run_metadata (run_id, feed, run_type, expected_workers, updated_to)"
+      "INSERT INTO run_metadata (run_id, feed, run_type, expected_partitions, updated_to)"
       " VALUES ('bench', 'natural', 'full', 1, now())");
   (void)conn->Exec("INSERT INTO partition_progress (run_id, partition_id, price_min) VALUES ('bench', 0, 0)");
   t0 = std::chrono::steady_clock::now();

@@ -207,7 +207,7 @@ int main() {
     std::printf("count query over HTTP (keep-alive round trip): p50 %.0f us, p99 %.0f us\n", micros[1000],
                 micros[1980]);
   }
-  (*sim)->Stop();
+  if (di::Status stopped = (*sim)->Stop(); !stopped.ok()) std::fprintf(stderr, "%s\n", stopped.ToString().c_str());
   CountLatencyInProcess();
   return 0;
 }

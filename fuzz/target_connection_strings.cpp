@@ -1,4 +1,5 @@
-// FuzzConnectionStrings: every parser of src/config/connection_strings.h on one text.
+// FuzzConnectionStrings: every parser of src/config/connection_strings.h, and
+// Base64Decode (common/codec.h), on one text.
 //
 // Invariants when a parser succeeds:
 // - Storage: account name and key set, the key decodes, blob_endpoint is an
@@ -13,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/codec.h"
 #include "config/connection_strings.h"
 #include "invariant.h"
 #include "targets.h"
@@ -28,7 +30,7 @@ int CheckStorage(std::string_view text) {
   auto s = ParseStorageConnectionString(text);
   if (!s.ok()) return 0;
   DI_FUZZ_CHECK(kTarget, !s->account_name.empty() && !s->account_key.empty(), "storage account or key empty");
-  DI_FUZZ_CHECK(kTarget, DecodeBase64(s->account_key).ok(), "storage key does not decode");
+  DI_FUZZ_CHECK(kTarget, Base64Decode(s->account_key).ok(), "storage key does not decode");
   DI_FUZZ_CHECK(kTarget, ParseHttpUrl(s->blob_endpoint).ok(), "blob endpoint is not an http(s) URL");
   DI_FUZZ_CHECK(kTarget, s->blob_endpoint.back() != '/', "blob endpoint ends with '/'");
   DI_FUZZ_CHECK(kTarget, s->raw == text, "raw is not the input");
@@ -39,7 +41,7 @@ int CheckServiceBus(std::string_view text) {
   auto s = ParseServiceBusConnectionString(text);
   if (!s.ok()) return 0;
   DI_FUZZ_CHECK(kTarget, !s->host.empty() && !s->key_name.empty(), "service bus host or key name empty");
-  DI_FUZZ_CHECK(kTarget, DecodeBase64(s->key).ok(), "service bus key does not decode");
+  DI_FUZZ_CHECK(kTarget, Base64Decode(s->key).ok(), "service bus key does not decode");
   DI_FUZZ_CHECK(kTarget, s->EffectivePort() >= 1 && s->EffectivePort() <= 65535, "effective port out of range");
   DI_FUZZ_CHECK(kTarget, s->raw == text, "raw is not the input");
   std::string rebuilt = "Endpoint=sb://" + Bracketed(s->host) + (s->port ? ":" + std::to_string(s->port) : "") +
@@ -84,7 +86,7 @@ int CheckHostPort(std::string_view text) {
 }
 
 int CheckBase64(std::string_view text) {
-  auto b = DecodeBase64(text);
+  auto b = Base64Decode(text);
   if (!b.ok()) return 0;
   size_t padding = 0;
   while (padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;

@@ -1,6 +1,6 @@
 #include "sim/catalog.h"
 
-#include <cctype>
+#include "common/strings.h"
 
 namespace di::sim::catalog {
 
@@ -27,13 +27,7 @@ const Entry kLabs[4] = {{"GIA", 70}, {"IGI", 18}, {"HRD", 7}, {"GCAL", 5}};
 std::optional<uint8_t> Find(const Entry* table, size_t size, std::string_view name) {
   for (size_t i = 0; i < size; ++i) {
     std::string_view candidate = table[i].name;
-    if (candidate.size() != name.size() || candidate.empty()) continue;
-    bool same = true;
-    for (size_t k = 0; k < name.size() && same; ++k) {
-      same =
-          std::toupper(static_cast<unsigned char>(candidate[k])) == std::toupper(static_cast<unsigned char>(name[k]));
-    }
-    if (same) return static_cast<uint8_t>(i);
+    if (!candidate.empty() && EqualsIgnoreCase(candidate, name)) return static_cast<uint8_t>(i);
   }
   return std::nullopt;
 }

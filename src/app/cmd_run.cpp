@@ -11,6 +11,7 @@
 #include "common/signals.h"
 #include "ops/request_recorder.h"
 #include "ops/run_progress.h"
+#include "ops/run_summary.h"
 #include "ops/status.h"
 #include "roles/consolidator.h"
 #include "roles/scheduler.h"
@@ -21,35 +22,6 @@ namespace {
 
 double Since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-void PrintSummary(pg::Connection& conn, const std::string& run_id, double schedule_s, double fetch_s,
-                  double consolidate_s, int count_queries, int64_t requests) {
-  auto r = conn.Exec(
-      "SELECT run_type, status, expected_workers, completed_workers, failed_workers,"
-      " coalesce((consolidation_stats->>'inserted')::bigint, 0), coalesce((consolidation_stats->>'updated')::bigint, "
-      "0),"
-      " coalesce((consolidation_stats->>'deleted')::bigint, 0), coalesce((consolidation_stats->>'unchanged')::bigint, "
-      "0),"
-      " coalesce((consolidation_stats->>'failed')::bigint, 0), coalesce((consolidation_stats->>'undeleted')::bigint, "
-      "0),"
-      " (SELECT count(*) FROM raw_diamonds_nivoda WHERE run_id = $1)"
-      " FROM run_metadata WHERE run_id = $1",
-      {pg::P(run_id)});
-  if (!r.ok() || r->rows() == 0) return;
-  std::printf("\nrun %s (%s): %s\n", run_id.c_str(), r->GetString(0, 0).c_str(), r->GetString(0, 1).c_str());
-  std::printf("  partitions   %lld completed, %lld failed, of %lld\n", static_cast<long long>(r->GetInt64(0, 3)),
-              static_cast<long long>(r->GetInt64(0, 4)), static_cast<long long>(r->GetInt64(0, 2)));
-  std::printf("  offers       %lld seen: %lld added, %lld changed, %lld unchanged, %lld deleted, %lld back, %lld bad\n",
-              static_cast<long long>(r->GetInt64(0, 11)), static_cast<long long>(r->GetInt64(0, 5)),
-              static_cast<long long>(r->GetInt64(0, 6)), static_cast<long long>(r->GetInt64(0, 8)),
-              static_cast<long long>(r->GetInt64(0, 7)), static_cast<long long>(r->GetInt64(0, 10)),
-              static_cast<long long>(r->GetInt64(0, 9)));
-  std::printf("  requests     %lld to Nivoda (%d count queries to plan)\n", static_cast<long long>(requests),
-              count_queries);
-  std::printf("  wall time    schedule %s, fetch %s, consolidate %s, total %s\n", FormatDuration(schedule_s).c_str(),
-              FormatDuration(fetch_s).c_str(), FormatDuration(consolidate_s).c_str(),
-              FormatDuration(schedule_s + fetch_s + consolidate_s).c_str());
 }
 
 }  // namespace
@@ -134,9 +106,14 @@ int RunRun(const Config& config, const RunOptions& options) {
   stop_roles = true;
   work.join();
   consolidate.join();
+  const RunTimings timings{schedule_s, fetch_s, consolidate_s, scheduled->plan.count_queries,
+                           components->client->counters().requests};
   if (conn.ok()) {
-    PrintSummary(**conn, run_id, schedule_s, fetch_s, consolidate_s, scheduled->plan.count_queries,
-                 components->client->counters().requests);
+    // On a query error the summary is replaced by the error (on stderr); the exit code stays the run's.
+    (void)WriteRunSummary(**conn, run_id, timings, stdout, stderr);
+  } else {
+    std::fprintf(stderr, "diamond-ingest run: no progress or summary of run %s: %s\n", run_id.c_str(),
+                 conn.status().ToString().c_str());
   }
   if (final_status == "completed") return kExitOk;
   std::fprintf(stderr, "diamond-ingest run: run %s %s\n", run_id.c_str(),

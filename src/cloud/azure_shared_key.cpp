@@ -6,16 +6,11 @@
 #include <ctime>
 #include <map>
 
-#include "common/sha256.h"
+#include "common/codec.h"
+#include "common/strings.h"
 
 namespace di::cloud {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Trims and folds runs of whitespace to one space (canonical header values).
 std::string FoldWhitespace(std::string_view v) {

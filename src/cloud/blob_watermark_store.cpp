@@ -1,48 +1,18 @@
 #include "cloud/blob_watermark_store.h"
 
-#include <curl/curl.h>
-
 #include <chrono>
-#include <memory>
 #include <utility>
 #include <vector>
 
 #include "cloud/azure_shared_key.h"
+#include "common/codec.h"
 #include "common/log.h"
-#include "common/sha256.h"
+#include "http/curl_transport.h"
 
 namespace di::cloud {
 namespace {
 
 constexpr const char* kApiVersion = "2021-12-02";
-
-struct BlobResponse {
-  int status = 0;
-  std::string body;
-  std::string etag;
-  std::string error_code;  // x-ms-error-code
-};
-
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-  auto* r = static_cast<BlobResponse*>(user);
-  std::string line(data, size * n);
-  auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
-    if (name == "etag") r->etag = value;
-    if (name == "x-ms-error-code") r->error_code = value;
-  }
-  return size * n;
-}
 
 // The URL path part of ENDPOINT ("http://h:1/acct" -> "/acct", "https://h" -> "").
 std::string EndpointPath(const std::string& endpoint) {
@@ -60,9 +30,11 @@ std::string EndpointOrigin(const std::string& endpoint) {
   return slash == std::string::npos ? endpoint : endpoint.substr(0, slash);
 }
 
-Status HttpError(const std::string& what, const BlobResponse& r) {
-  std::string detail =
-      what + ": HTTP " + std::to_string(r.status) + (r.error_code.empty() ? "" : " (" + r.error_code + ")");
+std::string ErrorCode(const http::HttpResponse& r) { return std::string(r.Header("x-ms-error-code").value_or("")); }
+
+Status HttpError(const std::string& what, const http::HttpResponse& r) {
+  const std::string code = ErrorCode(r);
+  std::string detail = what + ": HTTP " + std::to_string(r.status) + (code.empty() ? "" : " (" + code + ")");
   if (r.status == 401 || r.status == 403) return Status(Code::kUnauthenticated, detail);
   if (r.status == 409 || r.status == 412) return Status(Code::kConflict, detail);
   if (r.status == 429 || r.status == 503) return Status(Code::kRateLimited, detail);
@@ -70,87 +42,62 @@ Status HttpError(const std::string& what, const BlobResponse& r) {
   return Status(Code::kPermanent, detail);
 }
 
+Result<std::string> DecodeKey(const std::string& account_key) {
+  Result<std::string> key = Base64Decode(account_key);
+  if (!key.ok()) return Status(Code::kInvalidArgument, "the storage AccountKey is not valid base64");
+  return key;
+}
+
 }  // namespace
 
-BlobWatermarkStore::BlobWatermarkStore(BlobAccount account, BlobLocation location, Millis timeout, Clock* clock)
-    : account_(std::move(account)), location_(std::move(location)), timeout_(timeout), clock_(clock) {
+// One signed request. PATH is the resource path below the endpoint ("/c/b").
+struct BlobWatermarkStore::Call {
+  std::string method;
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;
+  http::HttpHeaders headers;
+  std::string body;
+};
+
+BlobWatermarkStore::BlobWatermarkStore(BlobAccount account, BlobLocation location, Millis timeout, Clock* clock,
+                                       std::shared_ptr<http::HttpTransport> transport)
+    : account_(std::move(account)),
+      key_(DecodeKey(account_.account_key)),
+      location_(std::move(location)),
+      timeout_(timeout),
+      clock_(clock),
+      transport_(transport ? std::move(transport) : std::make_shared<http::CurlTransport>()) {
   while (!account_.blob_endpoint.empty() && account_.blob_endpoint.back() == '/') account_.blob_endpoint.pop_back();
-  if (!Base64Decode(account_.account_key, &key_)) key_.clear();
   path_prefix_ = EndpointPath(account_.blob_endpoint);
   log::AddSecret(account_.account_key);
 }
 
-namespace {
-
-// One signed request. PATH is the resource path below the endpoint ("/c/b").
-struct Call {
-  std::string method;
-  std::string path;
-  std::vector<std::pair<std::string, std::string>> query;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-};
-
-}  // namespace
-
-static Result<BlobResponse> Perform(const BlobAccount& account, const std::string& key, const std::string& prefix,
-                                    Call call, Millis timeout, Clock* clock) {
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock->Now().time_since_epoch()).count();
-  call.headers.emplace_back("x-ms-date", HttpDate(now));
-  call.headers.emplace_back("x-ms-version", kApiVersion);
-  if (call.method == "PUT") call.headers.emplace_back("Content-Length", std::to_string(call.body.size()));
-  SignedRequest signed_request{call.method, prefix + call.path, call.query, call.headers};
-  std::string authorization = SharedKeyAuthorization(account.account_name, key, signed_request);
-
-  std::string url = EndpointOrigin(account.blob_endpoint) + prefix + call.path;
+Result<http::HttpResponse> BlobWatermarkStore::Perform(const Call& call) {
+  if (!key_.ok()) return key_.status();
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock_->Now().time_since_epoch()).count();
+  http::HttpRequest request{call.method, "", call.headers, call.body, timeout_};
+  request.headers.emplace_back("x-ms-date", HttpDate(now));
+  request.headers.emplace_back("x-ms-version", kApiVersion);
+  if (call.method == "PUT") request.headers.emplace_back("Content-Length", std::to_string(call.body.size()));
+  SignedRequest signed_request{call.method, path_prefix_ + call.path, call.query, request.headers};
+  request.headers.emplace_back("Authorization", SharedKeyAuthorization(account_.account_name, *key_, signed_request));
+  request.url = EndpointOrigin(account_.blob_endpoint) + path_prefix_ + call.path;
   for (size_t i = 0; i < call.query.size(); ++i) {
-    url += (i ? "&" : "?") + call.query[i].first + "=" + call.query[i].second;
+    request.url += (i ? "&" : "?") + call.query[i].first + "=" + call.query[i].second;
   }
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return Status(Code::kInternal, "curl_easy_init failed");
-  curl_slist* list = nullptr;
-  for (const auto& [n, v] : call.headers) list = curl_slist_append(list, (n + ": " + v).c_str());
-  list = curl_slist_append(list, ("Authorization: " + authorization).c_str());
-  list = curl_slist_append(list, "Expect:");
-  // libcurl adds a form Content-Type to bodies unless told otherwise; it would
-  // not be in the signature.
-  bool has_type = false;
-  for (const auto& [n, v] : call.headers) has_type = has_type || n == "Content-Type";
-  if (!has_type) list = curl_slist_append(list, "Content-Type:");
-  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(list, curl_slist_free_all);
-  BlobResponse response;
-  CURL* h = curl.get();
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &response);
-  if (call.method == "PUT") {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, call.body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(call.body.size()));
-  } else if (call.method != "GET") {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call.method.c_str());
+  Result<http::HttpResponse> response = transport_->Send(request);
+  if (!response.ok()) {
+    return Status(response.status().code(), "blob storage request failed: " + response.status().message());
   }
-  CURLcode rc = curl_easy_perform(h);
-  if (rc != CURLE_OK) {
-    return Status(Code::kUnavailable, std::string("blob storage request failed: ") + curl_easy_strerror(rc));
-  }
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  response.status = static_cast<int>(status);
   return response;
 }
 
 Result<std::optional<BlobWatermarkStore::Snapshot>> BlobWatermarkStore::ReadSnapshot() {
   Call call{"GET", "/" + location_.container + "/" + location_.blob, {}, {}, {}};
-  DI_ASSIGN_OR_RETURN(BlobResponse r, Perform(account_, key_, path_prefix_, call, timeout_, clock_));
+  DI_ASSIGN_OR_RETURN(http::HttpResponse r, Perform(call));
   if (r.status == 404) return std::optional<Snapshot>();
   if (r.status != 200) return HttpError("reading blob " + name(), r);
-  return std::optional<Snapshot>(Snapshot{r.etag, std::move(r.body)});
+  return std::optional<Snapshot>(Snapshot{std::string(r.Header("etag").value_or("")), std::move(r.body)});
 }
 
 Result<std::optional<Watermark>> BlobWatermarkStore::Read() {
@@ -166,8 +113,8 @@ Result<std::optional<Watermark>> BlobWatermarkStore::Read() {
 
 Status BlobWatermarkStore::CreateContainer() {
   Call call{"PUT", "/" + location_.container, {{"restype", "container"}}, {}, {}};
-  DI_ASSIGN_OR_RETURN(BlobResponse r, Perform(account_, key_, path_prefix_, call, timeout_, clock_));
-  if (r.status == 201 || (r.status == 409 && r.error_code == "ContainerAlreadyExists")) {
+  DI_ASSIGN_OR_RETURN(http::HttpResponse r, Perform(call));
+  if (r.status == 201 || (r.status == 409 && ErrorCode(r) == "ContainerAlreadyExists")) {
     if (r.status == 201) log::Info("created blob container", {{"container", location_.container}});
     return Status::Ok();
   }
@@ -182,15 +129,15 @@ Status BlobWatermarkStore::Put(const std::string& body, const std::string& condi
       {},
       {{"Content-Type", "application/json"}, {"x-ms-blob-type", "BlockBlob"}, {condition_header, condition_value}},
       body};
-  DI_ASSIGN_OR_RETURN(BlobResponse r, Perform(account_, key_, path_prefix_, call, timeout_, clock_));
-  if (r.status == 404 && r.error_code == "ContainerNotFound") {
+  DI_ASSIGN_OR_RETURN(http::HttpResponse r, Perform(call));
+  if (r.status == 404 && ErrorCode(r) == "ContainerNotFound") {
     DI_RETURN_IF_ERROR(CreateContainer());
-    DI_ASSIGN_OR_RETURN(r, Perform(account_, key_, path_prefix_, call, timeout_, clock_));
+    DI_ASSIGN_OR_RETURN(r, Perform(call));
   }
   if (r.status == 201) return Status::Ok();
   if (r.status == 409 || r.status == 412) {
     return Status(Code::kConflict, "blob " + name() + " was changed by another writer (HTTP " +
-                                       std::to_string(r.status) + (r.error_code.empty() ? "" : " " + r.error_code) +
+                                       std::to_string(r.status) + (ErrorCode(r).empty() ? "" : " " + ErrorCode(r)) +
                                        "); not overwritten");
   }
   return HttpError("writing blob " + name(), r);

@@ -1,20 +1,22 @@
 // BlobWatermarkStore: the watermark as an Azure Blob (watermarks/nivoda.json),
-// signed with SharedKey. Read: 404 (blob or container) = no watermark. Advance
+// signed with SharedKey, over an http::HttpTransport (CurlTransport by default). Read: 404 (blob or container) = no watermark. Advance
 // is a compare-and-set on the blob's ETag (If-Match, or If-None-Match: * when
 // absent): forward-only (an older value is kConflict, an equal one a no-op), and
 // a concurrent writer's change makes the PUT fail as kConflict, never a silent
 // overwrite. A blob that is not a watermark document is kCorrupt, names the blob
-// and is never overwritten. Transport failures and 5xx are kUnavailable; 401/403
-// kUnauthenticated. Details: docs/AZURE.md, "Blob watermark".
+// and is never overwritten. Transport failures and 5xx are kUnavailable (429 and 503
+// kRateLimited); 401/403 kUnauthenticated; other 4xx kPermanent. Details: docs/AZURE.md, "Blob watermark".
 //
-// Thread-safe: each call uses its own curl handle; no shared mutable state.
+// Thread-safe: no mutable state; the transport is thread-safe.
 // The account key is never logged nor put in a Status message.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "cloud/watermark_store.h"
 #include "common/clock.h"
+#include "http/http_transport.h"
 
 namespace di::cloud {
 
@@ -32,10 +34,12 @@ struct BlobLocation {
 
 class BlobWatermarkStore final : public WatermarkStore {
  public:
-  // REQUIRES: ACCOUNT.account_key is valid base64 (as ParseStorageConnectionString
-  // guarantees) and ACCOUNT.blob_endpoint is an http(s) URL; a trailing '/' is ignored.
+  // ACCOUNT.blob_endpoint is an http(s) URL; a trailing '/' is ignored. An
+  // account_key that is not base64 (ParseStorageConnectionString rejects it)
+  // makes every call kInvalidArgument, without a request. TRANSPORT nullptr: a
+  // CurlTransport with defaults.
   BlobWatermarkStore(BlobAccount account, BlobLocation location = {}, Millis timeout = Millis(15000),
-                     Clock* clock = &DefaultClock());
+                     Clock* clock = &DefaultClock(), std::shared_ptr<http::HttpTransport> transport = nullptr);
 
   Result<std::optional<Watermark>> Read() override;
   Status Advance(const Watermark& next) override;
@@ -56,16 +60,20 @@ class BlobWatermarkStore final : public WatermarkStore {
   Status WriteIfMatch(const Watermark& w, const std::string& etag);
 
  private:
+  struct Call;
+  // One signed request to the blob service.
+  Result<http::HttpResponse> Perform(const Call& call);
   // PUT BODY with the given precondition header (If-Match / If-None-Match).
   Status Put(const std::string& body, const std::string& condition_header, const std::string& condition_value);
   Status CreateContainer();
 
   BlobAccount account_;
-  std::string key_;          // decoded account key (binary)
+  Result<std::string> key_;  // the decoded account key (binary), or why there is none
   std::string path_prefix_;  // URL path of the endpoint ("" or "/devstoreaccount1")
   BlobLocation location_;
   Millis timeout_;
   Clock* clock_;
+  std::shared_ptr<http::HttpTransport> transport_;
 };
 
 }  // namespace di::cloud

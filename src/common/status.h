@@ -3,6 +3,8 @@
 // A Status is ok, or carries an error code, a message and (for database errors)
 // the SQLSTATE. Result<T> is a T or a non-ok Status. Both are plain values and
 // safe to copy between threads; neither is internally synchronised.
+// Both are [[nodiscard]]: an error is handled, passed on, or dropped with
+// (void) and a comment saying why that is safe.
 #pragma once
 
 #include <optional>
@@ -28,7 +30,7 @@ enum class Code {
 
 const char* CodeName(Code code);
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(Code code, std::string message, std::string sqlstate = {})
@@ -53,7 +55,7 @@ class Status {
 // A value of T, or the Status that explains why there is none.
 // REQUIRES: a Result built from a Status is built from a non-ok one.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {}  // NOLINT

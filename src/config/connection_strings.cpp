@@ -7,28 +7,13 @@
 #include <map>
 #include <span>
 
+#include "common/codec.h"
+#include "common/strings.h"
+
 namespace di {
 namespace {
 
 Status Invalid(std::string message) { return Status(Code::kInvalidArgument, std::move(message)); }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool HasSpaceOrControl(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
@@ -185,44 +170,6 @@ Result<HostPort> ParseHostPort(std::string_view text) {
   return out;
 }
 
-Result<std::string> DecodeBase64(std::string_view text) {
-  if (text.empty()) return Invalid("empty base64");
-  if (text.size() % 4 != 0) return Invalid("base64 length is not a multiple of 4");
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  uint32_t buffer = 0;
-  int bits = 0;
-  size_t padding = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+')
-      v = 62;
-    else if (c == '/')
-      v = 63;
-    else if (c == '=' && i + 2 >= text.size()) {
-      ++padding;
-      continue;
-    } else
-      return Invalid("not base64");
-    if (padding > 0) return Invalid("base64 padding in the middle");
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  if (out.empty()) return Invalid("empty base64");
-  return out;
-}
-
 Result<StorageConnectionString> ParseStorageConnectionString(std::string_view text) {
   static constexpr std::array<std::string_view, 10> kKeys = {"DefaultEndpointsProtocol",
                                                              "AccountName",
@@ -255,7 +202,7 @@ Result<StorageConnectionString> ParseStorageConnectionString(std::string_view te
     return Invalid("AccountName must be letters and digits");
   }
   if (out.account_key.empty()) return Invalid("missing AccountKey");
-  if (!DecodeBase64(out.account_key).ok()) return Invalid("AccountKey is not valid base64");
+  if (!Base64Decode(out.account_key).ok()) return Invalid("AccountKey is not valid base64");
   std::string protocol = Lower(Take(pairs, "DefaultEndpointsProtocol"));
   if (protocol.empty()) protocol = "https";
   if (protocol != "http" && protocol != "https") return Invalid("DefaultEndpointsProtocol must be http or https");
@@ -307,7 +254,7 @@ Result<ServiceBusConnectionString> ParseServiceBusConnectionString(std::string_v
   out.key = Take(pairs, "SharedAccessKey");
   if (out.key_name.empty()) return Invalid("missing SharedAccessKeyName");
   if (out.key.empty()) return Invalid("missing SharedAccessKey");
-  if (!DecodeBase64(out.key).ok()) return Invalid("SharedAccessKey is not valid base64");
+  if (!Base64Decode(out.key).ok()) return Invalid("SharedAccessKey is not valid base64");
   out.entity_path = Take(pairs, "EntityPath");
   std::string emulator = Take(pairs, "UseDevelopmentEmulator");
   if (!emulator.empty()) {

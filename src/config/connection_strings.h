@@ -41,7 +41,7 @@ Result<HostPort> ParseHostPort(std::string_view text);
 //   UseDevelopmentStorage=true   (Azurite's well-known account on 127.0.0.1:10000)
 struct StorageConnectionString {
   std::string account_name;
-  std::string account_key;    // base64 text as given; DecodeBase64 for the HMAC key
+  std::string account_key;    // base64 text as given; Base64Decode (common/codec.h) for the HMAC key
   std::string blob_endpoint;  // e.g. https://a.blob.core.windows.net, no trailing '/'
   bool development_storage = false;
   std::string raw;  // the whole string (a secret)
@@ -76,9 +76,5 @@ struct DatabaseUrl {
 // Checks the shape only (scheme, keyword syntax, percent escapes); libpq
 // validates the rest when connecting.
 Result<DatabaseUrl> ParseDatabaseUrl(std::string_view text);
-
-// Standard base64 (RFC 4648, with padding). Error on any other character,
-// misplaced padding, a length that is not a multiple of 4, or empty input.
-Result<std::string> DecodeBase64(std::string_view text);
 
 }  // namespace di

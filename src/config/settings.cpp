@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <type_traits>
 
+#include "common/strings.h"
+
 namespace di {
 namespace {
 
@@ -214,18 +216,6 @@ const Setting kSettings[] = {
 };
 
 Status Bad(std::string message) { return Status(Code::kInvalidArgument, std::move(message)); }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // TEXT quoted for an error line: control characters escaped, long text cut.
 std::string Quote(std::string_view text) {

@@ -1,10 +1,10 @@
 // RunGate: whether a run may be consolidated now, and how (pure decision).
-//
+// A request that stops at the gate ends with its ConsolidationOutcome:
 //   unknown run                        -> kUnknownRun (dead-letter the message)
 //   run already completed              -> kAlreadyCompleted (a duplicate: done)
 //   partitions pending or running      -> kNotReady (retry later)
 //   failed partitions without force    -> kRefused
-//   otherwise                          -> kProceed, with
+//   otherwise                          -> proceed (no outcome yet), with
 //     soft_delete       = full run, no failed partition, not forced
 //     advance_watermark = no failed partition (a forced run leaves the
 //                         watermark where it was, so the next run re-covers
@@ -20,7 +20,7 @@
 
 namespace di::consolidate {
 
-// What the gate needs to know about a run (run_metadata + worker_runs).
+// What the gate needs to know about a run (run_metadata + partition_runs).
 struct RunState {
   std::string run_id;
   std::string feed;      // natural | labgrown
@@ -32,11 +32,16 @@ struct RunState {
   int64_t failed = 0;
 };
 
-enum class GateVerdict { kProceed, kAlreadyCompleted, kNotReady, kRefused, kUnknownRun };
-const char* GateVerdictName(GateVerdict v);
+// How a consolidation request ends: kCompleted after a consolidation ran to
+// its end, otherwise the gate's answer (above).
+enum class ConsolidationOutcome { kCompleted, kAlreadyCompleted, kNotReady, kRefused, kUnknownRun };
+// "completed", "already_completed", "not_ready", "refused", "unknown_run".
+const char* ConsolidationOutcomeName(ConsolidationOutcome outcome);
 
 struct GateDecision {
-  GateVerdict verdict = GateVerdict::kUnknownRun;
+  // nullopt: consolidate now. Otherwise the request ends here with this outcome.
+  std::optional<ConsolidationOutcome> outcome = ConsolidationOutcome::kUnknownRun;
+  bool proceed() const { return !outcome.has_value(); }
   std::string reason;  // one line, for logs and dead-letter descriptions
   bool soft_delete = false;
   bool advance_watermark = false;

@@ -1,14 +1,9 @@
 #include "consolidate/run_store.h"
 
+#include <chrono>
+
 namespace di::consolidate {
 namespace {
-
-constexpr const char* kLoad =
-    "SELECT r.feed, r.run_type, r.status, extract(epoch FROM r.updated_to) * 1000,"
-    "  (SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id),"
-    "  (SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status IN ('pending', 'running')),"
-    "  (SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status = 'failed')"
-    " FROM run_metadata r WHERE r.run_id = $1";
 
 constexpr const char* kBegin =
     "UPDATE run_metadata SET status = 'consolidating',"
@@ -55,28 +50,20 @@ constexpr const char* kComplete =
     "  watermark_after = CASE WHEN $2::boolean THEN updated_to ELSE watermark_after END"
     " WHERE run_id = $1";
 
-constexpr const char* kStats =
-    "SELECT coalesce((s->>'seen')::bigint, 0), coalesce((s->>'changed')::bigint, 0),"
-    "  coalesce((s->>'unchanged')::bigint, 0), coalesce((s->>'mapped')::bigint, 0),"
-    "  coalesce((s->>'inserted')::bigint, 0), coalesce((s->>'updated')::bigint, 0),"
-    "  coalesce((s->>'failed')::bigint, 0), coalesce((s->>'deleted')::bigint, 0),"
-    "  coalesce((s->>'undeleted')::bigint, 0)"
-    " FROM (SELECT coalesce(consolidation_stats, '{}'::jsonb) AS s FROM run_metadata WHERE run_id = $1) x";
-
 }  // namespace
 
 Result<std::optional<RunState>> LoadRunState(pg::Connection& conn, const std::string& run_id) {
-  DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kLoad, {pg::P(run_id)}));
-  if (r.rows() == 0) return std::optional<RunState>();
+  DI_ASSIGN_OR_RETURN(std::optional<store::RunRow> row, store::ReadRun(conn, run_id));
+  if (!row) return std::optional<RunState>();
   RunState s;
   s.run_id = run_id;
-  s.feed = r.GetString(0, 0);
-  s.run_type = r.GetString(0, 1);
-  s.status = r.GetString(0, 2);
-  s.updated_to = WallTime(Millis(static_cast<int64_t>(r.GetDouble(0, 3))));
-  s.partitions = r.GetInt64(0, 4);
-  s.in_progress = r.GetInt64(0, 5);
-  s.failed = r.GetInt64(0, 6);
+  s.feed = row->feed;
+  s.run_type = row->run_type;
+  s.status = row->status;
+  s.updated_to = std::chrono::floor<Millis>(row->updated_to);  // the watermark keeps milliseconds
+  s.partitions = row->partitions;
+  s.in_progress = row->partitions_pending + row->partitions_running;
+  s.failed = row->partitions_failed;
   return std::optional<RunState>(std::move(s));
 }
 
@@ -116,19 +103,8 @@ Status CompleteRun(pg::Connection& conn, const std::string& run_id, bool waterma
 }
 
 Result<ConsolidationStats> ReadStats(pg::Connection& conn, const std::string& run_id) {
-  DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kStats, {pg::P(run_id)}));
-  ConsolidationStats s;
-  if (r.rows() == 0) return s;
-  s.seen = r.GetInt64(0, 0);
-  s.changed = r.GetInt64(0, 1);
-  s.unchanged = r.GetInt64(0, 2);
-  s.mapped = r.GetInt64(0, 3);
-  s.inserted = r.GetInt64(0, 4);
-  s.updated = r.GetInt64(0, 5);
-  s.failed = r.GetInt64(0, 6);
-  s.deleted = r.GetInt64(0, 7);
-  s.undeleted = r.GetInt64(0, 8);
-  return s;
+  DI_ASSIGN_OR_RETURN(std::optional<store::RunRow> row, store::ReadRun(conn, run_id));
+  return row ? row->consolidation : ConsolidationStats{};
 }
 
 }  // namespace di::consolidate

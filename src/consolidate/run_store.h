@@ -1,5 +1,5 @@
 // RunStore: the run-level statements of a consolidation over run_metadata,
-// worker_runs, raw_diamonds_nivoda and diamonds (the batch-level ones are in
+// partition_runs, raw_diamonds_nivoda and diamonds (the batch-level ones are in
 // batch.h). Functions take a Connection: as thread-safe as that connection.
 #pragma once
 
@@ -10,23 +10,14 @@
 #include "common/status.h"
 #include "consolidate/run_gate.h"
 #include "store/pg.h"
+#include "store/run_row.h"
 
 namespace di::consolidate {
 
 // run_metadata.consolidation_stats, cumulative over every pass of the run.
-struct ConsolidationStats {
-  int64_t seen = 0;       // raw rows whose last run is this run
-  int64_t changed = 0;    // of those, mapped or failed because their payload changed
-  int64_t unchanged = 0;  // seen - changed: payload as last consolidated
-  int64_t mapped = 0;     // rows upserted into diamonds (any run's rows)
-  int64_t inserted = 0;
-  int64_t updated = 0;
-  int64_t failed = 0;     // rows recorded in consolidation_failures
-  int64_t deleted = 0;    // soft-deleted by this run
-  int64_t undeleted = 0;  // deleted stones this run saw again
-};
+using ConsolidationStats = store::ConsolidationStats;
 
-// The run and its partition counts; nullopt when RUN_ID is unknown.
+// The run and its partition counts (store::ReadRun); nullopt when RUN_ID is unknown.
 Result<std::optional<RunState>> LoadRunState(pg::Connection& conn, const std::string& run_id);
 
 // Marks the run consolidating (keeping the first start time and recording
@@ -51,6 +42,7 @@ Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_
 // = the run's updated_to when WATERMARK_ADVANCED).
 Status CompleteRun(pg::Connection& conn, const std::string& run_id, bool watermark_advanced);
 
+// The run's consolidation_stats; all zero when RUN_ID is unknown.
 Result<ConsolidationStats> ReadStats(pg::Connection& conn, const std::string& run_id);
 
 }  // namespace di::consolidate

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <mutex>
 #include <vector>
 
 #include "common/log.h"
+#include "common/strings.h"
 
 namespace di::http {
 namespace {
@@ -34,20 +34,19 @@ size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
   }
   auto colon = line.find(':');
   if (colon == std::string_view::npos) return size * n;
-  std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-    value.remove_suffix(1);
-  }
-  headers->emplace_back(std::move(name), std::string(value));
+  headers->emplace_back(Lower(line.substr(0, colon)), std::string(Trim(line.substr(colon + 1))));
   return size * n;
 }
 
-Status TransportError(CURLcode code, const char* detail, const std::string& url) {
-  std::string message = std::string("POST ") + url + ": " + curl_easy_strerror(code);
+bool HasHeader(const HttpHeaders& headers, std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) return true;
+  }
+  return false;
+}
+
+Status TransportError(CURLcode code, const char* detail, const HttpRequest& request) {
+  std::string message = request.method + " " + request.url + ": " + curl_easy_strerror(code);
   if (detail[0] != '\0') message += std::string(" (") + detail + ")";
   switch (code) {
     case CURLE_URL_MALFORMAT:
@@ -127,44 +126,42 @@ CurlTransport::~CurlTransport() {
 
 int64_t CurlTransport::connections_opened() const { return impl_->connections_opened.load(); }
 
-Result<HttpResponse> CurlTransport::Post(const std::string& url, const std::string& body, const HttpHeaders& headers,
-                                         Millis timeout) {
-  return Perform(url, &body, headers, timeout);
-}
-
-Result<HttpResponse> CurlTransport::Get(const std::string& url, const HttpHeaders& headers, Millis timeout) {
-  return Perform(url, nullptr, headers, timeout);
-}
-
-Result<HttpResponse> CurlTransport::Perform(const std::string& url, const std::string* body, const HttpHeaders& headers,
-                                            Millis timeout) {
+Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   CURL* curl = impl_->Borrow();
   if (curl == nullptr) return Status(Code::kInternal, "curl_easy_init failed");
   // Options are reset per request; the handle keeps its connection cache.
   curl_easy_reset(curl);
 
+  const std::string& method = request.method;
+  const bool send_body = !request.body.empty() || method == "POST" || method == "PUT";
   HttpResponse response;
   char error[CURL_ERROR_SIZE] = {0};
   curl_slist* header_list = nullptr;
-  if (body != nullptr) {
-    header_list = curl_slist_append(header_list, "Content-Type: application/json");
-    header_list = curl_slist_append(header_list, "Accept: application/json");
-    header_list = curl_slist_append(header_list, "Expect:");  // no 100-continue round trip
-  }
-  for (const auto& [name, value] : headers) {
+  for (const auto& [name, value] : request.headers) {
     header_list = curl_slist_append(header_list, (name + ": " + value).c_str());
   }
-
-  const Options& o = impl_->options;
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_SHARE, impl_->share);
-  if (body != nullptr) {
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
-  } else {
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  header_list = curl_slist_append(header_list, "Expect:");  // no 100-continue round trip
+  // libcurl gives a body a form Content-Type unless told otherwise; a signed
+  // request (Azure SharedKey) must send only the headers it signed.
+  if (send_body && !HasHeader(request.headers, "Content-Type")) {
+    header_list = curl_slist_append(header_list, "Content-Type:");
   }
+
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_SHARE, impl_->share);
+  if (method == "GET" && !send_body) {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else if (method == "HEAD" && !send_body) {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else {
+    if (send_body) {
+      curl_easy_setopt(curl, CURLOPT_POST, 1L);
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    }
+    if (method != "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+  const Options& o = impl_->options;
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, o.user_agent.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
@@ -172,8 +169,9 @@ Result<HttpResponse> CurlTransport::Perform(const std::string& url, const std::s
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(o.connect_timeout, timeout).count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::min(o.connect_timeout, request.timeout).count()));
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, o.insecure_skip_tls_verify ? 0L : 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, o.insecure_skip_tls_verify ? 0L : 2L);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -195,7 +193,7 @@ Result<HttpResponse> CurlTransport::Perform(const std::string& url, const std::s
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   impl_->Return(curl);
 
-  if (code != CURLE_OK) return TransportError(code, error, url);
+  if (code != CURLE_OK) return TransportError(code, error, request);
   response.status = static_cast<int>(http_status);
   return response;
 }

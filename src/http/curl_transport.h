@@ -9,9 +9,9 @@
 // TLS peer and host verification are on unless Options::insecure_skip_tls_verify,
 // which logs a warning at construction.
 //
-// Thread-safety: Post() may be called from any number of threads at once; the
+// Thread-safety: Send() may be called from any number of threads at once; the
 // number of concurrent requests is bounded only by the callers. The destructor
-// REQUIRES that no Post() is running.
+// REQUIRES that no Send() is running.
 #pragma once
 
 #include <cstdint>
@@ -51,20 +51,15 @@ class CurlTransport final : public HttpTransport {
 
   // Transport failures: kUnavailable (connect, reset, timeout, DNS), kPermanent
   // (TLS verification failed), kInvalidArgument (malformed or unsupported URL).
-  Result<HttpResponse> Post(const std::string& url, const std::string& body, const HttpHeaders& headers,
-                            Millis timeout) override;
-  // Same contract as Post; no default Content-Type/Accept headers.
-  Result<HttpResponse> Get(const std::string& url, const HttpHeaders& headers, Millis timeout) override;
+  // HEAD returns headers only; a body is sent with POST and PUT (even empty)
+  // and with any other method when non-empty.
+  Result<HttpResponse> Send(const HttpRequest& request) override;
 
   // Number of new connections libcurl opened so far (summed over all requests);
   // connection reuse keeps it near the peak concurrency.
   int64_t connections_opened() const;
 
  private:
-  // One request; BODY == nullptr means GET.
-  Result<HttpResponse> Perform(const std::string& url, const std::string* body, const HttpHeaders& headers,
-                               Millis timeout);
-
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

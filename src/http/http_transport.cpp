@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/strings.h"
+
 namespace di::http {
 
 std::optional<std::string_view> HttpResponse::Header(std::string_view name) const {
@@ -14,9 +16,7 @@ std::optional<std::string_view> HttpResponse::Header(std::string_view name) cons
 std::optional<Millis> HttpResponse::RetryAfter() const {
   auto value = Header("retry-after");
   if (!value) return std::nullopt;
-  std::string_view text = *value;
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  std::string_view text = Trim(*value);
   if (text.empty()) return std::nullopt;
   int64_t seconds = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
@@ -26,8 +26,16 @@ std::optional<Millis> HttpResponse::RetryAfter() const {
   return Millis(seconds * 1000);
 }
 
-Result<HttpResponse> HttpTransport::Get(const std::string& url, const HttpHeaders&, Millis) {
-  return Status(Code::kInternal, "this transport cannot GET " + url);
+Result<HttpResponse> HttpTransport::Post(const std::string& url, const std::string& body, const HttpHeaders& headers,
+                                         Millis timeout) {
+  HttpRequest request{
+      "POST", url, {{"Content-Type", "application/json"}, {"Accept", "application/json"}}, body, timeout};
+  request.headers.insert(request.headers.end(), headers.begin(), headers.end());
+  return Send(request);
+}
+
+Result<HttpResponse> HttpTransport::Get(const std::string& url, const HttpHeaders& headers, Millis timeout) {
+  return Send(HttpRequest{"GET", url, headers, {}, timeout});
 }
 
 }  // namespace di::http

@@ -4,17 +4,12 @@
 #include <array>
 #include <cctype>
 
+#include "common/strings.h"
+
 namespace di::nivoda {
 namespace {
 
 constexpr size_t kMaxMessage = 500;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool Contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;

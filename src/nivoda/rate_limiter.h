@@ -2,7 +2,8 @@
 //
 // Every HTTP request the client sends (authentication, count, page, retries)
 // first calls Acquire(). Implementations: TokenBucketRateLimiter (one process)
-// and, later, an account-wide limiter coordinated through PostgreSQL.
+// and ratelimit::AccountRateLimiter (src/ratelimit: the account-wide limit,
+// shared by every process through PostgreSQL; what the roles use).
 // Thread-safety: implementations must allow concurrent Acquire() and Shutdown().
 #pragma once
 

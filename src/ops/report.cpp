@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/strings.h"
 #include "ops/report_charts.h"
-#include "plan/plan_table.h"
 
 namespace di {
 namespace {
@@ -86,14 +86,13 @@ std::string Cards(const ReportData& d) {
   out += Card("partitions", std::to_string(r.completed_partitions) + " / " + std::to_string(r.expected_partitions),
               std::to_string(r.failed_partitions) + " failed · " + std::to_string(r.running_partitions) +
                   " running · " + std::to_string(r.pending_partitions) + " pending");
-  out += Card("offers fetched", plan::FormatCount(r.records_fetched),
-              "of " + plan::FormatCount(r.expected_records) + " expected (" +
-                  Percent(r.records_fetched, r.expected_records) + ")");
-  out += Card("requests", plan::FormatCount(requests),
-              "+ " + std::to_string(r.count_queries) + " count queries at planning");
+  out += Card(
+      "offers fetched", FormatCount(r.records_fetched),
+      "of " + FormatCount(r.expected_records) + " expected (" + Percent(r.records_fetched, r.expected_records) + ")");
+  out += Card("requests", FormatCount(requests), "+ " + std::to_string(r.count_queries) + " count queries at planning");
   out += Card("request rate", Fixed(static_cast<double>(requests) / active, 1) + "/s mean",
               "peak " + std::to_string(peak) + "/s · limit " + Fixed(d.rate_limit, 0) + "/s");
-  out += Card("errors · 429s", plan::FormatCount(errors) + " · " + plan::FormatCount(limited),
+  out += Card("errors · 429s", FormatCount(errors) + " · " + FormatCount(limited),
               requests > 0 ? "mean latency " + std::to_string(latency / std::max<int64_t>(1, requests)) + " ms"
                            : "no requests recorded");
   out += Card("consolidation", r.consolidation,
@@ -114,10 +113,10 @@ std::string PartitionTable(const ReportData& d) {
           FormatDuration(p.completed_offset_seconds.value_or(d.run.duration_seconds) - *p.started_offset_seconds);
     }
     out += "<tr><td class=\"num\">" + std::to_string(p.partition_id) + "</td><td>" +
-           E(plan::FormatDollars(p.price_min) + " – " + (p.price_max ? plan::FormatDollars(*p.price_max) : "∞")) +
+           E(FormatDollars(p.price_min) + " – " + (p.price_max ? FormatDollars(*p.price_max) : "∞")) +
            "</td><td class=\"s-" + E(p.status) + "\">" + E(p.status) + "</td><td>" + E(p.phase) +
-           "</td><td class=\"num\">" + plan::FormatCount(p.records) + "</td><td class=\"num\">" +
-           plan::FormatCount(p.expected_records) + "</td><td class=\"num\">" + plan::FormatCount(p.pages) +
+           "</td><td class=\"num\">" + FormatCount(p.records) + "</td><td class=\"num\">" +
+           FormatCount(p.expected_records) + "</td><td class=\"num\">" + FormatCount(p.pages) +
            "</td><td class=\"num\">" + std::to_string(p.attempts) + "</td><td class=\"num\">" + duration + "</td><td>" +
            E(p.worker_id.value_or("")) + "</td><td class=\"err\">" + E(p.error.value_or("")) + "</td></tr>\n";
   }

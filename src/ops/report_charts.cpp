@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/strings.h"
 #include "ops/status.h"
-#include "plan/plan_table.h"
 
 namespace di {
 namespace {
@@ -68,7 +68,7 @@ std::string ClockText(double seconds) {
 }
 
 std::string RangeText(const PartitionStatus& p) {
-  return plan::FormatDollars(p.price_min) + "–" + (p.price_max ? plan::FormatDollars(*p.price_max) : "∞");
+  return FormatDollars(p.price_min) + "–" + (p.price_max ? FormatDollars(*p.price_max) : "∞");
 }
 
 // Time ticks along [kLeft, kWidth - kRight] for SPAN seconds at BOTTOM.
@@ -140,18 +140,18 @@ std::string PriceHistogramSvg(const ReportData& data) {
 
   for (double v = 0; v <= y_max + 1e-9; v += step) {
     svg += Line(kLeft, py(v), kWidth - kRight, py(v), "grid");
-    svg += Text(kLeft - 6, py(v) + 4, plan::FormatCount(std::llround(v)), "end");
+    svg += Text(kLeft - 6, py(v) + 4, FormatCount(std::llround(v)), "end");
   }
   for (const auto& s : data.histogram) {
     const double x0 = px(static_cast<double>(s.from_dollars));
     const double x1 = px(static_cast<double>(s.to_dollars.value_or(right)));
-    svg += Rect(x0, py(height(s)), x1 - x0, bottom - py(height(s)), "bar",
-                plan::FormatDollars(s.from_dollars) + " – " +
-                    (s.to_dollars ? plan::FormatDollars(*s.to_dollars) : std::string("∞")) + ": " +
-                    plan::FormatCount(s.count) + " offers");
+    svg +=
+        Rect(x0, py(height(s)), x1 - x0, bottom - py(height(s)), "bar",
+             FormatDollars(s.from_dollars) + " – " + (s.to_dollars ? FormatDollars(*s.to_dollars) : std::string("∞")) +
+                 ": " + FormatCount(s.count) + " offers");
   }
   for (double price = 1; price <= static_cast<double>(right); price *= 10) {
-    svg += Text(px(price), bottom + 16, plan::FormatDollars(static_cast<int64_t>(price)), "middle");
+    svg += Text(px(price), bottom + 16, FormatDollars(static_cast<int64_t>(price)), "middle");
   }
   double last_label = -1e9;
   for (const auto& p : data.partitions) {
@@ -159,7 +159,7 @@ std::string PriceHistogramSvg(const ReportData& data) {
     if (p.price_min > 0) {
       svg += "<g class=\"boundary\"><title>" +
              EscapeXml("partition " + std::to_string(p.partition_id) + ": " + RangeText(p) + ", " +
-                       plan::FormatCount(p.expected_records) + " expected offers") +
+                       FormatCount(p.expected_records) + " expected offers") +
              "</title>" + Line(x, top, x, bottom, "boundary") + "</g>\n";
     }
     if (x - last_label >= 16) {  // label the partition at its left edge when there is room
@@ -205,7 +205,7 @@ std::string PartitionTimelineSvg(const ReportData& data) {
     const double start = *p.started_offset_seconds;
     const double end = p.completed_offset_seconds.value_or(data.run.duration_seconds);
     std::string title = "partition " + std::to_string(p.partition_id) + " (" + RangeText(p) + "): " + p.status + ", " +
-                        FormatDuration(end - start) + ", " + plan::FormatCount(p.records) + " offers, " +
+                        FormatDuration(end - start) + ", " + FormatCount(p.records) + " offers, " +
                         std::to_string(p.attempts) + " attempt(s)";
     if (p.error) title += "; " + *p.error;
     svg += Rect(px(start), y, px(end) - px(start), row - 2, "t-" + p.status, title);
@@ -246,7 +246,7 @@ std::string RequestRateSvg(const ReportData& data) {
 
   for (double v = 0; v <= y_max + 1e-9; v += step) {
     svg += Line(kLeft, py(v), kWidth - kRight, py(v), "grid");
-    svg += Text(kLeft - 6, py(v) + 4, plan::FormatCount(std::llround(v)), "end");
+    svg += Text(kLeft - 6, py(v) + 4, FormatCount(std::llround(v)), "end");
   }
   svg += TimeTicks(span, bottom, top);
   // A step line: each bucket's rate held over its width.
@@ -262,7 +262,7 @@ std::string RequestRateSvg(const ReportData& data) {
     if (limited[b] <= 0) continue;
     const double x = px((static_cast<double>(b) + 0.5) * static_cast<double>(bucket));
     svg += "<circle class=\"r429\" cx=\"" + N(x) + "\" cy=\"" + N(bottom - 5) + "\" r=\"3\"><title>" +
-           EscapeXml(plan::FormatCount(std::llround(limited[b])) + " HTTP 429 at " +
+           EscapeXml(FormatCount(std::llround(limited[b])) + " HTTP 429 at " +
                      ClockText(static_cast<double>(b * bucket))) +
            "</title></circle>\n";
   }

@@ -98,9 +98,9 @@ Status RequestRecorder::Flush() {
     pg::Transaction tx(*conn);
     DI_RETURN_IF_ERROR(tx.begin_status());
     for (const auto& [key, t] : batch) {
-      DI_ASSIGN_OR_RETURN(auto r, conn->Exec(kUpsert, {pg::P(key.second), pg::P(key.first), pg::P(t.requests),
-                                                       pg::P(t.errors), pg::P(t.rate_limited), pg::P(t.latency_ms)}));
-      (void)r;
+      DI_RETURN_IF_ERROR(conn->Exec(kUpsert, {pg::P(key.second), pg::P(key.first), pg::P(t.requests), pg::P(t.errors),
+                                              pg::P(t.rate_limited), pg::P(t.latency_ms)})
+                             .status());
     }
     return tx.Commit();
   }();

@@ -3,38 +3,31 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/strings.h"
 #include "ops/status.h"
-#include "plan/plan_table.h"
+#include "store/run_row.h"
 
 namespace di {
-namespace {
-constexpr const char* kProgress =
-    "SELECT r.status, r.expected_workers, r.completed_workers, r.failed_workers, r.expected_records,"
-    "  (SELECT count(*) FROM raw_diamonds_nivoda WHERE run_id = r.run_id),"
-    "  (SELECT coalesce(sum(pages_fetched), 0) FROM partition_progress WHERE run_id = r.run_id)"
-    " FROM run_metadata r WHERE r.run_id = $1";
-
-}  // namespace
 
 Result<RunProgress> ReadRunProgress(pg::Connection& conn, const std::string& run_id) {
-  DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kProgress, {pg::P(run_id)}));
-  if (r.rows() == 0) return Status(Code::kNotFound, "no run " + run_id);
+  DI_ASSIGN_OR_RETURN(std::optional<store::RunRow> run, store::ReadRun(conn, run_id));
+  if (!run) return Status(Code::kNotFound, "no run " + run_id);
   RunProgress p;
-  p.status = r.GetString(0, 0);
-  p.expected_partitions = static_cast<int>(r.GetInt64(0, 1));
-  p.completed_partitions = static_cast<int>(r.GetInt64(0, 2));
-  p.failed_partitions = static_cast<int>(r.GetInt64(0, 3));
-  p.expected_offers = r.GetInt64(0, 4);
-  p.fetched_offers = r.GetInt64(0, 5);
-  p.pages = r.GetInt64(0, 6);
+  p.status = run->status;
+  p.expected_partitions = run->expected_partitions;
+  p.completed_partitions = run->completed_partitions;
+  p.failed_partitions = run->failed_partitions;
+  p.expected_offers = run->expected_records;
+  p.fetched_offers = run->offers_stored;
+  p.pages = run->pages_fetched;
   return p;
 }
 
 std::string RenderProgressLine(const RunProgress& p, double pages_per_second, double elapsed_s) {
   int64_t expected = std::max<int64_t>(p.expected_offers, 1);
   int percent = static_cast<int>(std::min<int64_t>(100, p.fetched_offers * 100 / expected));
-  std::string line = (p.status == "running" ? "fetch  " : p.status + "  ") + plan::FormatCount(p.fetched_offers) +
-                     " / " + plan::FormatCount(p.expected_offers) + " offers (" + std::to_string(percent) + "%)  " +
+  std::string line = (p.status == "running" ? "fetch  " : p.status + "  ") + FormatCount(p.fetched_offers) + " / " +
+                     FormatCount(p.expected_offers) + " offers (" + std::to_string(percent) + "%)  " +
                      std::to_string(p.completed_partitions) + "/" + std::to_string(p.expected_partitions) +
                      " partitions";
   if (p.failed_partitions > 0) line += " (" + std::to_string(p.failed_partitions) + " failed)";

@@ -4,37 +4,15 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "common/strings.h"
 #include "ops/report_table.h"
-#include "plan/plan_table.h"
+#include "store/run_row.h"
 
 namespace di {
 namespace {
 
 // Times leave the database as ISO-8601 UTC text with seconds.
 #define DI_ISO(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
-constexpr const char* kRunsSql =
-    "SELECT r.run_id, r.feed, r.run_type, r.status, " DI_ISO("r.started_at") ", " DI_ISO("r.completed_at") ", "
-    "extract(epoch FROM r.started_at)::float8, "
-    "extract(epoch FROM coalesce(r.consolidation_completed_at, r.completed_at, now()) - r.started_at)::float8, "
-    "r.expected_workers, r.completed_workers, r.failed_workers, "
-    "(SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status = 'running'), "
-    "(SELECT count(*) FROM worker_runs w WHERE w.run_id = r.run_id AND w.status = 'pending'), "
-    "r.expected_records, "
-    // distinct stones stored by the run (pages received include re-fetches and
-    // duplicates); once consolidated, the count its finalize recorded: a later
-    // run that sees a stone takes over its raw row
-    "coalesce((r.consolidation_stats->>'seen')::bigint,"
-    " (SELECT count(*) FROM raw_diamonds_nivoda d WHERE d.run_id = r.run_id)), "
-    "r.count_queries, " DI_ISO("r.consolidation_started_at") ", " DI_ISO("r.consolidation_completed_at") ", "
-    DI_ISO("r.watermark_before") ", " DI_ISO("r.watermark_after") ", " DI_ISO("r.updated_from") ", "
-    DI_ISO("r.updated_to") ", "
-    "extract(epoch FROM now() - coalesce((SELECT max(p.updated_at) FROM partition_progress p "
-    "WHERE p.run_id = r.run_id), r.started_at))::float8, "
-    "r.error_message "
-    "FROM run_metadata r WHERE ($1::text IS NULL OR r.run_id = $1) "
-    "AND ($3::boolean IS FALSE OR r.status = 'running') "
-    "ORDER BY r.started_at DESC, r.run_id LIMIT $2";
 
 constexpr const char* kPartitionsSql =
     "SELECT p.partition_id, p.price_min, p.price_max, coalesce(w.status, 'pending'), p.phase, p.next_offset, "
@@ -43,7 +21,7 @@ constexpr const char* kPartitionsSql =
     "extract(epoch FROM w.started_at - r.started_at)::float8, "
     "extract(epoch FROM w.completed_at - r.started_at)::float8, " DI_ISO("p.updated_at") ", w.error_message "
     "FROM partition_progress p JOIN run_metadata r ON r.run_id = p.run_id "
-    "LEFT JOIN worker_runs w ON w.run_id = p.run_id AND w.partition_id = p.partition_id "
+    "LEFT JOIN partition_runs w ON w.run_id = p.run_id AND w.partition_id = p.partition_id "
     "WHERE p.run_id = $1 ORDER BY p.partition_id";
 
 #undef DI_ISO
@@ -113,7 +91,7 @@ nlohmann::json PartitionJson(const PartitionStatus& p) {
 }
 
 std::string Range(const PartitionStatus& p) {
-  return plan::FormatDollars(p.price_min) + " – " + (p.price_max ? plan::FormatDollars(*p.price_max) : "∞");
+  return FormatDollars(p.price_min) + " – " + (p.price_max ? FormatDollars(*p.price_max) : "∞");
 }
 
 // The first line of TEXT, at most MAX code points.
@@ -152,44 +130,69 @@ std::string FormatDuration(double seconds) {
   return buf;
 }
 
-static Result<std::vector<RunSummary>> LoadRunsWhere(pg::Connection& conn, const std::optional<std::string>& run_id,
-                                                     int limit, Millis stall_alert, bool running_only) {
-  DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kRunsSql, {pg::P(run_id), pg::P(limit), pg::P(running_only)}));
+namespace {
+
+// ISO-8601 UTC to the second ("2026-02-12T19:01:13Z"), as status has always shown times.
+std::string IsoSeconds(WallTime t) {
+  std::string text = FormatIso8601(std::chrono::floor<std::chrono::seconds>(t));
+  const size_t dot = text.find('.');
+  return dot == std::string::npos ? text : text.substr(0, dot) + "Z";
+}
+
+std::optional<std::string> IsoSeconds(const std::optional<WallTime>& t) {
+  if (!t) return std::nullopt;
+  return IsoSeconds(*t);
+}
+
+double Seconds(WallTime::duration d) { return std::chrono::duration<double>(d).count(); }
+
+RunSummary Summarize(const store::RunRow& row, Millis stall_alert) {
+  RunSummary s;
+  s.run_id = row.run_id;
+  s.feed = row.feed;
+  s.run_type = row.run_type;
+  s.status = row.status;
+  s.started_at = IsoSeconds(row.started_at);
+  s.completed_at = IsoSeconds(row.completed_at);
+  s.started_epoch = Seconds(row.started_at.time_since_epoch());
+  const WallTime end = row.consolidation_completed_at.value_or(row.completed_at.value_or(row.read_at));
+  s.duration_seconds = Seconds(end - row.started_at);
+  s.expected_partitions = row.expected_partitions;
+  s.completed_partitions = row.completed_partitions;
+  s.failed_partitions = row.failed_partitions;
+  s.running_partitions = row.partitions_running;
+  s.pending_partitions = row.partitions_pending;
+  s.expected_records = row.expected_records;
+  s.records_fetched = row.offers_stored;
+  s.count_queries = row.count_queries;
+  s.consolidation =
+      Consolidation(s.status, row.consolidation_started_at.has_value(), row.consolidation_completed_at.has_value());
+  s.watermark_before = IsoSeconds(row.watermark_before);
+  s.watermark_after = IsoSeconds(row.watermark_after);
+  s.updated_from = IsoSeconds(row.updated_from);
+  s.updated_to = IsoSeconds(row.updated_to);
+  s.seconds_since_progress = Seconds(row.read_at - row.last_progress_at.value_or(row.started_at));
+  s.stalled = s.status == "running" && s.seconds_since_progress * 1000.0 >= static_cast<double>(stall_alert.count());
+  s.error = row.error_message;
+  return s;
+}
+
+Result<std::vector<RunSummary>> Summarize(Result<std::vector<store::RunRow>> rows, Millis stall_alert) {
+  if (!rows.ok()) return rows.status();
   std::vector<RunSummary> runs;
-  for (int i = 0; i < r.rows(); ++i) {
-    RunSummary s;
-    s.run_id = r.GetString(i, 0);
-    s.feed = r.GetString(i, 1);
-    s.run_type = r.GetString(i, 2);
-    s.status = r.GetString(i, 3);
-    s.started_at = r.GetString(i, 4);
-    s.completed_at = r.GetOptional(i, 5);
-    s.started_epoch = r.GetDouble(i, 6);
-    s.duration_seconds = r.GetDouble(i, 7);
-    s.expected_partitions = static_cast<int>(r.GetInt64(i, 8));
-    s.completed_partitions = static_cast<int>(r.GetInt64(i, 9));
-    s.failed_partitions = static_cast<int>(r.GetInt64(i, 10));
-    s.running_partitions = static_cast<int>(r.GetInt64(i, 11));
-    s.pending_partitions = static_cast<int>(r.GetInt64(i, 12));
-    s.expected_records = r.GetInt64(i, 13);
-    s.records_fetched = r.GetInt64(i, 14);
-    s.count_queries = static_cast<int>(r.GetInt64(i, 15));
-    s.consolidation = Consolidation(s.status, !r.IsNull(i, 16), !r.IsNull(i, 17));
-    s.watermark_before = r.GetOptional(i, 18);
-    s.watermark_after = r.GetOptional(i, 19);
-    s.updated_from = r.GetOptional(i, 20);
-    s.updated_to = r.GetString(i, 21);
-    s.seconds_since_progress = r.GetDouble(i, 22);
-    s.stalled = s.status == "running" && s.seconds_since_progress * 1000.0 >= static_cast<double>(stall_alert.count());
-    s.error = r.GetOptional(i, 23);
-    runs.push_back(std::move(s));
-  }
+  for (const store::RunRow& row : *rows) runs.push_back(Summarize(row, stall_alert));
   return runs;
 }
 
+}  // namespace
+
 Result<std::vector<RunSummary>> LoadRuns(pg::Connection& conn, const std::optional<std::string>& run_id, int limit,
                                          Millis stall_alert) {
-  return LoadRunsWhere(conn, run_id, limit, stall_alert, false);
+  if (!run_id) return Summarize(store::ReadRuns(conn, {limit, /*running_only=*/false}), stall_alert);
+  DI_ASSIGN_OR_RETURN(std::optional<store::RunRow> row, store::ReadRun(conn, *run_id));
+  std::vector<RunSummary> runs;
+  if (row && limit > 0) runs.push_back(Summarize(*row, stall_alert));
+  return runs;
 }
 
 Result<std::vector<PartitionStatus>> LoadPartitions(pg::Connection& conn, const std::string& run_id) {
@@ -220,7 +223,7 @@ Result<std::vector<PartitionStatus>> LoadPartitions(pg::Connection& conn, const 
 }
 
 Result<std::vector<RunSummary>> LoadStalledRuns(pg::Connection& conn, Millis stall_alert) {
-  DI_ASSIGN_OR_RETURN(auto running, LoadRunsWhere(conn, std::nullopt, 1000, stall_alert, true));
+  DI_ASSIGN_OR_RETURN(auto running, Summarize(store::ReadRuns(conn, {1000, /*running_only=*/true}), stall_alert));
   std::vector<RunSummary> stalls;
   for (auto& r : running) {
     if (r.stalled) stalls.push_back(std::move(r));
@@ -314,7 +317,7 @@ std::string FormatStatusText(const StatusReport& report, bool color) {
                  FormatDuration(r.duration_seconds),
                  std::to_string(r.completed_partitions) + "/" + std::to_string(r.failed_partitions) + "/" +
                      std::to_string(r.expected_partitions),
-                 plan::FormatCount(r.records_fetched) + "/" + plan::FormatCount(r.expected_records), r.consolidation,
+                 FormatCount(r.records_fetched) + "/" + FormatCount(r.expected_records), r.consolidation,
                  r.watermark_before.value_or("—") + " → " + r.watermark_after.value_or("—")});
   }
   out += runs.empty() ? "  (no runs yet)\n" : runs.Render();
@@ -326,9 +329,8 @@ std::string FormatStatusText(const StatusReport& report, bool color) {
     out += "  partitions: " + std::to_string(r.completed_partitions) + " completed, " +
            std::to_string(r.failed_partitions) + " failed, " + std::to_string(r.running_partitions) + " running, " +
            std::to_string(r.pending_partitions) + " pending of " + std::to_string(r.expected_partitions) + "\n";
-    out += "  offers: " + plan::FormatCount(r.records_fetched) + " fetched of " +
-           plan::FormatCount(r.expected_records) + " expected; " + std::to_string(r.count_queries) +
-           " count queries; consolidation " + r.consolidation + "\n";
+    out += "  offers: " + FormatCount(r.records_fetched) + " fetched of " + FormatCount(r.expected_records) +
+           " expected; " + std::to_string(r.count_queries) + " count queries; consolidation " + r.consolidation + "\n";
     out += "  window: " + r.updated_from.value_or("—") + " → " + r.updated_to + "; watermark " +
            r.watermark_before.value_or("—") + " → " + r.watermark_after.value_or("—") + "\n";
     if (r.error) out += "  error: " + Emphasis(*r.error, color, kRed) + "\n";
@@ -344,8 +346,8 @@ std::string FormatStatusText(const StatusReport& report, bool color) {
                      {"worker"},
                      {"error"}});
     for (const auto& p : report.partitions) {
-      parts.AddRow({std::to_string(p.partition_id), Range(p), p.status, p.phase, plan::FormatCount(p.next_offset),
-                    plan::FormatCount(p.pages), plan::FormatCount(p.records), plan::FormatCount(p.expected_records),
+      parts.AddRow({std::to_string(p.partition_id), Range(p), p.status, p.phase, FormatCount(p.next_offset),
+                    FormatCount(p.pages), FormatCount(p.records), FormatCount(p.expected_records),
                     std::to_string(p.attempts), p.worker_id.value_or(""), Short(p.error.value_or(""), 60)});
     }
     out += parts.empty() ? "  (no partitions)\n" : parts.Render();
@@ -358,9 +360,8 @@ std::string FormatStatusText(const StatusReport& report, bool color) {
       queues.AddRow({q.name, "?", "?", "?", "? (" + Short(*q.error, 60) + ")"});
       continue;
     }
-    std::string dead = plan::FormatCount(q.depth.dead_letters);
-    queues.AddRow({q.name, plan::FormatCount(q.depth.ready), plan::FormatCount(q.depth.leased),
-                   plan::FormatCount(q.depth.scheduled),
+    std::string dead = FormatCount(q.depth.dead_letters);
+    queues.AddRow({q.name, FormatCount(q.depth.ready), FormatCount(q.depth.leased), FormatCount(q.depth.scheduled),
                    q.depth.dead_letters > 0 ? Emphasis(dead, color, kRed) : dead});
   }
   out += queues.Render();

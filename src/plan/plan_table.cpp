@@ -4,21 +4,6 @@
 
 namespace di::plan {
 
-std::string FormatCount(int64_t n) {
-  const bool negative = n < 0;
-  std::string digits = std::to_string(negative ? -(n + 1) + 1 : n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return negative ? "-" + out : out;
-}
-
-std::string FormatDollars(int64_t dollars) {
-  return dollars < 0 ? "-$" + FormatCount(-dollars) : "$" + FormatCount(dollars);
-}
-
 std::string RenderPlanTable(const Plan& plan) {
   char line[160];
   std::string out = "heatmap=" + plan.algorithm + ": " + FormatCount(plan.total_records) + " offers in " +

@@ -6,14 +6,10 @@
 #include <cstdint>
 #include <string>
 
+#include "common/strings.h"  // FormatCount, FormatDollars
 #include "plan/plan_types.h"
 
 namespace di::plan {
-
-// "$1,234,567"; negative amounts get a leading '-'.
-std::string FormatDollars(int64_t dollars);
-// "1,234,567".
-std::string FormatCount(int64_t n);
 
 // Ends with a newline. An empty plan renders the summary and "no offers".
 std::string RenderPlanTable(const Plan& plan);

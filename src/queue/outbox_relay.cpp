@@ -104,6 +104,7 @@ void OutboxRelay::Loop() {
       if (*notified) break;
     }
   }
+  // Best effort on the way out: the listener connection is closed right after.
   if (listener) (void)(*listener)->Exec(std::string("UNLISTEN ") + kOutboxChannel);
 }
 

@@ -133,6 +133,8 @@ Result<std::optional<Message>> PostgresQueue::Receive(const std::string& queue, 
       break;
     }
   }
+  // Best effort: a connection that still listens only wakes a later waiter early
+  // (and a broken one is dropped by the pool).
   (void)conn->Exec("UNLISTEN di_queue");
   if (!status.ok()) return status;
   return got;
@@ -148,6 +150,7 @@ Status PostgresQueue::Abandon(const Message& m, Millis delay) {
   DI_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   DI_ASSIGN_OR_RETURN(auto r, conn->Exec(kAbandon, {pg::P(m.id), pg::P(m.lease_token), Seconds(delay)}));
   if (r.Affected() != 1) return LeaseLost(m);
+  // A lost NOTIFY only delays the next receive to its poll interval.
   if (delay.count() <= 0) (void)conn->Exec(kNotify, {pg::P(m.queue)});
   return Status::Ok();
 }

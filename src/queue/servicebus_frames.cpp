@@ -15,7 +15,7 @@
 #include <proton/value.hpp>
 #include <vector>
 
-#include "common/sha256.h"
+#include "common/codec.h"
 
 namespace di::queue::sb {
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cloud/db_watermark_store.h"
+#include "common/backoff.h"
 #include "common/log.h"
 #include "consolidate/batch.h"
 #include "queue/messages.h"
@@ -15,31 +16,22 @@
 namespace di {
 namespace {
 
-using consolidate::GateVerdict;
-
 int64_t ElapsedMs(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since).count();
 }
 
 bool Stopped(const std::atomic<bool>* stop) { return stop != nullptr && stop->load(); }
 
-}  // namespace
-
-const char* ConsolidationOutcomeName(ConsolidationOutcome outcome) {
-  switch (outcome) {
-    case ConsolidationOutcome::kCompleted:
-      return "completed";
-    case ConsolidationOutcome::kAlreadyCompleted:
-      return "already_completed";
-    case ConsolidationOutcome::kNotReady:
-      return "not_ready";
-    case ConsolidationOutcome::kRefused:
-      return "refused";
-    case ConsolidationOutcome::kUnknownRun:
-      break;
-  }
-  return "unknown_run";
+// A Complete or Abandon that fails leaves the message leased: the queue
+// delivers it again when the lease ends, and handling it is idempotent, so the
+// failure is logged and not retried here.
+void WarnIfUnsettled(const Status& settled, const char* what, const std::string& run_id) {
+  if (settled.ok()) return;
+  log::Warn(std::string("cannot ") + what + " a consolidation message; it returns when its lease ends",
+            {{"run_id", run_id}, {"error", settled.ToString()}});
 }
+
+}  // namespace
 
 ConsolidatorOptions MakeConsolidatorOptions(const Config& config) {
   ConsolidatorOptions o;
@@ -151,23 +143,12 @@ Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_
     report.feed = run->feed;
     report.run_type = run->run_type;
   }
-  switch (gate.verdict) {
-    case GateVerdict::kUnknownRun:
-      report.outcome = ConsolidationOutcome::kUnknownRun;
-      return report;
-    case GateVerdict::kNotReady:
-      report.outcome = ConsolidationOutcome::kNotReady;
-      return report;
-    case GateVerdict::kRefused:
-      report.outcome = ConsolidationOutcome::kRefused;
-      return report;
-    case GateVerdict::kAlreadyCompleted: {
-      report.outcome = ConsolidationOutcome::kAlreadyCompleted;
+  if (!gate.proceed()) {
+    report.outcome = *gate.outcome;
+    if (report.outcome == ConsolidationOutcome::kAlreadyCompleted) {
       DI_ASSIGN_OR_RETURN(report.stats, consolidate::ReadStats(*conn, run_id));
-      return report;
     }
-    case GateVerdict::kProceed:
-      break;
+    return report;
   }
   log::Info("consolidation started", {{"run_id", run_id},
                                       {"feed", run->feed},
@@ -245,12 +226,11 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
   auto report = ConsolidateRun(run_id, request->force, &stop, heartbeat);
   if (!report.ok()) {
     if (report.status().code() == Code::kCancelled) {
-      (void)deps_.queue->Abandon(message);
+      WarnIfUnsettled(deps_.queue->Abandon(message), "abandon", run_id);
       return;
     }
     ++counters_.failed;
-    int shift = std::clamp(message.delivery_count - 1, 0, 10);
-    Millis delay = std::min<Millis>(options_.retry_delay * (int64_t{1} << shift), Millis(600000));
+    Millis delay = DoublingDelay(options_.retry_delay, message.delivery_count);
     log::Error("consolidation failed; the message will be retried",
                {{"run_id", run_id},
                 {"error", report.status().ToString()},
@@ -263,18 +243,18 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
              "retried in " +
              std::to_string(delay.count() / 1000) + " s (delivery " + std::to_string(message.delivery_count) +
              "). By hand: diamond-ingest consolidate --run-id " + run_id + (request->force ? " --force" : "")});
-    (void)deps_.queue->Abandon(message, delay);
+    WarnIfUnsettled(deps_.queue->Abandon(message, delay), "abandon", run_id);
     return;
   }
   switch (report->outcome) {
     case ConsolidationOutcome::kCompleted:
       ++counters_.completed;
-      (void)deps_.queue->Complete(message);
+      WarnIfUnsettled(deps_.queue->Complete(message), "complete", run_id);
       return;
     case ConsolidationOutcome::kAlreadyCompleted:
       ++counters_.duplicates;
       log::Info("consolidation message for a completed run: nothing to do", {{"run_id", run_id}});
-      (void)deps_.queue->Complete(message);
+      WarnIfUnsettled(deps_.queue->Complete(message), "complete", run_id);
       return;
     case ConsolidationOutcome::kNotReady:
       ++counters_.not_ready;
@@ -282,7 +262,7 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
                 {{"run_id", run_id},
                  {"reason", report->reason},
                  {"retry_in_ms", static_cast<int64_t>(options_.not_ready_delay.count())}});
-      (void)deps_.queue->Abandon(message, options_.not_ready_delay);
+      WarnIfUnsettled(deps_.queue->Abandon(message, options_.not_ready_delay), "abandon", run_id);
       return;
     case ConsolidationOutcome::kRefused:
       DeadLetter(message, run_id, "ConsolidationRefused", report->reason);

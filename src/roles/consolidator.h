@@ -44,8 +44,8 @@ struct ConsolidatorDeps {
   std::function<std::shared_ptr<cloud::WatermarkStore>(const std::string& feed)> watermark_for;
 };
 
-enum class ConsolidationOutcome { kCompleted, kAlreadyCompleted, kNotReady, kRefused, kUnknownRun };
-const char* ConsolidationOutcomeName(ConsolidationOutcome outcome);
+using consolidate::ConsolidationOutcome;  // consolidate/run_gate.h
+using consolidate::ConsolidationOutcomeName;
 
 struct ConsolidationReport {
   ConsolidationOutcome outcome = ConsolidationOutcome::kUnknownRun;

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/backoff.h"
 #include "common/log.h"
 #include "ingest/nivoda_offer_source.h"
 #include "ingest/raw_partition_sink.h"
@@ -133,7 +134,7 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
       return r.rows() == 0 ? std::string() : r.GetString(0, 0);
     }();
     if (!status.ok()) {
-      (void)c_.queue->Abandon(message, options_.retry_delay);
+      (void)c_.queue->Abandon(message, DoublingDelay(options_.retry_delay, message.delivery_count));
       return;
     }
     if (status->empty()) {
@@ -251,7 +252,7 @@ void Worker::SettleSweep(const queue::Message& message, const queue::WorkItem& i
   }
   if (!status.ok() && !IsPermanent(status) && message.delivery_count < options_.max_deliveries) {
     ++counters_.abandoned;
-    (void)c_.queue->Abandon(message, options_.retry_delay);
+    (void)c_.queue->Abandon(message, DoublingDelay(options_.retry_delay, message.delivery_count));
     log::Warn("run sweep failed; retrying later", {{"run_id", item.run_id}, {"error", status.ToString()}});
     return;
   }
@@ -271,7 +272,7 @@ void Worker::SettleSweep(const queue::Message& message, const queue::WorkItem& i
   }();
   if (!sent.ok()) {
     ++counters_.abandoned;
-    (void)c_.queue->Abandon(message, options_.retry_delay);
+    (void)c_.queue->Abandon(message, DoublingDelay(options_.retry_delay, message.delivery_count));
     return;
   }
   log::Info("run catch-up done; consolidation sent", {{"run_id", item.run_id}, {"force", force}});
@@ -290,8 +291,7 @@ void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, 
   bool give_up = !status.ok() && (IsPermanent(status) || message.delivery_count >= options_.max_deliveries);
   if (!status.ok() && !give_up) {
     ++counters_.abandoned;
-    int shift = std::min(message.delivery_count - 1, 5);
-    Millis delay = std::min(Millis(600000), options_.retry_delay * (1 << std::max(shift, 0)));
+    Millis delay = DoublingDelay(options_.retry_delay, message.delivery_count);
     Status s = c_.queue->Abandon(message, delay);
     log::Warn("partition attempt failed; retrying later", {{"run_id", item.run_id},
                                                            {"partition_id", item.partition_id},
@@ -311,7 +311,7 @@ void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, 
     ++counters_.abandoned;
     log::Warn("cannot record the partition's end; retrying later",
               {{"run_id", item.run_id}, {"error", ended.status().ToString()}});
-    (void)c_.queue->Abandon(message, options_.retry_delay);
+    (void)c_.queue->Abandon(message, DoublingDelay(options_.retry_delay, message.delivery_count));
     return;
   }
   if (status.ok()) {

@@ -9,6 +9,7 @@ constexpr const char* kLockKey = "7318829301";  // advisory lock id for migratio
 
 Result<int> Migrate(Connection& conn) {
   DI_RETURN_IF_ERROR(conn.Exec("SELECT pg_advisory_lock($1::bigint)", {P(kLockKey)}).status());
+  // An unlock fails only with the connection, and the session's lock goes with it.
   auto unlock = [&conn] { (void)conn.Exec("SELECT pg_advisory_unlock($1::bigint)", {P(kLockKey)}); };
   auto apply = [&conn]() -> Result<int> {
     DI_RETURN_IF_ERROR(conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("

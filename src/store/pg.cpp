@@ -181,6 +181,7 @@ Transaction::Transaction(Connection& conn) : conn_(conn) {
 }
 
 Transaction::~Transaction() {
+  // A ROLLBACK can only fail on a broken connection, which the pool then drops.
   if (!done_ && conn_.healthy()) (void)conn_.Exec("ROLLBACK");
 }
 

@@ -4,11 +4,11 @@ namespace di::store {
 namespace {
 
 constexpr const char* kInsertRun =
-    "INSERT INTO run_metadata (run_id, feed, run_type, expected_workers, expected_records, count_queries,"
+    "INSERT INTO run_metadata (run_id, feed, run_type, expected_partitions, expected_records, count_queries,"
     "  watermark_before, updated_from, updated_to)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9::timestamptz)";
-constexpr const char* kInsertWorkerRun =
-    "INSERT INTO worker_runs (run_id, partition_id, work_item_payload) VALUES ($1, $2, $3::jsonb)";
+constexpr const char* kInsertPartitionRun =
+    "INSERT INTO partition_runs (run_id, partition_id, work_item_payload) VALUES ($1, $2, $3::jsonb)";
 constexpr const char* kInsertProgress =
     "INSERT INTO partition_progress (run_id, partition_id, price_min, price_max, expected_records)"
     " VALUES ($1, $2, $3, $4, $5)";
@@ -16,11 +16,11 @@ constexpr const char* kInFlight =
     "SELECT run_id FROM run_metadata WHERE feed = $1 AND status IN ('running', 'consolidating')"
     " ORDER BY started_at DESC LIMIT 1";
 constexpr const char* kClaim =
-    "UPDATE worker_runs SET status = 'running', worker_id = $3, attempts = attempts + 1,"
+    "UPDATE partition_runs SET status = 'running', worker_id = $3, attempts = attempts + 1,"
     "   started_at = coalesce(started_at, now())"
     " WHERE run_id = $1 AND partition_id = $2 AND status IN ('pending', 'running')"
     " RETURNING 1";
-constexpr const char* kExists = "SELECT status FROM worker_runs WHERE run_id = $1 AND partition_id = $2";
+constexpr const char* kExists = "SELECT status FROM partition_runs WHERE run_id = $1 AND partition_id = $2";
 constexpr const char* kLoadCheckpoint =
     "SELECT next_offset, phase, pages_fetched, records_fetched FROM partition_progress"
     " WHERE run_id = $1 AND partition_id = $2";
@@ -33,26 +33,26 @@ constexpr const char* kSaveCheckpoint =
     "   updated_at = now()"
     " WHERE run_id = $1 AND partition_id = $2";
 constexpr const char* kEndPartition =
-    "UPDATE worker_runs SET status = $3, records_processed = $4, error_message = nullif($5, ''),"
+    "UPDATE partition_runs SET status = $3, records_processed = $4, error_message = nullif($5, ''),"
     "   completed_at = now()"
     " WHERE run_id = $1 AND partition_id = $2 AND status IN ('pending', 'running')"
     " RETURNING 1";
 constexpr const char* kBumpCompleted =
-    "UPDATE run_metadata SET completed_workers = completed_workers + 1 WHERE run_id = $1"
-    " RETURNING expected_workers, completed_workers, failed_workers";
+    "UPDATE run_metadata SET completed_partitions = completed_partitions + 1 WHERE run_id = $1"
+    " RETURNING expected_partitions, completed_partitions, failed_partitions";
 constexpr const char* kBumpFailed =
-    "UPDATE run_metadata SET failed_workers = failed_workers + 1 WHERE run_id = $1"
-    " RETURNING expected_workers, completed_workers, failed_workers";
+    "UPDATE run_metadata SET failed_partitions = failed_partitions + 1 WHERE run_id = $1"
+    " RETURNING expected_partitions, completed_partitions, failed_partitions";
 constexpr const char* kSetStatus =
     "UPDATE run_metadata SET status = $2, error_message = coalesce(nullif($3, ''), error_message),"
     "   completed_at = CASE WHEN $2 IN ('completed', 'failed') THEN now() ELSE completed_at END"
     " WHERE run_id = $1";
 constexpr const char* kResetFailed =
-    "UPDATE worker_runs SET status = 'pending', error_message = NULL, completed_at = NULL"
+    "UPDATE partition_runs SET status = 'pending', error_message = NULL, completed_at = NULL"
     " WHERE run_id = $1 AND status = 'failed' AND ($2::int IS NULL OR partition_id = $2::int)"
     " RETURNING partition_id, attempts, work_item_payload::text";
 constexpr const char* kUndoFailed =
-    "UPDATE run_metadata SET failed_workers = failed_workers - $2, status = 'running', completed_at = NULL"
+    "UPDATE run_metadata SET failed_partitions = failed_partitions - $2, status = 'running', completed_at = NULL"
     " WHERE run_id = $1";
 
 }  // namespace
@@ -67,7 +67,7 @@ Status InsertRun(pg::Connection& conn, const NewRun& run, const std::vector<NewP
           .status());
   for (const auto& p : partitions) {
     DI_RETURN_IF_ERROR(
-        conn.Exec(kInsertWorkerRun, {pg::P(run.run_id), pg::P(p.partition_id), pg::P(p.work_item_json)}).status());
+        conn.Exec(kInsertPartitionRun, {pg::P(run.run_id), pg::P(p.partition_id), pg::P(p.work_item_json)}).status());
     DI_RETURN_IF_ERROR(conn.Exec(kInsertProgress, {pg::P(run.run_id), pg::P(p.partition_id), pg::P(p.price_min),
                                                    pg::P(p.price_max), pg::P(p.expected_records)})
                            .status());

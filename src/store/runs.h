@@ -1,4 +1,4 @@
-// Runs: typed queries over run_metadata, worker_runs and partition_progress.
+// Runs: typed queries over run_metadata, partition_runs and partition_progress.
 //
 // Every state change that implies a message takes the caller's open
 // transaction, so the change and the message commit together. Functions take
@@ -33,7 +33,7 @@ struct NewPartition {
   std::string work_item_json;  // the original work item, kept for retry
 };
 
-// Inserts the run and one worker_runs + partition_progress row per partition.
+// Inserts the run and one partition_runs + partition_progress row per partition.
 // REQUIRES: an open transaction on CONN.
 Status InsertRun(pg::Connection& conn, const NewRun& run, const std::vector<NewPartition>& partitions);
 

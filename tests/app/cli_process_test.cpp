@@ -70,6 +70,19 @@ TEST_F(CliTest, InvalidServiceBusConnectionStringIsNotEchoed) {
   EXPECT_EQ(keyed.err.find("c2VjcmV0U0JrZXk"), std::string::npos) << keyed.err;
 }
 
+// A storage key that is not base64 is refused at start-up (exit 2, naming the
+// variable and the part), not found later as a 403 from the blob service.
+TEST_F(CliTest, StorageKeyThatIsNotBase64ExitsTwoNamingTheVariable) {
+  for (const char* key :
+       {"not-base64!", "c2VjcmV0a2V5=", "c2Vj=mV0a2V5", "c2VjcmV0a2V5-_8="}) {  // url-safe alphabet too
+    ProcessResult r = Run({"config"}, {std::string("AZURE_STORAGE_CONNECTION_STRING=AccountName=acct;AccountKey=") +
+                                       key + ";BlobEndpoint=http://127.0.0.1:10000/acct"});
+    ExpectConfigError(r, "AZURE_STORAGE_CONNECTION_STRING");
+    EXPECT_NE(r.err.find("AccountKey is not valid base64"), std::string::npos) << key << ": " << r.err;
+    EXPECT_EQ(r.err.find(key), std::string::npos) << "the key is echoed: " << r.err;
+  }
+}
+
 TEST_F(CliTest, InvalidValuesFromEveryKindExitTwo) {
   const std::pair<const char*, const char*> cases[] = {
       {"SUCCESS_THRESHOLD", "0"},

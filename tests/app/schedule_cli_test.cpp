@@ -39,7 +39,7 @@ TEST_F(ScheduleCliTest, SchedulesARunAndPrintsOneLine) {
   IngestProcess p = IngestProcess::Start({"schedule"}, Env(sim->endpoint()));
   ASSERT_EQ(p.Wait(), 0) << p.err();
   EXPECT_TRUE(PlainLines(p.err()).empty()) << p.err();
-  const int64_t items = CountRows(*conn_, "worker_runs");
+  const int64_t items = CountRows(*conn_, "partition_runs");
   EXPECT_GE(items, 1);
   EXPECT_LE(items, 5);  // floor(5,000 / 1,000)
   EXPECT_NE(p.out().find(" work items, 5000 expected offers, "), std::string::npos) << p.out();
@@ -62,7 +62,7 @@ TEST_F(ScheduleCliTest, TwoSchedulersStartedTogetherMakeExactlyOneRun) {
   ASSERT_EQ(lines.size(), 1u) << loser.err();
   EXPECT_EQ(lines[0], "diamond-ingest: schedule: another scheduler is running (conflict)");
   EXPECT_EQ(CountRows(*conn_, "run_metadata"), 1);
-  EXPECT_EQ(CountRows(*conn_, "queue_messages"), CountRows(*conn_, "worker_runs"));
+  EXPECT_EQ(CountRows(*conn_, "queue_messages"), CountRows(*conn_, "partition_runs"));
   EXPECT_GE(CountRows(*conn_, "queue_messages"), 1);
 }
 
@@ -115,14 +115,14 @@ TEST_F(ScheduleCliTest, ZeroOffersRecordsAnEmptyCompletedRun) {
   EXPECT_NE(p.err().find("\"level\":\"warn\""), std::string::npos) << p.err();
   EXPECT_NE(p.out().find("zero offers, recorded with no work items"), std::string::npos) << p.out();
   auto run =
-      conn_->Exec("SELECT status, expected_workers, expected_records, completed_at IS NOT NULL FROM run_metadata");
+      conn_->Exec("SELECT status, expected_partitions, expected_records, completed_at IS NOT NULL FROM run_metadata");
   ASSERT_TRUE(run.ok());
   ASSERT_EQ(run->rows(), 1);
   EXPECT_EQ(run->GetString(0, 0), "completed");
   EXPECT_EQ(run->GetInt64(0, 1), 0);
   EXPECT_EQ(run->GetInt64(0, 2), 0);
   EXPECT_TRUE(run->GetBool(0, 3));
-  EXPECT_EQ(CountRows(*conn_, "worker_runs"), 0);
+  EXPECT_EQ(CountRows(*conn_, "partition_runs"), 0);
   EXPECT_EQ(CountRows(*conn_, "queue_messages"), 0);
   // Completed, so not in flight: the next schedule is not refused.
   IngestProcess again = IngestProcess::Start({"schedule"}, Env(sim->endpoint()));
@@ -147,7 +147,7 @@ TEST_F(ScheduleCliTest, DryRunPrintsThePlanAndWritesNothing) {
   EXPECT_EQ(doc.str().rfind("<svg", 0) == 0 || doc.str().rfind("<?xml", 0) == 0, true) << doc.str().substr(0, 80);
   EXPECT_NE(doc.str().find("</svg>"), std::string::npos);
   std::filesystem::remove(svg);
-  for (const char* table : {"run_metadata", "worker_runs", "partition_progress", "queue_messages", "queue_dedup"}) {
+  for (const char* table : {"run_metadata", "partition_runs", "partition_progress", "queue_messages", "queue_dedup"}) {
     EXPECT_EQ(CountRows(*conn_, table), 0) << table;
   }
 }

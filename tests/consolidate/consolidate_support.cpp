@@ -111,7 +111,7 @@ void ConsolidationEnv::CreateRun(const std::string& run_id, const std::string& r
 }
 
 void ConsolidationEnv::SetPartitionStatus(const std::string& run_id, int partition_id, const std::string& status) {
-  Check(conn->Exec("UPDATE worker_runs SET status = $3 WHERE run_id = $1 AND partition_id = $2",
+  Check(conn->Exec("UPDATE partition_runs SET status = $3 WHERE run_id = $1 AND partition_id = $2",
                    {pg::P(run_id), pg::P(partition_id), pg::P(status)})
             .status(),
         "set partition status");

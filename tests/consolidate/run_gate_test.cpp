@@ -17,11 +17,13 @@
 namespace di::consolidate {
 namespace {
 
-constexpr GateVerdict kProceed = GateVerdict::kProceed;
-constexpr GateVerdict kDuplicate = GateVerdict::kAlreadyCompleted;
-constexpr GateVerdict kNotReady = GateVerdict::kNotReady;
-constexpr GateVerdict kRefused = GateVerdict::kRefused;
-constexpr GateVerdict kUnknown = GateVerdict::kUnknownRun;
+// The gate's verdict: no outcome (proceed), or the outcome the request ends with.
+using Verdict = std::optional<ConsolidationOutcome>;
+constexpr Verdict kProceed = std::nullopt;
+constexpr Verdict kDuplicate = ConsolidationOutcome::kAlreadyCompleted;
+constexpr Verdict kNotReady = ConsolidationOutcome::kNotReady;
+constexpr Verdict kRefused = ConsolidationOutcome::kRefused;
+constexpr Verdict kUnknown = ConsolidationOutcome::kUnknownRun;
 
 struct Row {
   const char* what;
@@ -31,7 +33,7 @@ struct Row {
   int64_t in_progress;
   int64_t failed;
   bool force;
-  GateVerdict verdict;
+  Verdict verdict;
   bool soft_delete;
   bool advance_watermark;
   const char* reason_has;  // a phrase of the one-line reason
@@ -77,21 +79,7 @@ constexpr Row kTable[] = {
 // clang-format on
 
 // Verdicts by name, so a failing row reads "refused" vs "proceed".
-std::string Name(GateVerdict v) {
-  switch (v) {
-    case kProceed:
-      return "proceed";
-    case kDuplicate:
-      return "already_completed";
-    case kNotReady:
-      return "not_ready";
-    case kRefused:
-      return "refused";
-    case kUnknown:
-      return "unknown_run";
-  }
-  return "?";
-}
+std::string Name(Verdict v) { return v ? ConsolidationOutcomeName(*v) : "proceed"; }
 
 std::optional<RunState> StateOf(const Row& row) {
   if (row.run_type == nullptr) return std::nullopt;
@@ -110,7 +98,7 @@ TEST(RunGate, DecisionTable) {
   for (const Row& row : kTable) {
     SCOPED_TRACE(row.what);
     GateDecision d = DecideConsolidation(StateOf(row), "r1", row.force);
-    EXPECT_EQ(Name(d.verdict), Name(row.verdict));
+    EXPECT_EQ(Name(d.outcome), Name(row.verdict));
     EXPECT_EQ(d.soft_delete, row.soft_delete) << "soft_delete";
     EXPECT_EQ(d.advance_watermark, row.advance_watermark) << "advance_watermark";
     EXPECT_NE(d.reason.find(row.reason_has), std::string::npos) << "reason: " << d.reason;
@@ -120,7 +108,7 @@ TEST(RunGate, DecisionTable) {
 
 // Every verdict appears in the table, so none of them is untested.
 TEST(RunGate, TableCoversEveryVerdict) {
-  for (GateVerdict v : {kProceed, kDuplicate, kNotReady, kRefused, kUnknown}) {
+  for (Verdict v : {kProceed, kDuplicate, kNotReady, kRefused, kUnknown}) {
     bool found = false;
     for (const Row& row : kTable) found = found || row.verdict == v;
     EXPECT_TRUE(found) << Name(v);

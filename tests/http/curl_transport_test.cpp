@@ -43,6 +43,21 @@ class LocalServer {
       released_cv_.wait_for(lock, std::chrono::seconds(60), [this] { return released_; });
       res.set_content("{}", "application/json");
     });
+    // Any method: reports what arrived (method, body size, the headers a
+    // signature depends on) and echoes the body.
+    auto report = [](const httplib::Request& req, httplib::Response& res) {
+      res.set_header("X-Method", req.method);
+      res.set_header("X-Body-Size", std::to_string(req.body.size()));
+      res.set_header("X-Content-Type-Seen",
+                     req.has_header("Content-Type") ? req.get_header_value("Content-Type") : std::string("(none)"));
+      res.set_header("X-Expect-Seen", req.has_header("Expect") ? "yes" : "no");
+      res.set_header("X-Signed-Seen", req.get_header_value("X-Signed"));
+      res.set_content(req.body, "text/plain");
+    };
+    server_.Get("/any", report);  // HEAD too
+    server_.Put("/any", report);
+    server_.Delete("/any", report);
+    server_.Patch("/any", report);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -93,6 +108,57 @@ TEST(CurlTransport, HttpErrorsAreResponsesWithRetryAfter) {
   Result<http::HttpResponse> missing = transport.Post(server.Url("/nowhere"), "{}", {}, kTimeout);
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->status, 404);
+}
+
+// Send() with every method Azure Blob uses: the body goes out as given, and no
+// Content-Type or Expect header is added that the caller did not list.
+TEST(CurlTransport, SendsAnyMethodWithOnlyTheGivenHeaders) {
+  LocalServer server;
+  http::CurlTransport transport;
+  const std::string big(1536 * 1024, 'x');  // large enough for libcurl's own Expect: 100-continue
+  struct Case {
+    std::string method;
+    std::string body;
+    http::HttpHeaders headers;
+    std::string content_type_seen;
+  };
+  const Case cases[] = {
+      {"PUT", big, {{"X-Signed", "1"}}, "(none)"},
+      {"PUT", "", {{"X-Signed", "1"}, {"Content-Length", "0"}}, "(none)"},
+      {"PUT", "{}", {{"Content-Type", "application/json"}, {"X-Signed", "1"}}, "application/json"},
+      {"DELETE", "", {{"X-Signed", "1"}}, "(none)"},
+      {"DELETE", "gone", {{"X-Signed", "1"}}, "(none)"},
+      {"PATCH", "p", {{"X-Signed", "1"}}, "(none)"},
+      {"GET", "", {{"X-Signed", "1"}}, "(none)"},
+  };
+  for (const Case& c : cases) {
+    Result<http::HttpResponse> r = transport.Send({c.method, server.Url("/any"), c.headers, c.body, kTimeout});
+    ASSERT_TRUE(r.ok()) << c.method << ": " << r.status().ToString();
+    EXPECT_EQ(r->status, 200) << c.method;
+    EXPECT_EQ(r->Header("x-method"), c.method);
+    EXPECT_EQ(r->Header("x-body-size"), std::to_string(c.body.size())) << c.method;
+    EXPECT_EQ(r->body.size(), c.body.size()) << c.method;
+    EXPECT_EQ(r->Header("x-content-type-seen"), c.content_type_seen) << c.method << " " << c.body.size();
+    EXPECT_EQ(r->Header("x-expect-seen"), "no") << c.method << " " << c.body.size();
+    EXPECT_EQ(r->Header("x-signed-seen"), "1") << c.method;
+  }
+}
+
+TEST(CurlTransport, HeadReturnsHeadersWithoutABody) {
+  LocalServer server;
+  http::CurlTransport transport;
+  Result<http::HttpResponse> r = transport.Send({"HEAD", server.Url("/any"), {}, "", kTimeout});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->Header("x-method"), "HEAD");
+  EXPECT_TRUE(r->body.empty());
+}
+
+TEST(CurlTransport, TransportErrorsNameTheMethod) {
+  http::CurlTransport transport;
+  Result<http::HttpResponse> r = transport.Send({"PUT", "nope://x", {}, "b", kTimeout});
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(r.status().message().rfind("PUT nope://x: ", 0), 0u) << r.status().message();
 }
 
 TEST(CurlTransport, CompressedResponsesAreDecoded) {

@@ -24,10 +24,11 @@ class FakeTransport final : public http::HttpTransport {
   using Handler = std::function<Result<http::HttpResponse>(const FakeRequest&)>;
   explicit FakeTransport(Handler handler) : handler_(std::move(handler)) {}
 
-  Result<http::HttpResponse> Post(const std::string&, const std::string& body, const http::HttpHeaders&,
-                                  Millis) override {
+  // REQUIRES: a POST of a GraphQL JSON body (all the Nivoda client sends).
+  Result<http::HttpResponse> Send(const http::HttpRequest& http_request) override {
+    if (http_request.method != "POST") return Status(Code::kInternal, "fake Nivoda: " + http_request.method);
     FakeRequest request;
-    nlohmann::json parsed = nlohmann::json::parse(body);
+    nlohmann::json parsed = nlohmann::json::parse(http_request.body);
     const std::string query = parsed["query"];
     request.variables = parsed["variables"];
     if (query.rfind("query Authenticate", 0) == 0)

@@ -117,7 +117,7 @@ TEST_F(ReportTest, HtmlIsSelfContainedAndCarriesTheCharts) {
 
 TEST_F(ReportTest, TextFromTheDatabaseIsEscaped) {
   ASSERT_TRUE(conn_
-                  ->Exec("UPDATE worker_runs SET error_message = '<script>alert(1)</script>' "
+                  ->Exec("UPDATE partition_runs SET error_message = '<script>alert(1)</script>' "
                          "WHERE run_id = 'run-20260102-0200-natural' AND partition_id = 9")
                   .ok());
   auto data = LoadReportData(*conn_, "run-20260102-0200-natural", 25);

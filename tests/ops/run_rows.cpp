@@ -39,8 +39,8 @@ SampleRunFacts InsertSampleRun(pg::Connection& conn, const SampleRun& run) {
 
   const bool ended = run.status == "completed" || run.status == "failed";
   Exec(conn,
-       "INSERT INTO run_metadata (run_id, feed, run_type, status, expected_workers, completed_workers, "
-       "failed_workers, expected_records, count_queries, watermark_before, watermark_after, updated_to, started_at, "
+       "INSERT INTO run_metadata (run_id, feed, run_type, status, expected_partitions, completed_partitions, "
+       "failed_partitions, expected_records, count_queries, watermark_before, watermark_after, updated_to, started_at, "
        "completed_at, consolidation_started_at, consolidation_completed_at, error_message) VALUES "
        "($1, 'natural', $2, $3, $4, $5, $6, $7, 41, '2026-01-01T02:00:00Z', "
        "CASE WHEN $10 THEN '2026-01-02T02:00:00Z'::timestamptz END, '2026-01-02T02:00:00Z', "
@@ -75,7 +75,7 @@ SampleRunFacts InsertSampleRun(pg::Connection& conn, const SampleRun& run) {
     const bool has_start = status != "pending";
     const bool has_end = status == "completed" || status == "failed";
     Exec(conn,
-         "INSERT INTO worker_runs (run_id, partition_id, worker_id, status, records_processed, attempts, "
+         "INSERT INTO partition_runs (run_id, partition_id, worker_id, status, records_processed, attempts, "
          "work_item_payload, error_message, started_at, completed_at) VALUES ($1, $2, $3, $4, $5, $6, '{}', $7, "
          "CASE WHEN $8 THEN (SELECT started_at FROM run_metadata WHERE run_id = $1) + make_interval(secs => $9) END, "
          "CASE WHEN $10 THEN (SELECT started_at FROM run_metadata WHERE run_id = $1) + make_interval(secs => $11) END)",

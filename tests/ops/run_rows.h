@@ -1,5 +1,5 @@
 // Sample runs written straight into a test database: run_metadata,
-// worker_runs, partition_progress, raw offers with log-normal prices,
+// partition_runs, partition_progress, raw offers with log-normal prices,
 // request_seconds, so status and report tests see a run in any state without
 // running the pipeline. Deterministic for a given seed.
 #pragma once

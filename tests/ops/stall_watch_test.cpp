@@ -20,7 +20,7 @@ TEST(StallWatchTest, AlertsOncePerStalledRun) {
   auto db = testing::TestDatabase::Create();
   auto conn = db.Connect();
   ASSERT_TRUE(
-      conn->ExecScript("INSERT INTO run_metadata (run_id, feed, run_type, expected_workers, updated_to, started_at)"
+      conn->ExecScript("INSERT INTO run_metadata (run_id, feed, run_type, expected_partitions, updated_to, started_at)"
                        " VALUES ('stuck', 'natural', 'full', 1, now(), now() - interval '2 hours'),"
                        "        ('busy', 'natural', 'full', 1, now(), now() - interval '2 hours');"
                        "INSERT INTO partition_progress (run_id, partition_id, price_min, updated_at)"

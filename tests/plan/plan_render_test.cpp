@@ -26,16 +26,6 @@ Plan SamplePlan() {
   return plan;
 }
 
-TEST(PlanTableTest, FormatsNumbers) {
-  EXPECT_EQ(FormatCount(0), "0");
-  EXPECT_EQ(FormatCount(999), "999");
-  EXPECT_EQ(FormatCount(1000), "1,000");
-  EXPECT_EQ(FormatCount(1234567), "1,234,567");
-  EXPECT_EQ(FormatCount(-1234), "-1,234");
-  EXPECT_EQ(FormatDollars(250000), "$250,000");
-  EXPECT_EQ(FormatDollars(-5), "-$5");
-}
-
 TEST(PlanTableTest, RendersRangesExpectedOffersAndQueries) {
   const std::string table = RenderPlanTable(SamplePlan());
   EXPECT_NE(table.find("heatmap=adaptive: 1,234,567 offers in 2 partitions; 57 count queries in 4 rounds"),

@@ -259,7 +259,7 @@ TEST(BadInput, BadOffersAreRecordedAsFailuresAndTheRestOfTheirPagesStored) {
   EXPECT_EQ(Stop(work), 0);
   EXPECT_GT(p.Pending(queue::kConsolidate), 0) << "run " << p.RunStatus(run) << " did not reach consolidation";
   auto conn = p.db.Connect();
-  EXPECT_EQ(Count(p, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status <> 'completed'", run), 0);
+  EXPECT_EQ(Count(p, "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND status <> 'completed'", run), 0);
 
   // Every good stone stored exactly as served; no bad one.
   auto dump = p.sim->Dump("natural");

@@ -110,7 +110,7 @@ class Storm {
   std::map<int, int64_t> HeldBy(pid_t pid) {
     std::map<int, int64_t> held;
     auto r = conn_->Exec(
-        "SELECT w.partition_id, p.pages_fetched FROM worker_runs w JOIN partition_progress p USING (run_id, "
+        "SELECT w.partition_id, p.pages_fetched FROM partition_runs w JOIN partition_progress p USING (run_id, "
         "partition_id)"
         " WHERE w.run_id = $1 AND w.status = 'running' AND w.worker_id LIKE '%:' || $2",
         {pg::P(run_id_), pg::P(std::to_string(pid))});
@@ -122,7 +122,7 @@ class Storm {
   bool Resumed(const WorkerKill& kill) {
     for (const auto& [partition, pages] : kill.held) {
       auto r = conn_->Exec(
-          "SELECT w.status = 'completed' OR p.pages_fetched > $3 FROM worker_runs w"
+          "SELECT w.status = 'completed' OR p.pages_fetched > $3 FROM partition_runs w"
           " JOIN partition_progress p USING (run_id, partition_id) WHERE w.run_id = $1 AND w.partition_id = $2",
           {pg::P(run_id_), pg::P(partition), pg::P(pages)});
       if (!r.ok() || r->rows() != 1 || !r->GetBool(0, 0)) return false;
@@ -132,7 +132,7 @@ class Storm {
 
   // True when PID has claimed a partition of the run.
   bool Claimed(pid_t pid) {
-    return Scalar(*conn_, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND worker_id LIKE '%:' || $2",
+    return Scalar(*conn_, "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND worker_id LIKE '%:' || $2",
                   {pg::P(run_id_), pg::P(std::to_string(pid))}) > 0;
   }
 
@@ -218,7 +218,7 @@ class Storm {
            "), consolidator kills: " + std::to_string(consolidator_kills_.size()) +
            "; interrupted partitions resumed after mean " + Secs(measured ? sum / measured : 0) + " s, max " +
            Secs(worst) + " s (lease 3 s, then behind the queued partitions); schedule " + Secs(scheduled_) +
-           " s, total " + Secs(total_) + " s; partitions " + std::to_string(check.expected_workers) + "\n\n";
+           " s, total " + Secs(total_) + " s; partitions " + std::to_string(check.expected_partitions) + "\n\n";
     out += FormatSyncTable(check);
     std::printf("%s\n", out.c_str());
     std::fflush(stdout);

@@ -241,7 +241,7 @@ class DbFaults {
                              "the database system is shutting down", "the database system is starting up"});
     out += "\ndatabase errors logged (and survived) by the processes: " + std::to_string(errors) +
            "; processes that exited instead of reconnecting: " + std::to_string(self_exits_) + "; total " +
-           Secs(total_) + " s; partitions " + std::to_string(check.expected_workers) + "\n\n";
+           Secs(total_) + " s; partitions " + std::to_string(check.expected_partitions) + "\n\n";
     out += FormatSyncTable(check);
     std::printf("%s\n", out.c_str());
     std::fflush(stdout);

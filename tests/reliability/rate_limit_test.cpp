@@ -29,7 +29,7 @@ TEST(RateLimitTest, ThirtyPartitionsInFlightStayWithinTheAccountLimit) {
   UseSturdyClient(p, 10, Millis(10000));  // the in-process scheduler has no account limiter: ride out its 429s
   std::string run = p.ScheduleFull(30, offers / 33);
   ASSERT_FALSE(run.empty());
-  int64_t partitions = QueryInt(p, "SELECT expected_workers FROM run_metadata WHERE run_id = $1", {run});
+  int64_t partitions = QueryInt(p, "SELECT expected_partitions FROM run_metadata WHERE run_id = $1", {run});
   ASSERT_GE(partitions, 28);
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the scheduler's last second out of the window
   ASSERT_TRUE(p.sim->ResetCounters().ok());
@@ -54,7 +54,7 @@ TEST(RateLimitTest, ThirtyPartitionsInFlightStayWithinTheAccountLimit) {
     int64_t deadline = start + Sized(150000, 900000);
     while (DefaultClock().MonotonicMs() < deadline) {
       peak_running = std::max(peak_running, QueryInt(p,
-                                                     "SELECT count(*) FROM worker_runs WHERE run_id = $1"
+                                                     "SELECT count(*) FROM partition_runs WHERE run_id = $1"
                                                      " AND status = 'running'",
                                                      {run}));
       if (p.Pending(queue::kConsolidate) > 0) {

@@ -222,21 +222,21 @@ SyncCheck CheckSync(pg::Connection& conn, const std::string& run_id, const std::
   c.consolidation_failures = Scalar(conn, "SELECT count(*) FROM consolidation_failures WHERE run_id = $1", r);
 
   auto run = conn.Exec(
-      "SELECT status, expected_workers, completed_workers, failed_workers,"
+      "SELECT status, expected_partitions, completed_partitions, failed_partitions,"
       " (consolidation_stats->>'mapped')::bigint FROM run_metadata WHERE run_id = $1",
       r);
   if (run.ok() && run->rows() == 1) {
     c.run_status = run->GetString(0, 0);
-    c.expected_workers = run->GetInt64(0, 1);
-    c.completed_workers = run->GetInt64(0, 2);
-    c.failed_workers = run->GetInt64(0, 3);
+    c.expected_partitions = run->GetInt64(0, 1);
+    c.completed_partitions = run->GetInt64(0, 2);
+    c.failed_partitions = run->GetInt64(0, 3);
     c.mapped = run->IsNull(0, 4) ? -1 : run->GetInt64(0, 4);
   }
-  c.worker_rows_completed =
-      Scalar(conn, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status = 'completed'", r);
+  c.partition_rows_completed =
+      Scalar(conn, "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND status = 'completed'", r);
   c.partitions = Scalar(conn, "SELECT count(*) FROM partition_progress WHERE run_id = $1", r);
   c.max_partition_rows = Scalar(conn,
-                                "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM worker_runs"
+                                "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM partition_runs"
                                 " WHERE run_id = $1 GROUP BY partition_id) t",
                                 r);
 
@@ -272,12 +272,12 @@ void ExpectExactSync(const SyncCheck& c) {
   EXPECT_EQ(c.price_mismatches, 0) << "diamonds.price_cents equals the simulator's price";
   EXPECT_EQ(c.consolidation_failures, 0);
   EXPECT_EQ(c.mapped, c.expected) << "consolidation counted every stone once (no batch counted twice)";
-  EXPECT_GT(c.expected_workers, 0);
-  EXPECT_EQ(c.completed_workers, c.expected_workers) << "every partition counted once";
-  EXPECT_EQ(c.worker_rows_completed, c.expected_workers);
-  EXPECT_EQ(c.partitions, c.expected_workers);
+  EXPECT_GT(c.expected_partitions, 0);
+  EXPECT_EQ(c.completed_partitions, c.expected_partitions) << "every partition counted once";
+  EXPECT_EQ(c.partition_rows_completed, c.expected_partitions);
+  EXPECT_EQ(c.partitions, c.expected_partitions);
   EXPECT_EQ(c.max_partition_rows, 1);
-  EXPECT_EQ(c.failed_workers, 0);
+  EXPECT_EQ(c.failed_partitions, 0);
   EXPECT_EQ(c.watermark_rows, 1);
   EXPECT_EQ(c.watermark_version, 1) << "the watermark was written once (version counts effective advances)";
   EXPECT_TRUE(c.watermark_at_updated_to) << "watermark = run.updated_to = run.watermark_after";
@@ -301,9 +301,9 @@ std::string FormatSyncTable(const SyncCheck& c) {
   out += row("diamonds price_cents differing from payload price", "0", n(c.price_mismatches));
   out += row("duplicate stones (raw / diamonds)", "0 / 0", n(c.raw_duplicates) + " / " + n(c.diamonds_duplicates));
   out += row("consolidation_stats.mapped", n(c.expected), n(c.mapped));
-  out += row("partitions completed (run_metadata / worker_runs)", n(c.expected_workers),
-             n(c.completed_workers) + " / " + n(c.worker_rows_completed));
-  out += row("failed partitions", "0", n(c.failed_workers));
+  out += row("partitions completed (run_metadata / partition_runs)", n(c.expected_partitions),
+             n(c.completed_partitions) + " / " + n(c.partition_rows_completed));
+  out += row("failed partitions", "0", n(c.failed_partitions));
   out += row("watermark version (effective writes)", "1", n(c.watermark_version));
   out += row("watermark last_run_id = run, at run.updated_to", "yes",
              std::string(c.watermark_at_updated_to ? "yes" : "no") + " (" + c.watermark_run + ")");
@@ -317,7 +317,7 @@ Progress ReadProgress(pg::Connection& conn, const std::string& run_id) {
       "SELECT (SELECT coalesce(sum(pages_fetched), 0) FROM partition_progress WHERE run_id = $1),"
       " (SELECT count(*) FROM raw_diamonds_nivoda WHERE run_id = $1),"
       " (SELECT count(*) FROM diamonds),"
-      " (SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status = 'completed'),"
+      " (SELECT count(*) FROM partition_runs WHERE run_id = $1 AND status = 'completed'),"
       " (SELECT status FROM run_metadata WHERE run_id = $1)",
       {pg::P(run_id)});
   if (!r.ok() || r->rows() != 1) return p;

@@ -114,10 +114,10 @@ struct SyncCheck {
   int64_t price_mismatches = 0;     // diamonds.price_cents <> the simulator's price
   int64_t consolidation_failures = 0;
   std::string run_status;
-  int64_t expected_workers = 0, completed_workers = 0, failed_workers = 0;
-  int64_t worker_rows_completed = 0;     // worker_runs rows of the run with status completed
+  int64_t expected_partitions = 0, completed_partitions = 0, failed_partitions = 0;
+  int64_t partition_rows_completed = 0;  // partition_runs rows of the run with status completed
   int64_t partitions = 0;                // partition_progress rows of the run
-  int64_t max_partition_rows = 0;        // most worker_runs rows for one partition id
+  int64_t max_partition_rows = 0;        // most partition_runs rows for one partition id
   int64_t mapped = -1;                   // consolidation_stats.mapped (-1: absent)
   int64_t watermark_rows = 0;            // watermarks rows of the feed
   std::string watermark_run;             // its last_run_id

@@ -130,8 +130,9 @@ TEST(VendorFaultsTest, FullRunUnderVendorFaultsMissesNothing) {
   for (const auto& [id, hash] : truth) truth_ids.insert(id);
   EXPECT_EQ(QuerySet(p, "SELECT supplier_stone_id FROM diamonds WHERE feed = 'natural' AND status = 'active'"),
             truth_ids);
-  EXPECT_EQ(QueryInt(p, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status <> 'completed'", {run}), 0);
-  int64_t redeliveries = QueryInt(p, "SELECT coalesce(sum(attempts - 1), 0) FROM worker_runs WHERE run_id = $1", {run});
+  EXPECT_EQ(QueryInt(p, "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND status <> 'completed'", {run}), 0);
+  int64_t redeliveries =
+      QueryInt(p, "SELECT coalesce(sum(attempts - 1), 0) FROM partition_runs WHERE run_id = $1", {run});
 
   // Every kind of fault happened.
   for (const char* kind : {"http_500", "http_502", "http_503", "hang", "malformed_json", "graphql_error"}) {
@@ -157,7 +158,7 @@ TEST(VendorFaultsTest, ValidationErrorFailsItsPartitionAtOnceWithAClearMessage) 
   ASSERT_TRUE(p.sim);
   std::string run = p.ScheduleFull(4, 500);
   ASSERT_FALSE(run.empty());
-  ASSERT_EQ(QueryInt(p, "SELECT expected_workers FROM run_metadata WHERE run_id = $1", {run}), 4);
+  ASSERT_EQ(QueryInt(p, "SELECT expected_partitions FROM run_metadata WHERE run_id = $1", {run}), 4);
   // Partition 1's work item asks for prices of $3,000,000,000-100: not a 32-bit
   // GraphQL Int, so the API rejects every query of it (BAD_USER_INPUT).
   {
@@ -173,7 +174,7 @@ TEST(VendorFaultsTest, ValidationErrorFailsItsPartitionAtOnceWithAClearMessage) 
   ASSERT_TRUE(p.sim->ResetCounters().ok());  // count the worker's requests only
   int64_t start = DefaultClock().MonotonicMs();
   std::string logs = ScenarioDir("vendor_faults_permanent");
-  const char* kEnded = "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status IN ('completed', 'failed')";
+  const char* kEnded = "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND status IN ('completed', 'failed')";
   int64_t ended = 0;
   {
     WorkerProcess w(p,
@@ -191,7 +192,7 @@ TEST(VendorFaultsTest, ValidationErrorFailsItsPartitionAtOnceWithAClearMessage) 
   ASSERT_EQ(ended, 4) << "every partition ended within 60 s; logs in " << logs;
   auto conn = p.db.Connect();
   auto r = conn->Exec(
-      "SELECT status, attempts, coalesce(error_message, '') FROM worker_runs"
+      "SELECT status, attempts, coalesce(error_message, '') FROM partition_runs"
       " WHERE run_id = $1 AND partition_id = 1",
       {pg::P(run)});
   ASSERT_TRUE(r.ok() && r->rows() == 1);
@@ -208,8 +209,8 @@ TEST(VendorFaultsTest, ValidationErrorFailsItsPartitionAtOnceWithAClearMessage) 
   EXPECT_GE(counters->requests_by_operation["invalid"], 1) << DescribeFaults(*counters);
   std::map<std::string, int64_t> retries = RetriesByCode({logs + "/w.log"});
   EXPECT_EQ(retries.count("permanent"), 0u) << "a permanent error is not retried: " << Describe(retries);
-  EXPECT_EQ(QueryInt(p, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status = 'completed'", {run}), 3);
-  EXPECT_EQ(QueryInt(p, "SELECT failed_workers FROM run_metadata WHERE run_id = $1", {run}), 1);
+  EXPECT_EQ(QueryInt(p, "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND status = 'completed'", {run}), 3);
+  EXPECT_EQ(QueryInt(p, "SELECT failed_partitions FROM run_metadata WHERE run_id = $1", {run}), 1);
   std::cout << "[vendor-faults] permanent error: partition 1 " << status << " after " << attempts
             << " attempt(s), all partitions ended in " << seconds << " s; invalid requests "
             << counters->requests_by_operation["invalid"] << "; error_message: " << message << std::endl;

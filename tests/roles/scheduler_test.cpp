@@ -96,7 +96,7 @@ class SchedulerTest : public ::testing::Test {
     EXPECT_EQ(sum, total);
     EXPECT_EQ(plan.total_records, total);
     auto run =
-        conn_->Exec("SELECT expected_records, expected_workers, count_queries FROM run_metadata WHERE run_id = $1",
+        conn_->Exec("SELECT expected_records, expected_partitions, count_queries FROM run_metadata WHERE run_id = $1",
                     {pg::P(run_id)});
     ASSERT_TRUE(run.ok() && run->rows() == 1);
     EXPECT_EQ(run->GetInt64(0, 0), total);
@@ -167,10 +167,10 @@ TEST_F(SchedulerTest, WorkItemsOnTheQueueMatchWorkerRuns) {
     EXPECT_FALSE(item->updated_from.has_value());
     seen.insert(item->partition_id);
 
-    // worker_runs keeps the same work item for retries.
-    auto stored =
-        conn_->Exec("SELECT work_item_payload::text, status FROM worker_runs WHERE run_id = $1 AND partition_id = $2",
-                    {pg::P(result->run_id), pg::P(item->partition_id)});
+    // partition_runs keeps the same work item for retries.
+    auto stored = conn_->Exec(
+        "SELECT work_item_payload::text, status FROM partition_runs WHERE run_id = $1 AND partition_id = $2",
+        {pg::P(result->run_id), pg::P(item->partition_id)});
     ASSERT_TRUE(stored.ok() && stored->rows() == 1);
     EXPECT_EQ(stored->GetString(0, 1), "pending");
     auto kept = queue::DecodeWorkItem(stored->Get(0, 0));
@@ -335,7 +335,7 @@ TEST_F(SchedulerTest, DryRunWritesNothing) {
   EXPECT_EQ(result->outcome, ScheduleOutcome::kDryRun);
   EXPECT_EQ(result->plan.total_records, kNatural);
   EXPECT_GT(result->plan.count_queries, 0);
-  for (const char* table : {"run_metadata", "worker_runs", "partition_progress", "queue_messages", "queue_dedup"}) {
+  for (const char* table : {"run_metadata", "partition_runs", "partition_progress", "queue_messages", "queue_dedup"}) {
     EXPECT_EQ(CountRows(*conn_, table), 0) << table;
   }
 }

@@ -109,7 +109,7 @@ TEST(WorkerTest, FullRunUnderChurnThatNeverStopsThenAnIncrementalRunIsExact) {
   for (const auto& [id, hash] : truth) stale += stored.count(id) == 0 || stored[id] != hash;
   EXPECT_EQ(stale, 0) << "after the incremental run, every live stone is stored at its latest version: "
                       << DescribeDifference(truth, stored);
-  EXPECT_EQ(Scalar(p, "SELECT completed_workers - expected_workers FROM run_metadata WHERE run_id = $1", run), 0);
+  EXPECT_EQ(Scalar(p, "SELECT completed_partitions - expected_partitions FROM run_metadata WHERE run_id = $1", run), 0);
 }
 
 TEST(WorkerTest, DuplicateDeliveriesCountEachPartitionOnce) {
@@ -120,7 +120,7 @@ TEST(WorkerTest, DuplicateDeliveriesCountEachPartitionOnce) {
   // handled concurrently by two workers.
   {
     auto conn = p.db.Connect();
-    auto items = conn->Exec("SELECT work_item_payload::text FROM worker_runs WHERE run_id = $1", {pg::P(run)});
+    auto items = conn->Exec("SELECT work_item_payload::text FROM partition_runs WHERE run_id = $1", {pg::P(run)});
     ASSERT_TRUE(items.ok());
     for (int i = 0; i < items->rows(); ++i) {
       ASSERT_TRUE(
@@ -141,7 +141,7 @@ TEST(WorkerTest, DuplicateDeliveriesCountEachPartitionOnce) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   auto conn = p.db.Connect();
-  auto one = conn->Exec("SELECT work_item_payload::text FROM worker_runs WHERE run_id = $1 LIMIT 1", {pg::P(run)});
+  auto one = conn->Exec("SELECT work_item_payload::text FROM partition_runs WHERE run_id = $1 LIMIT 1", {pg::P(run)});
   ASSERT_TRUE(p.components.queue->Send({queue::kWorkItems, one->GetString(0, 0), std::nullopt, std::nullopt}).ok());
   for (int i = 0; i < 100 && p.Pending(queue::kWorkItems) > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -150,8 +150,8 @@ TEST(WorkerTest, DuplicateDeliveriesCountEachPartitionOnce) {
   ta.join();
   tb.join();
   EXPECT_EQ(p.Pending(queue::kConsolidate), 1) << "one consolidation";
-  EXPECT_EQ(Scalar(p, "SELECT completed_workers FROM run_metadata WHERE run_id = $1", run),
-            Scalar(p, "SELECT expected_workers FROM run_metadata WHERE run_id = $1", run));
+  EXPECT_EQ(Scalar(p, "SELECT completed_partitions FROM run_metadata WHERE run_id = $1", run),
+            Scalar(p, "SELECT expected_partitions FROM run_metadata WHERE run_id = $1", run));
   EXPECT_GE(wa.counters().duplicates + wb.counters().duplicates, 1);
   EXPECT_TRUE(p.RawOfRun(run) == p.SimTruth());
 }
@@ -193,10 +193,10 @@ WorkerOptions FailFast(Pipeline& p) {
 TEST(WorkerTest, TwoOfTenFailedPartitionsScheduleAForcedConsolidation) {
   Pipeline p(SimFlags(20000));
   std::string run = p.ScheduleFull(10);
-  ASSERT_EQ(Scalar(p, "SELECT expected_workers FROM run_metadata WHERE run_id = $1", run), 10);
+  ASSERT_EQ(Scalar(p, "SELECT expected_partitions FROM run_metadata WHERE run_id = $1", run), 10);
   BreakPartitions(p, run, {3, 6});
   ASSERT_TRUE(p.WorkUntilConsolidation(run, Millis(120000), FailFast(p)));
-  EXPECT_EQ(Scalar(p, "SELECT failed_workers FROM run_metadata WHERE run_id = $1", run), 2);
+  EXPECT_EQ(Scalar(p, "SELECT failed_partitions FROM run_metadata WHERE run_id = $1", run), 2);
   EXPECT_TRUE(p.alerts->Has("consolidation_forced"));
   auto conn = p.db.Connect();
   auto msg = conn->Exec("SELECT body, visible_at > now() FROM queue_messages WHERE queue = 'consolidate'");
@@ -206,7 +206,7 @@ TEST(WorkerTest, TwoOfTenFailedPartitionsScheduleAForcedConsolidation) {
   EXPECT_TRUE(request->force);
   EXPECT_TRUE(msg->GetBool(0, 1)) << "delayed";
   EXPECT_EQ(Scalar(p,
-                   "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status = 'failed'"
+                   "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND status = 'failed'"
                    " AND error_message LIKE '%injected write failure%'",
                    run),
             2);
@@ -215,13 +215,13 @@ TEST(WorkerTest, TwoOfTenFailedPartitionsScheduleAForcedConsolidation) {
 TEST(WorkerTest, FourOfTenFailedPartitionsFailTheRunAndRetryCompletesIt) {
   Pipeline p(SimFlags(20000));
   std::string run = p.ScheduleFull(10);
-  ASSERT_EQ(Scalar(p, "SELECT expected_workers FROM run_metadata WHERE run_id = $1", run), 10);
+  ASSERT_EQ(Scalar(p, "SELECT expected_partitions FROM run_metadata WHERE run_id = $1", run), 10);
   BreakPartitions(p, run, {1, 3, 5, 7});
   EXPECT_FALSE(p.WorkUntilConsolidation(run, Millis(120000), FailFast(p)));
   EXPECT_EQ(p.RunStatus(run), "failed");
   EXPECT_TRUE(p.alerts->Has("run_failed"));
   EXPECT_EQ(p.Pending(queue::kConsolidate), 0) << "no consolidation";
-  EXPECT_EQ(Scalar(p, "SELECT failed_workers FROM run_metadata WHERE run_id = $1", run), 4);
+  EXPECT_EQ(Scalar(p, "SELECT failed_partitions FROM run_metadata WHERE run_id = $1", run), 4);
 
   RepairPartitions(p);
   auto retried = RetryFailedPartitions(*p.components.pool, *p.components.queue, queue::kWorkItems, run, std::nullopt);
@@ -229,8 +229,8 @@ TEST(WorkerTest, FourOfTenFailedPartitionsFailTheRunAndRetryCompletesIt) {
   EXPECT_EQ(retried->size(), 4u);
   EXPECT_EQ(p.RunStatus(run), "running");
   ASSERT_TRUE(p.WorkUntilConsolidation(run, Millis(120000), p.FastWorkerOptions()));
-  EXPECT_EQ(Scalar(p, "SELECT failed_workers FROM run_metadata WHERE run_id = $1", run), 0);
-  EXPECT_EQ(Scalar(p, "SELECT completed_workers FROM run_metadata WHERE run_id = $1", run), 10);
+  EXPECT_EQ(Scalar(p, "SELECT failed_partitions FROM run_metadata WHERE run_id = $1", run), 0);
+  EXPECT_EQ(Scalar(p, "SELECT completed_partitions FROM run_metadata WHERE run_id = $1", run), 10);
   EXPECT_TRUE(p.RawOfRun(run) == p.SimTruth());
 }
 
@@ -261,8 +261,8 @@ TEST(WorkerTest, KillNineMidPartitionLosesAndDuplicatesNothing) {
   int status = 0;
   waitpid(first, &status, 0);
   EXPECT_TRUE(WIFSIGNALED(status));
-  EXPECT_EQ(Scalar(p, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND status = 'completed'", run) <
-                Scalar(p, "SELECT expected_workers FROM run_metadata WHERE run_id = $1", run),
+  EXPECT_EQ(Scalar(p, "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND status = 'completed'", run) <
+                Scalar(p, "SELECT expected_partitions FROM run_metadata WHERE run_id = $1", run),
             true)
       << "killed before the end";
 
@@ -275,9 +275,9 @@ TEST(WorkerTest, KillNineMidPartitionLosesAndDuplicatesNothing) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "graceful exit on SIGTERM";
   ASSERT_EQ(p.Pending(queue::kConsolidate), 1);
   EXPECT_TRUE(p.RawOfRun(run) == p.SimTruth()) << DescribeDifference(p.SimTruth(), p.RawOfRun(run));
-  EXPECT_EQ(Scalar(p, "SELECT completed_workers FROM run_metadata WHERE run_id = $1", run),
-            Scalar(p, "SELECT expected_workers FROM run_metadata WHERE run_id = $1", run));
-  EXPECT_EQ(Scalar(p, "SELECT count(*) FROM worker_runs WHERE run_id = $1 AND attempts > 1", run) > 0, true)
+  EXPECT_EQ(Scalar(p, "SELECT completed_partitions FROM run_metadata WHERE run_id = $1", run),
+            Scalar(p, "SELECT expected_partitions FROM run_metadata WHERE run_id = $1", run));
+  EXPECT_EQ(Scalar(p, "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND attempts > 1", run) > 0, true)
       << "the killed partitions were resumed";
 }
 

@@ -23,7 +23,7 @@ TEST(RunsTest, InsertRunRecordsPartitionsAndExpectedTotals) {
   auto db = testing::TestDatabase::Create();
   auto conn = db.Connect();
   CreateRun(*conn, 3);
-  auto r = conn->Exec("SELECT expected_workers, expected_records, count_queries, status FROM run_metadata");
+  auto r = conn->Exec("SELECT expected_partitions, expected_records, count_queries, status FROM run_metadata");
   EXPECT_EQ(r->GetInt64(0, 0), 3);
   EXPECT_EQ(r->GetInt64(0, 1), 3000);
   EXPECT_EQ(r->GetInt64(0, 2), 12);
@@ -98,7 +98,7 @@ TEST(RunsTest, ResetFailedUndoesTheFailedCount) {
   EXPECT_EQ((*reset)[0].partition_id, 1);
   EXPECT_EQ((*reset)[0].work_item_json, "{\"partitionId\": 1}");
   ASSERT_TRUE(tx.Commit().ok());
-  auto r = conn->Exec("SELECT failed_workers, status FROM run_metadata");
+  auto r = conn->Exec("SELECT failed_partitions, status FROM run_metadata");
   EXPECT_EQ(r->GetInt64(0, 0), 1);
   EXPECT_EQ(r->GetString(0, 1), "running");
 }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cloud/azure_shared_key.h"
-#include "common/sha256.h"
+#include "common/codec.h"
 
 namespace di::testing {
 namespace {
@@ -24,8 +24,7 @@ int Request(const std::string& method, const std::string& path, const std::strin
             const std::string& query_value, std::vector<std::pair<std::string, std::string>> headers,
             const std::string& body, std::string* out) {
   cloud::BlobAccount account = AzuriteAccount();
-  std::string key;
-  Base64Decode(kAzuriteKey, &key);
+  const std::string key = Base64Decode(kAzuriteKey).value();
   int64_t now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   headers.emplace_back("x-ms-date", cloud::HttpDate(now));

@@ -65,7 +65,9 @@ std::string JsonQuote(const std::string& text) { return nlohmann::json(text).dum
 SimProcess::SimProcess(pid_t pid, int port)
     : pid_(pid), port_(port), endpoint_("http://127.0.0.1:" + std::to_string(port) + "/api/diamonds") {}
 
-SimProcess::~SimProcess() { Stop(); }
+SimProcess::~SimProcess() {
+  (void)Stop();  // the process is gone either way (killed after 10 s); a destructor cannot report it
+}
 
 Result<std::unique_ptr<SimProcess>> SimProcess::Start(std::vector<std::string> flags) {
   std::string binary = SimBinary();
