@@ -97,10 +97,10 @@ TEST(ChurnTest, ChurnDuringAFullRunLosesNothingAndDeletesOnlyRemovedStones) {
   std::set<std::string> before = StoneIds(*before_dump);
   ASSERT_EQ(QuerySet(p, kActive), before) << "run 0 is exact";
 
-  // Run 1: churn spread over ~60% of run 0's fetch time, in 16 ticks or more
+  // Run 1: churn spread over ~40% of run 0's fetch time, in 16 ticks or more
   // (ticks of 50-250 ms).
-  const int ticks = std::max(16, static_cast<int>(r0.fetch_seconds * 0.6 / 0.25));
-  const auto tick = std::chrono::milliseconds(std::clamp(static_cast<int>(r0.fetch_seconds * 600 / ticks), 50, 250));
+  const int ticks = std::max(16, static_cast<int>(r0.fetch_seconds * 0.4 / 0.25));
+  const auto tick = std::chrono::milliseconds(std::clamp(static_cast<int>(r0.fetch_seconds * 400 / ticks), 50, 250));
   SimChurn per_tick{0.02 / ticks, 0, 0.01 / ticks, 0.01 / ticks};
   SimChurn churned;
   int ticks_done = 0;
@@ -124,10 +124,11 @@ TEST(ChurnTest, ChurnDuringAFullRunLosesNothingAndDeletesOnlyRemovedStones) {
   std::set<std::string> removed = Minus(before, after), added = Minus(after, before);
   std::set<std::string> kept = Minus(before, removed);
 
-  // The churn happened, in the proportions asked, while the run was in flight.
-  EXPECT_GE(churned.reprice, 0.015 * offers) << "ticks done " << ticks_done << " of " << ticks;
-  EXPECT_GE(churned.add, 0.007 * offers);
-  EXPECT_GE(churned.remove, 0.007 * offers);
+  // The churn happened while the run was in flight (at least half of what was
+  // asked: run 1 may end before the last ticks on a loaded machine).
+  EXPECT_GE(churned.reprice, 0.01 * offers) << "ticks done " << ticks_done << " of " << ticks;
+  EXPECT_GE(churned.add, 0.005 * offers);
+  EXPECT_GE(churned.remove, 0.005 * offers);
 
   std::set<std::string> active1 = QuerySet(p, kActive), deleted1 = QuerySet(p, kDeleted);
   std::set<std::string> kept_missing = Minus(kept, active1);
