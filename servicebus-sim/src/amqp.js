@@ -340,14 +340,27 @@ class AmqpServer {
     return out;
   }
 
+  // Credit left on LINK: rhea takes credit only when a transfer is written, so
+  // deliveries handed to it but not yet written are subtracted.
+  usableCredit(link) {
+    if (!link.sendable()) return 0;
+    const out = link.session.outgoing;
+    let unsent = 0;
+    for (let id = out.next_pending_delivery; id < out.next_delivery_id; id++) {
+      const d = out.deliveries.by_id(id);
+      if (d && d.link === link) unsent++;
+    }
+    return link.credit - unsent;
+  }
+
   pump(entity) {
     if (!entity || !entity.available.length) return;
-    const links = this.receiversOf(entity).filter((l) => l.sendable());
+    const links = this.receiversOf(entity);
     let i = 0;
     while (entity.available.length && links.length) {
-      const link = links[i % links.length];
-      if (!link.sendable()) { links.splice(i % links.length, 1); continue; }
-      this.deliver(entity, link);
+      const k = i % links.length;
+      if (this.usableCredit(links[k]) <= 0) { links.splice(k, 1); continue; }
+      this.deliver(entity, links[k]);
       i++;
     }
   }
