@@ -74,7 +74,14 @@ class AmqpServer {
 
   entityCounters(entity) {
     const key = (entity.parent || entity).name.toLowerCase();
-    if (!this.perEntity.has(key)) this.perEntity.set(key, { idleDetaches: 0, adminDetaches: 0, tokenExpiryDetaches: 0, linksAttached: 0 });
+    if (!this.perEntity.has(key)) {
+      this.perEntity.set(key, {
+        idleDetaches: 0, adminDetaches: 0, tokenExpiryDetaches: 0, linksAttached: 0,
+        idleDetachesByKind: { receive: 0, send: 0, management: 0 },
+        linksAttachedByKind: { receive: 0, send: 0, management: 0 },
+        updateDispositions: 0, renewLockRequests: 0, renewLockRequestsWithLinkName: 0,
+      });
+    }
     return this.perEntity.get(key);
   }
 
@@ -228,7 +235,11 @@ class AmqpServer {
     cst.links.add(link);
     cst.lastLinkAt = Date.now();
     this.counters.linksAttached++;
-    if (entity) this.entityCounters(entity).linksAttached++;
+    if (entity) {
+      const ec = this.entityCounters(entity);
+      ec.linksAttached++;
+      ec.linksAttachedByKind[kind]++;
+    }
   }
 
   forgetLink(link) {
@@ -565,6 +576,12 @@ class AmqpServer {
 
   management(op, m, entity) {
     const body = m.body || {};
+    const ec = this.entityCounters(entity);
+    if (op === 'com.microsoft:update-disposition') ec.updateDispositions++;
+    if (op === 'com.microsoft:renew-lock') {
+      ec.renewLockRequests++;
+      if (propsOf(m)['associated-link-name']) ec.renewLockRequestsWithLinkName++;
+    }
     switch (op) {
       case 'com.microsoft:renew-lock': {
         const tokens = (body['lock-tokens'] || []).map((t) => uuidText(uuidBuf(t)));
@@ -655,7 +672,11 @@ class AmqpServer {
         const idle = this.idleTimeoutFor(ls);
         if (idle > 0 && now - ls.lastActivity > idle) {
           this.counters.idleDetaches++;
-          if (ls.entity) this.entityCounters(ls.entity).idleDetaches++;
+          if (ls.entity) {
+            const ec = this.entityCounters(ls.entity);
+            ec.idleDetaches++;
+            ec.idleDetachesByKind[ls.kind]++;
+          }
           this.log.info('link force-detached: idle', { link: l.name, node: ls.node, kind: ls.kind });
           const role = ls.kind === 'send' ? 'publisher' : ls.kind === 'receive' ? 'consumer' : 'link';
           const origin = ls.kind === 'send' ? 'AmqpMessagePublisher' : ls.kind === 'receive' ? 'AmqpMessageConsumer' : 'AmqpLink';
