@@ -144,4 +144,77 @@ async function fixture() {
   });
 }
 
-module.exports = { fixture, startPrivate, sleep, waitFor, request, KEY, KEY_NAME };
+// A SAS token as the SDKs make it: sr and sig url-encoded, HMAC over "<sr>\n<se>".
+function sasToken(audience, expirySeconds, key = KEY, keyName = KEY_NAME) {
+  const sr = encodeURIComponent(audience);
+  const sig = crypto.createHmac('sha256', Buffer.from(key, 'utf8')).update(`${sr}\n${expirySeconds}`).digest('base64');
+  return `SharedAccessSignature sr=${sr}&sig=${encodeURIComponent(sig)}&se=${expirySeconds}&skn=${encodeURIComponent(keyName)}`;
+}
+
+// Raw AMQP (rhea) for frames the SDK never sends: a connection with SASL
+// ANONYMOUS (or PLAIN with USER/PASSWORD), resolved once open.
+function rawConnect(port, { user, password } = {}) {
+  const rhea = require('rhea');
+  const container = rhea.create_container({ id: `raw-${crypto.randomBytes(4).toString('hex')}` });
+  const opts = { host: '127.0.0.1', port, reconnect: false };
+  Object.assign(opts, user ? { username: user, password } : { username: 'raw-test' });  // no password: SASL ANONYMOUS
+  const conn = container.connect(opts);
+  conn.on('connection_error', () => {});
+  conn.on('error', () => {});
+  return new Promise((resolve, reject) => {
+    conn.once('connection_open', () => resolve(conn));
+    conn.once('disconnected', (ctx) => reject(new Error(`disconnected: ${ctx.error}`)));
+  });
+}
+
+// A request/response pair on NODE over CONN; request(msg) resolves with the reply.
+function requestLink(conn, node) {
+  const replyTo = `${node}-reply-${crypto.randomBytes(4).toString('hex')}`;
+  const sender = conn.open_sender({ target: { address: node } });
+  const receiver = conn.open_receiver({ source: { address: node }, target: { address: replyTo }, name: replyTo });
+  const waiting = new Map();
+  receiver.on('message', (ctx) => {
+    const w = waiting.get(ctx.message.correlation_id);
+    if (w) { waiting.delete(ctx.message.correlation_id); w(ctx.message); }
+  });
+  let n = 0;
+  const opened = Promise.all([
+    new Promise((r) => sender.once('sendable', r)),
+    new Promise((r) => receiver.once('receiver_open', r)),
+  ]);
+  return {
+    async request(msg) {
+      await opened;
+      const id = `req-${++n}`;
+      return new Promise((resolve) => {
+        waiting.set(id, resolve);
+        sender.send({ ...msg, message_id: id, reply_to: replyTo });
+      });
+    },
+  };
+}
+
+async function putToken(cbs, audience, token, type = 'servicebus.windows.net:sastoken') {
+  const reply = await cbs.request({
+    to: '$cbs', body: token, application_properties: { operation: 'put-token', type, name: audience },
+  });
+  return reply.application_properties;
+}
+
+// Resolves with the error a link attach ends with (or 'open' when it opens and stays).
+function attachOutcome(link, waitMs = 1000) {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve('open'), waitMs);
+    const closed = (ctx) => {
+      clearTimeout(t);
+      const l = ctx.receiver || ctx.sender;
+      resolve((l && l.error) || 'closed');
+    };
+    link.once('receiver_close', closed); link.once('sender_close', closed);
+    link.once('receiver_error', closed); link.once('sender_error', closed);
+  });
+}
+
+module.exports = {
+  fixture, startPrivate, sleep, waitFor, request, KEY, KEY_NAME, sasToken, rawConnect, requestLink, putToken, attachOutcome,
+};
