@@ -518,7 +518,7 @@ class AmqpServer {
         status = 401; description = `InvalidAudience: the token's resource '${v.resource}' does not cover '${app.name}'.`;
       } else {
         const st = this.connState(ctx.connection);
-        st.tokens = st.tokens.filter((t) => t.audience !== app.name || t.expiresAt > now);
+        st.tokens = st.tokens.filter((t) => t.audience !== app.name && t.expiresAt > now);
         st.tokens.push({ audience: app.name, expiresAt: v.expiresAt, rights: v.rights });
         st.authenticated = true;
         this.refreshLinkAuth(ctx.connection);
@@ -723,7 +723,9 @@ class AmqpServer {
     if (mode === 'close') {
       conn.close(errorOf('amqp:connection:forced', 'The connection was closed by the broker (injected by the admin interface).'));
     } else if (conn.socket) {
-      conn.socket.destroy();
+      // A TCP reset: rhea learns of it through the socket's 'error' event.
+      conn.socket.resetAndDestroy ? conn.socket.resetAndDestroy() : conn.socket.destroy();
+      conn.socket.emit('error', Object.assign(new Error('connection dropped (admin)'), { code: 'ECONNRESET' }));
     }
   }
 

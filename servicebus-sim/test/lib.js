@@ -202,7 +202,7 @@ async function putToken(cbs, audience, token, type = 'servicebus.windows.net:sas
 }
 
 // Resolves with the error a link attach ends with (or 'open' when it opens and stays).
-function attachOutcome(link, waitMs = 1000) {
+function attachOutcome(link, waitMs = 400) {
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve('open'), waitMs);
     const closed = (ctx) => {
