@@ -335,6 +335,7 @@ class AmqpServer {
     if (!st || st.kind !== 'receive') return;
     if (sender.credit > (st.lastCredit || 0) || sender._draining) this.touch(sender);
     this.pump(st.entity);
+    if (sender.state.open_requests > 0) setImmediate(() => this.pump(st.entity));
     st.lastCredit = sender.credit;
     if (sender._draining) sender.set_drained(true);
   }
@@ -354,6 +355,9 @@ class AmqpServer {
   // Credit left on LINK: rhea takes credit only when a transfer is written, so
   // deliveries handed to it but not yet written are subtracted.
   usableCredit(link) {
+    // rhea writes a link's attach only on its next output pass, after any
+    // transfer queued now: nothing goes out before the attach (the tick pumps later).
+    if (link.state.open_requests > 0) return 0;
     if (!link.sendable()) return 0;
     const out = link.session.outgoing;
     let unsent = 0;
@@ -638,6 +642,10 @@ class AmqpServer {
 
   tick() {
     const now = Date.now();
+    for (const e of this.broker.entities.values()) {
+      if (e.available.length) this.pump(e);
+      if (e.dlq.available.length) this.pump(e.dlq);
+    }
     for (const conn of [...this.connections]) {
       const st = conn.sbState;
       if (!st || !conn.is_open()) continue;

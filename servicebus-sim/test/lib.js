@@ -159,8 +159,9 @@ function rawConnect(port, { user, password } = {}) {
   const opts = { host: '127.0.0.1', port, reconnect: false };
   Object.assign(opts, user ? { username: user, password } : { username: 'raw-test' });  // no password: SASL ANONYMOUS
   const conn = container.connect(opts);
-  conn.on('connection_error', () => {});
-  conn.on('error', () => {});
+  // rhea ends the session of a link whose error nobody handles (and a raw
+  // connection has one session for all its links): handle them here.
+  for (const e of ['connection_error', 'error', 'receiver_error', 'sender_error', 'session_error']) conn.on(e, () => {});
   return new Promise((resolve, reject) => {
     conn.once('connection_open', () => resolve(conn));
     conn.once('disconnected', (ctx) => reject(new Error(`disconnected: ${ctx.error}`)));
