@@ -13,14 +13,23 @@ const { startPrivate, sleep, waitFor } = require('./lib');
 test('the SDK reconnects after injected drops; every message is completed', async () => {
   const emu = await startPrivate();
   const q = await emu.createQueue('drops', { lock: 2 });
-  const client = new ServiceBusClient(emu.connectionString(), { retryOptions: { retryDelayInMs: 200, maxRetryDelayInMs: 1000, maxRetries: 10 } });
+  // Short retries and a 3 s operation timeout: a settlement in flight when its
+  // connection drops waits for that timeout (60 s by default) before it fails.
+  const client = new ServiceBusClient(emu.connectionString(), {
+    retryOptions: { retryDelayInMs: 200, maxRetryDelayInMs: 1000, maxRetries: 10, timeoutInMs: 3000 },
+  });
   const total = 30;
   const completed = new Set();
   const redeliveries = [];
   let stop = false;
   try {
     const sender = client.createSender(q);
-    const receiver = client.createReceiver(q);
+    // No auto-renewal: a receiveMessages call that fails with a connection
+    // error throws away the messages it had already received while the SDK
+    // keeps renewing their locks (batchingReceiver rejects the batch; the
+    // LockRenewer is not stopped), so they would stay invisible for up to
+    // maxAutoLockRenewalDurationInMs (5 min by default).
+    const receiver = client.createReceiver(q, { maxAutoLockRenewalDurationInMs: 0 });
     const consume = (async () => {
       while (!stop) {
         let batch = [];
@@ -47,7 +56,12 @@ test('the SDK reconnects after injected drops; every message is completed', asyn
       if (i === 20) assert.strictEqual((await emu.admin('POST', '/admin/drop-connections?mode=close')).dropped, 1);
       await sleep(50);
     }
-    await waitFor('every message completed', async () => completed.size === total, 20000, 100);
+    try {
+      await waitFor('every message completed', async () => completed.size === total, 30000, 100);
+    } catch (e) {
+      const missing = [...Array(total).keys()].map((i) => `m${i}`).filter((id) => !completed.has(id));
+      throw new Error(`${e.message}: missing ${missing}; broker: ${JSON.stringify((await emu.queueState(q)).counts)} ${JSON.stringify(await emu.messages(q))}`);
+    }
     stop = true;
     await consume;
     const st = await emu.state();
