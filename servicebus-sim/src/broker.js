@@ -8,9 +8,10 @@
 // delivery-count the number of earlier acquisitions (0 on the first delivery;
 // the JS SDK shows that number as deliveryCount, the .NET SDK shows it + 1);
 // a peeked message carries the number of acquisitions so far. A lock that ends
-// without completion (abandon = modified, released, lock expiry) leaves the
-// count where it is; when it has reached MaxDeliveryCount the message goes to
-// the dead-letter sub-queue with DeadLetterReason MaxDeliveryCountExceeded.
+// without completion by abandon (modified) or lock expiry leaves the count
+// where it is, and when it has reached MaxDeliveryCount the message goes to
+// the dead-letter sub-queue with DeadLetterReason MaxDeliveryCountExceeded; a
+// release (released outcome) takes the acquisition back (not counted).
 'use strict';
 
 const crypto = require('crypto');
@@ -179,12 +180,21 @@ class Entity {
     this.updatedAt = this.broker.now();
   }
 
-  // Abandon (modified) and release: the lock ends; the delivery is counted.
+  // Abandon (modified): the lock ends and the delivery stays counted.
+  // Release (released): the lock ends and the delivery is not counted (what
+  // the Service Bus team states for the released outcome).
   abandon(token, propertiesToModify, released) {
     const m = this.heldLock(token);
     if (propertiesToModify && Object.keys(propertiesToModify).length) m.stored.mergeAppProperties(propertiesToModify);
     this.unlock(m);
-    if (released) this.counters.released++; else this.counters.abandoned++;
+    if (released) {
+      this.counters.released++;
+      m.deliveryCount = Math.max(0, m.deliveryCount - 1);
+      m.state = 'active';
+      this.insertAvailable(m.seq);
+      return;
+    }
+    this.counters.abandoned++;
     this.returnOrDeadLetter(m);
   }
 

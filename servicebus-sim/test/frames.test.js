@@ -6,7 +6,9 @@
 // - receiver settle mode first (qpid-proton's delivery.accept() settles at
 //   once): accepted completes, but a settlement after the lock expired is
 //   dropped without any error the client can see;
-// - released and modified(delivery-failed) are abandons that count a delivery;
+// - released gives the message back without counting the delivery (a client
+//   that abandons with released never reaches max delivery count);
+//   modified(delivery-failed) is Service Bus's abandon and counts it;
 //   rejected with com.microsoft:dead-letter and info {DeadLetterReason,
 //   DeadLetterErrorDescription} dead-letters;
 // - x-opt-scheduled-enqueue-time on a sent message schedules it;
@@ -99,21 +101,21 @@ test('lock token byte order, header delivery-count, first-acquirer, $management 
   await waitFor('completed', async () => (await emu.queueState(q)).counts.active === 0, 3000);
 });
 
-test('released and modified count a delivery; rejected with the dead-letter condition dead-letters', async () => {
+test('released does not count a delivery, modified does; rejected with the dead-letter condition dead-letters', async () => {
   const q = await emu.createQueue('outcomes', { lock: 30, maxdc: 10 });
   await send(q, { message_id: 'r', body: 'r' });
   const r = receiver(q);
   let ctx = await r.next();
   ctx.delivery.release();
   ctx = await r.next();
-  assert.strictEqual(ctx.message.delivery_count, 1, 'released counted the delivery');
+  assert.ok(!ctx.message.delivery_count, 'released did not count the delivery');
   ctx.delivery.modified({ delivery_failed: true, undeliverable_here: false });
   ctx = await r.next();
-  assert.strictEqual(ctx.message.delivery_count, 2, 'modified counted the delivery');
+  assert.strictEqual(ctx.message.delivery_count, 1, 'modified counted the delivery');
   ctx.delivery.reject({ condition: 'com.microsoft:dead-letter', description: 'd', info: { DeadLetterReason: 'Poison', DeadLetterErrorDescription: 'cannot parse' } });
   await waitFor('dead-lettered', async () => (await emu.deadLetters(q)).length === 1, 3000);
   const [dead] = await emu.deadLetters(q);
-  assert.deepStrictEqual([dead.deadLetterReason, dead.deadLetterDescription, dead.deliveryCount], ['Poison', 'cannot parse', 3]);
+  assert.deepStrictEqual([dead.deadLetterReason, dead.deadLetterDescription, dead.deliveryCount], ['Poison', 'cannot parse', 2]);
   const dlq = receiver(`${q}/$DeadLetterQueue`);
   const d = await dlq.next();
   assert.strictEqual(d.message.application_properties.DeadLetterReason, 'Poison');
