@@ -167,12 +167,12 @@ test('x-opt-scheduled-enqueue-time on a sent message schedules it', async () => 
 
 test('renew-lock without associated-link-name does not keep the receiver attached; with it, it does', async () => {
   for (const named of [false, true]) {
-    const q = await emu.createQueue(named ? 'named' : 'unnamed', { lock: 2, idle: 1 });
+    const q = await emu.createQueue(named ? 'named' : 'unnamed', { lock: 2, idle: 1.5 });
     await send(q, { message_id: 'long', body: 'long' });
     const r = receiver(q, { name: `recv-${named}` });
     const ctx = await r.next();
     const lock = dotnet(Buffer.from(ctx.delivery.tag));
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 8; i++) {
       await sleep(400);
       const reply = await renew(q, lock, named ? { 'associated-link-name': `recv-${named}` } : {});
       assert.strictEqual(reply.application_properties.statusCode, 200, 'renewing by lock token works with or without the link');

@@ -13,7 +13,7 @@ const { ServiceBusClient } = require('@azure/service-bus');
 const { startPrivate, sleep, waitFor } = require('./lib');
 
 test('renewals with associated-link-name keep the receiver attached through several idle periods', async () => {
-  const emu = await startPrivate(['--idle-timeout', '1.5']);
+  const emu = await startPrivate(['--idle-timeout', '2']);
   const client = new ServiceBusClient(emu.connectionString());
   try {
     const q = await emu.createQueue('held-alive', { lock: 1.2 });
@@ -22,7 +22,7 @@ test('renewals with associated-link-name keep the receiver attached through seve
     // (every ~0.6 s here), naming its receiver link in each request.
     const receiver = client.createReceiver(q);
     const [m] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
-    await sleep(5000);  // more than three idle periods
+    await sleep(6500);  // more than three idle periods
     await receiver.completeMessage(m);
     const st = await emu.queueState(q);
     assert.strictEqual(st.counters.idleDetachesByKind.receive, 0, 'the receiver was never idle');
