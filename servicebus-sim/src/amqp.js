@@ -652,13 +652,13 @@ class AmqpServer {
       if (!st.authenticated && this.o.cbsAuthTimeoutMs > 0 && now - st.openedAt > this.o.cbsAuthTimeoutMs) {
         this.counters.unauthenticatedConnectionsClosed++;
         this.log.info('connection closed: no token put within the allowed time', { connection: st.id });
-        conn.close(errorOf('amqp:unauthorized-access',
+        this.closeConnection(conn, errorOf('amqp:unauthorized-access',
           `The connection was not authorized within ${Math.round(this.o.cbsAuthTimeoutMs / 1000)} seconds: put a token to $cbs first.`));
         continue;
       }
       if (st.links.size === 0 && this.o.linklessConnectionMs > 0 && now - st.lastLinkAt > this.o.linklessConnectionMs) {
         this.counters.linklessConnectionsClosed++;
-        conn.close(errorOf('amqp:connection:forced',
+        this.closeConnection(conn, errorOf('amqp:connection:forced',
           `The connection was closed by container 'servicebus-sim' because it did not have any active links in the past ${this.o.linklessConnectionMs} milliseconds.`));
         continue;
       }
@@ -727,9 +727,19 @@ class AmqpServer {
     return n;
   }
 
+  // Closes CONN with ERROR and then ends its transport, as Service Bus does
+  // (a peer that keeps the socket after the close exchange would wait forever).
+  closeConnection(conn, error) {
+    conn.close(error);
+    const socket = conn.socket;
+    if (!socket) return;
+    setTimeout(() => { if (!socket.destroyed) socket.end(); }, 200).unref();
+    setTimeout(() => { if (!socket.destroyed) socket.destroy(); }, 2000).unref();
+  }
+
   dropConnection(conn, mode) {
     if (mode === 'close') {
-      conn.close(errorOf('amqp:connection:forced', 'The connection was closed by the broker (injected by the admin interface).'));
+      this.closeConnection(conn, errorOf('amqp:connection:forced', 'The connection was closed by the broker (injected by the admin interface).'));
     } else if (conn.socket) {
       // A TCP reset: rhea learns of it through the socket's 'error' event.
       conn.socket.resetAndDestroy ? conn.socket.resetAndDestroy() : conn.socket.destroy();

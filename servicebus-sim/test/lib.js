@@ -90,6 +90,7 @@ class Emulator {
     this.child = undefined;
     if (child.exitCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
+    child.stopping = true;
     child.kill('SIGTERM');
     await Promise.race([exited, sleep(5000)]);
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -113,6 +114,9 @@ async function startPrivate(flags = []) {
   const logs = [];
   child.stderr.on('data', (d) => { logs.push(d.toString()); if (logs.length > 200) logs.shift(); });
   process.on('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  child.once('exit', (code, signal) => {
+    if (!child.stopping) process.stderr.write(`servicebus-sim exited unexpectedly (${code}, ${signal}):\n${logs.join('')}\n`);
+  });
   const line = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`servicebus-sim did not start: ${logs.join('')}`)), 15000);
