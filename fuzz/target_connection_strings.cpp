@@ -41,19 +41,20 @@ int CheckServiceBus(std::string_view text) {
   auto s = ParseServiceBusConnectionString(text);
   if (!s.ok()) return 0;
   DI_FUZZ_CHECK(kTarget, !s->host.empty() && !s->key_name.empty(), "service bus host or key name empty");
-  DI_FUZZ_CHECK(kTarget, Base64Decode(s->key).ok(), "service bus key does not decode");
+  DI_FUZZ_CHECK(kTarget, s->rabbitmq || Base64Decode(s->key).ok(), "service bus key does not decode");
   DI_FUZZ_CHECK(kTarget, s->EffectivePort() >= 1 && s->EffectivePort() <= 65535, "effective port out of range");
   DI_FUZZ_CHECK(kTarget, s->raw == text, "raw is not the input");
   std::string rebuilt = "Endpoint=sb://" + Bracketed(s->host) + (s->port ? ":" + std::to_string(s->port) : "") +
                         "/;SharedAccessKeyName=" + s->key_name + ";SharedAccessKey=" + s->key;
   if (!s->entity_path.empty()) rebuilt += ";EntityPath=" + s->entity_path;
   if (s->use_development_emulator) rebuilt += ";UseDevelopmentEmulator=true";
+  if (s->rabbitmq) rebuilt += ";Broker=RabbitMQ";
   auto again = ParseServiceBusConnectionString(rebuilt);
   DI_FUZZ_CHECK(kTarget, again.ok(), "rebuilt service bus string rejected: " + again.status().message());
   DI_FUZZ_CHECK(kTarget,
                 again->host == s->host && again->port == s->port && again->key_name == s->key_name &&
                     again->key == s->key && again->entity_path == s->entity_path &&
-                    again->use_development_emulator == s->use_development_emulator,
+                    again->use_development_emulator == s->use_development_emulator && again->rabbitmq == s->rabbitmq,
                 "rebuilt service bus string parses differently");
   return 0;
 }

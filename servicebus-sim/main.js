@@ -24,7 +24,7 @@ const USAGE = `usage: servicebus-sim [flags]
   --http-port N               management REST + /admin over plain HTTP (-1 = off) [0]
   --tls-cert FILE, --tls-key FILE   PEM certificate and key for AMQPS and HTTPS
   --key-name NAME             SAS rule name                                      [RootManageSharedAccessKey]
-  --key KEY                   SAS rule key (signs with the key text)             [servicebus-sim-key]
+  --key KEY                   SAS rule key (signs with the key text)             [c2VydmljZWJ1cy1zaW0ta2V5]
   --sas-rule NAME=KEY[:RIGHTS] more rules; RIGHTS = comma list of Listen,Send,Manage [Listen,Send,Manage]
   --namespace-host HOST       when set, token audiences must name this host      [any]
   --queue NAME[:opts]         create a queue; opts: lock=S,maxdc=N,dup=S,idle=S (repeatable)
@@ -43,7 +43,7 @@ const USAGE = `usage: servicebus-sim [flags]
 function parseFlags(argv) {
   const o = {
     port: 5672, tlsPort: -1, httpsPort: -1, httpPort: 0, tlsCert: undefined, tlsKey: undefined,
-    keyName: 'RootManageSharedAccessKey', key: 'servicebus-sim-key', extraRules: [], namespaceHost: undefined,
+    keyName: 'RootManageSharedAccessKey', key: 'c2VydmljZWJ1cy1zaW0ta2V5', extraRules: [], namespaceHost: undefined,
     queues: [], lockDuration: 60, maxDeliveryCount: 10, duplicateDetection: 0, idleTimeout: 600,
     cbsAuthTimeout: 20, linklessTimeout: 300, amqpIdleTimeout: 120, maxMessageSize: 262144, tickMs: 25,
     logLevel: 'info',

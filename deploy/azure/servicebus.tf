@@ -5,8 +5,14 @@ resource "azurerm_servicebus_namespace" "main" {
   sku                 = "Standard"
 }
 
-# Work items: one per partition. The lock (lease) is renewed by the worker
-# every third of its duration; after 10 deliveries a message is dead-lettered.
+# The queues' settings equal the app's (locals.common_env in main.tf;
+# ops_deploy_test checks it): lock_duration = QUEUE_LEASE_SECONDS (the app
+# renews a lock at half its remaining time, whatever the lease), max_delivery_count
+# = QUEUE_MAX_DELIVERIES (the app gives up on a message at that delivery too),
+# duplicate detection over 24 h (the PostgreSQL queue's window; message-id =
+# the dedup id, so an outbox row resent after a crash is dropped).
+
+# Work items: one per partition.
 resource "azurerm_servicebus_queue" "work_items" {
   name                                    = "work-items"
   namespace_id                            = azurerm_servicebus_namespace.main.id
@@ -14,7 +20,7 @@ resource "azurerm_servicebus_queue" "work_items" {
   max_delivery_count                      = 10
   dead_lettering_on_message_expiration    = true
   requires_duplicate_detection            = true
-  duplicate_detection_history_time_window = "PT1H"
+  duplicate_detection_history_time_window = "P1D"
   default_message_ttl                     = "P2D"
 }
 
@@ -23,10 +29,10 @@ resource "azurerm_servicebus_queue" "consolidate" {
   name                                    = "consolidate"
   namespace_id                            = azurerm_servicebus_namespace.main.id
   lock_duration                           = "PT5M"
-  max_delivery_count                      = 5
+  max_delivery_count                      = 10
   dead_lettering_on_message_expiration    = true
   requires_duplicate_detection            = true
-  duplicate_detection_history_time_window = "PT1H"
+  duplicate_detection_history_time_window = "P1D"
   default_message_ttl                     = "P2D"
 }
 

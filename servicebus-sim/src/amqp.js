@@ -59,6 +59,7 @@ class AmqpServer {
       idleDetaches: 0, adminDetaches: 0, tokenExpiryDetaches: 0,
       putTokenAccepted: 0, putTokenRejected: 0, managementRequests: 0,
     };
+    this.faults = { putTokenFailures: 0, putTokenStatus: 503 }; // admin: the next N put-tokens fail
     this.perEntity = new Map(); // lower-case queue name -> {idleDetaches, adminDetaches, tokenExpiryDetaches, linksAttached}
     this.linkSeq = 0;
     this.container = rhea.create_container({ id: `servicebus-sim-${process.pid}` });
@@ -510,7 +511,11 @@ class AmqpServer {
     const app = propsOf(m);
     const now = Date.now();
     let status = 202; let description = 'Accepted';
-    if (app.operation !== 'put-token') {
+    if (app.operation === 'put-token' && this.faults.putTokenFailures > 0) {
+      this.faults.putTokenFailures--;
+      status = this.faults.putTokenStatus;
+      description = 'ServerBusy: the put-token failure was injected by the admin interface.';
+    } else if (app.operation !== 'put-token') {
       status = 400; description = `unsupported operation '${app.operation}'`;
     } else if (app.type !== 'servicebus.windows.net:sastoken' && app.type !== 'jwt') {
       status = 400; description = `unsupported token type '${app.type}'`;

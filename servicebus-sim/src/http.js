@@ -224,6 +224,16 @@ class HttpFace {
         else this.o.idleTimeoutMs = ms;
         return this.json(res, 200, { idleTimeoutMs: ms, queue: q.queue || null });
       }
+      case 'POST /admin/fail-put-token': {
+        const count = Number(q.count === undefined ? 1 : q.count);
+        const status = Number(q.status === undefined ? 503 : q.status);
+        if (!Number.isInteger(count) || count < 0 || !Number.isInteger(status)) {
+          return this.json(res, 400, { error: 'count must be an integer >= 0 and status an integer' });
+        }
+        this.amqp.faults.putTokenFailures = count;
+        this.amqp.faults.putTokenStatus = status;
+        return this.json(res, 200, { putTokenFailures: count, status });
+      }
       case 'POST /admin/queues': {
         if (!q.name) return this.json(res, 400, { error: 'name is required' });
         const settings = settingsFromQuery(q);

@@ -11,7 +11,7 @@ const crypto = require('crypto');
 const { spawn } = require('child_process');
 
 const KEY_NAME = 'RootManageSharedAccessKey';
-const KEY = 'servicebus-sim-key';
+const KEY = 'c2VydmljZWJ1cy1zaW0ta2V5';
 const MAIN = path.join(__dirname, '..', 'main.js');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

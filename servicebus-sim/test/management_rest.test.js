@@ -89,7 +89,7 @@ test("the project's REST GET (plain HTTP here): sr = https://host/queue with upp
   // di::queue::sb::UrlEncode + SasToken (src/queue/servicebus_frames.cpp).
   const enc = (t) => [...Buffer.from(t)].map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
   const se = Math.floor(Date.now() / 1000) + 300;
-  const sig = crypto.createHmac('sha256', 'servicebus-sim-key').update(`${enc(resource)}\n${se}`).digest('base64');
+  const sig = crypto.createHmac('sha256', 'c2VydmljZWJ1cy1zaW0ta2V5').update(`${enc(resource)}\n${se}`).digest('base64');
   const token = `SharedAccessSignature sr=${enc(resource)}&sig=${enc(sig)}&se=${se}&skn=RootManageSharedAccessKey`;
   const ok = await request(emu.httpPort, 'GET', `/${q}?api-version=2021-05`, { Authorization: token, Accept: 'application/atom+xml' });
   assert.strictEqual(ok.status, 200);
@@ -97,7 +97,7 @@ test("the project's REST GET (plain HTTP here): sr = https://host/queue with upp
   const other = await request(emu.httpPort, 'GET', '/nope?api-version=2021-05', { Authorization: token });
   assert.strictEqual(other.status, 401, 'the token for one queue does not cover another path');
   const root = `https://127.0.0.1/`;
-  const rootSig = crypto.createHmac('sha256', 'servicebus-sim-key').update(`${enc(root)}\n${se}`).digest('base64');
+  const rootSig = crypto.createHmac('sha256', 'c2VydmljZWJ1cy1zaW0ta2V5').update(`${enc(root)}\n${se}`).digest('base64');
   const rootToken = `SharedAccessSignature sr=${enc(root)}&sig=${enc(rootSig)}&se=${se}&skn=RootManageSharedAccessKey`;
   const feed = await request(emu.httpPort, 'GET', '/nope?api-version=2021-05', { Authorization: rootToken });
   assert.strictEqual(feed.status, 200);

@@ -86,7 +86,7 @@ test('a connection without a valid token is closed after the allowed time; one w
   assert.ok(closed && closed.condition === 'amqp:unauthorized-access', `closed with ${JSON.stringify(closed)}`);
   assert.ok(authed.is_open(), 'the authenticated connection stays open');
   authed.close();
-  const plain = await rawConnect(emu.amqpPort, { user: KEY_NAME, password: 'servicebus-sim-key' });
+  const plain = await rawConnect(emu.amqpPort, { user: KEY_NAME, password: 'c2VydmljZWJ1cy1zaW0ta2V5' });
   await sleep(2000);
   assert.ok(plain.is_open(), 'SASL PLAIN with a rule name/key needs no token (local convenience)');
   plain.close();

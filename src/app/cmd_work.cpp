@@ -50,7 +50,7 @@ int RunWork(const Config& config, const WorkOptions& options) {
   while (done.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
     if (options.exit_when_idle && worker.counters().in_flight == 0) {
       auto depth = components->queue->GetDepth(wo.work_queue);
-      if (depth.ok() && depth->ready + depth->leased + depth->scheduled == 0) stop = true;
+      if (depth.ok() && depth->ready + depth->leased + depth->ready_or_leased + depth->scheduled == 0) stop = true;
     }
     if (stop) break;
   }

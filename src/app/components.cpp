@@ -64,11 +64,33 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
     DI_ASSIGN_OR_RETURN(int applied, pg::Migrate(*conn));
     if (applied > 0) log::Info("database migrated", {{"applied", applied}});
   }
+  if (!config.resend_api_key.empty()) {
+    cloud::ResendOptions ro;
+    ro.api_key = config.resend_api_key;
+    if (!config.resend_base_url.empty()) ro.base_url = config.resend_base_url;
+    ro.from = config.alert_email_from;
+    ro.to = config.alert_email_to;
+    c.alerts = std::make_shared<cloud::ResendAlertSink>(ro, std::make_shared<http::CurlTransport>());
+  } else {
+    c.alerts = std::make_shared<cloud::LogAlertSink>();
+  }
   queue::QueueOptions qo;
   qo.lease_seconds = static_cast<int>(config.queue_lease.count() / 1000);
   qo.max_deliveries = config.queue_max_deliveries;
   if (config.azure_service_bus) {
-    c.queue = std::make_shared<queue::ServiceBusQueue>(c.pool, queue::ServiceBusOptionsFrom(*config.azure_service_bus));
+    queue::ServiceBusQueueOptions so =
+        queue::ServiceBusOptionsFrom(*config.azure_service_bus, config.azure_service_bus_ca_file);
+    so.lease = config.queue_lease;
+    so.relay.on_set_aside = [alerts = c.alerts](const queue::SetAsideRow& row) {
+      alerts->Send({"outbox_set_aside", "", "a " + row.queue + " message the broker refuses was set aside",
+                    "The outbox row " + std::to_string(row.id) + " (message-id " + row.dedup_id + ", queue " +
+                        row.queue + ") was refused " + std::to_string(row.attempts) +
+                        " times and is no longer sent; the rows after it go on. Last error: " + row.error +
+                        "\nIt is counted with the queue's dead letters in `diamond-ingest status`. Fix the cause, "
+                        "then send it again: UPDATE queue_outbox SET set_aside_at = NULL, attempts = 0 WHERE id = " +
+                        std::to_string(row.id) + ";"});
+    };
+    c.queue = std::make_shared<queue::ServiceBusQueue>(c.pool, so);
     log::Info("queue: Service Bus over AMQP 1.0 (sends in transactions go through the outbox)",
               {{"host", config.azure_service_bus->host}, {"port", config.azure_service_bus->EffectivePort()}});
   } else {
@@ -81,16 +103,6 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
     log::Info("watermark: Azure Blob", {{"blob", "watermarks/nivoda.json"}, {"endpoint", s.blob_endpoint}});
   } else {
     c.watermark = std::make_shared<cloud::DbWatermarkStore>(c.pool, FeedName(config.feed));
-  }
-  if (!config.resend_api_key.empty()) {
-    cloud::ResendOptions ro;
-    ro.api_key = config.resend_api_key;
-    if (!config.resend_base_url.empty()) ro.base_url = config.resend_base_url;
-    ro.from = config.alert_email_from;
-    ro.to = config.alert_email_to;
-    c.alerts = std::make_shared<cloud::ResendAlertSink>(ro, std::make_shared<http::CurlTransport>());
-  } else {
-    c.alerts = std::make_shared<cloud::LogAlertSink>();
   }
   if (needs.nivoda) {
     ratelimit::AccountRateLimiterOptions lo;

@@ -14,7 +14,8 @@
 namespace di::cloud {
 
 struct Alert {
-  std::string kind;     // run_failed, consolidation_forced, consolidation_failed, dead_letter, run_stalled
+  std::string kind;     // run_failed, consolidation_forced, consolidation_failed, dead_letter, run_stalled,
+                        // outbox_set_aside
   std::string run_id;   // may be empty
   std::string subject;  // one line, without the "[diamond-ingest]" prefix
   std::string body;     // plain text: what happened, which run, what to do

@@ -1,7 +1,9 @@
 #include "cloud/resend_alert_sink.h"
 
 #include <exception>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <utility>
 
 #include "common/log.h"
@@ -17,6 +19,16 @@ std::string BuildResendEmail(const ResendOptions& options, const Alert& alert) {
   nlohmann::json doc = {
       {"from", options.from}, {"to", options.to}, {"subject", "[diamond-ingest] " + alert.subject}, {"text", text}};
   return doc.dump();
+}
+
+std::string NewIdempotencyKey() {
+  static std::mutex mu;
+  static std::mt19937_64 rng(std::random_device{}());
+  static const char* kHex = "0123456789abcdef";
+  std::lock_guard<std::mutex> lock(mu);
+  std::string key = "diamond-ingest-";
+  for (int i = 0; i < 32; ++i) key += kHex[rng() % 16];
+  return key;
 }
 
 ResendAlertSink::ResendAlertSink(ResendOptions options, std::shared_ptr<http::HttpTransport> transport, Clock* clock)
@@ -48,7 +60,10 @@ void ResendAlertSink::Send(const Alert& alert) {
 bool ResendAlertSink::Deliver(const Alert& alert) {
   const std::string url = options_.base_url + "/emails";
   const std::string body = BuildResendEmail(options_, alert);
-  const http::HttpHeaders headers = {{"Authorization", "Bearer " + options_.api_key}};
+  // One key for every attempt at this alert: Resend sends the e-mail once even
+  // when an attempt that timed out had in fact succeeded.
+  const http::HttpHeaders headers = {{"Authorization", "Bearer " + options_.api_key},
+                                     {"Idempotency-Key", NewIdempotencyKey()}};
   Millis backoff = options_.first_backoff;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     auto r = transport_->Post(url, body, headers, options_.timeout);

@@ -1,7 +1,9 @@
 // ResendAlertSink: alerts as e-mails through the Resend API.
 //
-// Send() POSTs {base_url}/emails with "Authorization: Bearer <key>" and a JSON
-// body {from, to, subject: "[diamond-ingest] <subject>", text}. The text says
+// Send() POSTs {base_url}/emails with "Authorization: Bearer <key>", an
+// "Idempotency-Key" new for each alert and the same on each of its retries (so
+// an attempt that timed out after Resend accepted it does not send a second
+// e-mail), and a JSON body {from, to, subject: "[diamond-ingest] <subject>", text}. The text says
 // what happened, which run, and what to do (the alert's body) plus the alert
 // kind. Transport errors, 429 and 5xx are retried (max_attempts in all, with a
 // doubling backoff slept on the injected Clock); other 4xx are not. Send()
@@ -34,6 +36,8 @@ struct ResendOptions {
 
 // The JSON request body for ALERT (pure; exposed for tests).
 std::string BuildResendEmail(const ResendOptions& options, const Alert& alert);
+// A fresh random Idempotency-Key ("diamond-ingest-" + 32 hex digits).
+std::string NewIdempotencyKey();
 
 class ResendAlertSink final : public AlertSink {
  public:

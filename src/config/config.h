@@ -86,6 +86,7 @@ struct Config {
   // --- production backends (unset: embedded defaults) ---
   std::optional<StorageConnectionString> azure_storage;
   std::optional<ServiceBusConnectionString> azure_service_bus;
+  std::string azure_service_bus_ca_file;  // empty: the system's certificate authorities
 
   // --- alerts ---
   std::string resend_api_key;  // empty: alerts are log lines only

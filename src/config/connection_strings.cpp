@@ -229,8 +229,8 @@ Result<StorageConnectionString> ParseStorageConnectionString(std::string_view te
 }
 
 Result<ServiceBusConnectionString> ParseServiceBusConnectionString(std::string_view text) {
-  static constexpr std::array<std::string_view, 5> kKeys = {"Endpoint", "SharedAccessKeyName", "SharedAccessKey",
-                                                            "EntityPath", "UseDevelopmentEmulator"};
+  static constexpr std::array<std::string_view, 6> kKeys = {"Endpoint",   "SharedAccessKeyName",    "SharedAccessKey",
+                                                            "EntityPath", "UseDevelopmentEmulator", "Broker"};
   DI_ASSIGN_OR_RETURN(auto pairs, SplitPairs(Trim(text), kKeys));
   ServiceBusConnectionString out;
   out.raw = std::string(text);
@@ -250,11 +250,19 @@ Result<ServiceBusConnectionString> ParseServiceBusConnectionString(std::string_v
   if (!port_text.empty() && !ParsePort(port_text, /*allow_zero=*/false, &out.port)) {
     return Invalid("Endpoint port must be a number in 1..65535");
   }
+  std::string broker = Take(pairs, "Broker");
+  if (!broker.empty()) {
+    if (EqualsIgnoreCase(broker, "rabbitmq"))
+      out.rabbitmq = true;
+    else if (!EqualsIgnoreCase(broker, "servicebus"))
+      return Invalid("Broker must be ServiceBus or RabbitMQ");
+  }
   out.key_name = Take(pairs, "SharedAccessKeyName");
   out.key = Take(pairs, "SharedAccessKey");
   if (out.key_name.empty()) return Invalid("missing SharedAccessKeyName");
   if (out.key.empty()) return Invalid("missing SharedAccessKey");
-  if (!Base64Decode(out.key).ok()) return Invalid("SharedAccessKey is not valid base64");
+  // A Service Bus key is base64 text (signed as text); for RabbitMQ it is a password.
+  if (!out.rabbitmq && !Base64Decode(out.key).ok()) return Invalid("SharedAccessKey is not valid base64");
   out.entity_path = Take(pairs, "EntityPath");
   std::string emulator = Take(pairs, "UseDevelopmentEmulator");
   if (!emulator.empty()) {

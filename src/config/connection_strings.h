@@ -53,17 +53,22 @@ Result<StorageConnectionString> ParseStorageConnectionString(std::string_view te
 
 // Azure Service Bus namespace, from
 //   Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=n;SharedAccessKey=<base64>[;EntityPath=q]
-// plus, for a local broker, UseDevelopmentEmulator=true (plain AMQP, no TLS).
+// plus UseDevelopmentEmulator=true as the SDKs read it (plain AMQP instead of
+// TLS, port 5672 unless the Endpoint names one; all else unchanged), and
+// Broker=RabbitMQ, a diamond-ingest key no SDK knows: the queues live on a
+// RabbitMQ 3.10 broker with rabbitmq_amqp1_0 (plain AMQP on 5672, SASL PLAIN
+// with SharedAccessKeyName/SharedAccessKey as user/password, any key text).
 struct ServiceBusConnectionString {
   std::string host;         // from Endpoint, without scheme, port or '/'
-  int port = 0;             // explicit port from Endpoint, 0 = default (5671, or 5672 with the emulator)
+  int port = 0;             // explicit port from Endpoint, 0 = default (5671, or 5672 for plain AMQP)
   std::string key_name;     // SharedAccessKeyName
-  std::string key;          // SharedAccessKey, base64 text as given
+  std::string key;          // SharedAccessKey, base64 text as given (RabbitMQ: the password)
   std::string entity_path;  // EntityPath, empty when absent
   bool use_development_emulator = false;
-  std::string raw;  // the whole string (a secret)
-  // The port to connect to: explicit, else 5671 (TLS) or 5672 (emulator).
-  int EffectivePort() const { return port != 0 ? port : (use_development_emulator ? 5672 : 5671); }
+  bool rabbitmq = false;  // Broker=RabbitMQ
+  std::string raw;        // the whole string (a secret)
+  // The port to connect to: explicit, else 5671 (TLS) or 5672 (plain AMQP).
+  int EffectivePort() const { return port != 0 ? port : (use_development_emulator || rabbitmq ? 5672 : 5671); }
 };
 Result<ServiceBusConnectionString> ParseServiceBusConnectionString(std::string_view text);
 

@@ -179,6 +179,9 @@ const Setting kSettings[] = {
      {},
      U::kNone,
      true},
+    {"AZURE_SERVICE_BUS_CA_FILE", K::kString, "",
+     "PEM file of the certificate authorities trusted for Service Bus TLS (AMQPS and REST) instead of the system's",
+     &Config::azure_service_bus_ca_file},
 
     // --- alerts ---
     {"RESEND_API_KEY",

@@ -33,6 +33,9 @@ class CurlTransport final : public HttpTransport {
     int max_idle_handles = 128;
     // Disables TLS certificate and host-name verification. Never in production.
     bool insecure_skip_tls_verify = false;
+    // PEM file of the certificate authorities to trust instead of the system's
+    // (a test CA); empty = the system's.
+    std::string ca_file;
     // Accept-Encoding offered; responses are decoded transparently. "" offers
     // every encoding libcurl supports (gzip, deflate, br, zstd). Default gzip and
     // deflate: brotli at a server's default quality costs far more server time

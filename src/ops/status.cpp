@@ -1,5 +1,6 @@
 #include "ops/status.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -276,6 +277,7 @@ std::string FormatStatusJson(const StatusReport& report) {
     j["queues"].push_back({{"name", q.name},
                            {"ready", q.depth.ready},
                            {"leased", q.depth.leased},
+                           {"ready_or_leased", q.depth.ready_or_leased},
                            {"scheduled", q.depth.scheduled},
                            {"dead_letters", q.depth.dead_letters},
                            {"error", Opt(q.error)}});
@@ -354,15 +356,29 @@ std::string FormatStatusText(const StatusReport& report, bool color) {
   }
 
   out += "\n" + Emphasis("Queues", color, kBold) + "\n";
-  TextTable queues({{"queue"}, {"ready", true}, {"leased", true}, {"scheduled", true}, {"dead letters", true}});
+  // Service Bus's counts cannot tell ready messages from those another
+  // process has leased: that column appears only when there are any.
+  bool either = std::any_of(report.queues.begin(), report.queues.end(),
+                            [](const QueueStatus& q) { return q.depth.ready_or_leased > 0; });
+  std::vector<TextTable::Column> columns = {{"queue"}, {"ready", true}, {"leased", true}};
+  if (either) columns.push_back({"ready or leased elsewhere", true});
+  columns.insert(columns.end(), {{"scheduled", true}, {"dead letters", true}});
+  TextTable queues(columns);
   for (const auto& q : report.queues) {
+    std::vector<std::string> row;
     if (q.error) {
-      queues.AddRow({q.name, "?", "?", "?", "? (" + Short(*q.error, 60) + ")"});
+      row = {q.name, "?", "?"};
+      if (either) row.push_back("?");
+      row.insert(row.end(), {"?", "? (" + Short(*q.error, 60) + ")"});
+      queues.AddRow(row);
       continue;
     }
     std::string dead = FormatCount(q.depth.dead_letters);
-    queues.AddRow({q.name, FormatCount(q.depth.ready), FormatCount(q.depth.leased), FormatCount(q.depth.scheduled),
-                   q.depth.dead_letters > 0 ? Emphasis(dead, color, kRed) : dead});
+    row = {q.name, FormatCount(q.depth.ready), FormatCount(q.depth.leased)};
+    if (either) row.push_back(FormatCount(q.depth.ready_or_leased));
+    row.insert(row.end(),
+               {FormatCount(q.depth.scheduled), q.depth.dead_letters > 0 ? Emphasis(dead, color, kRed) : dead});
+    queues.AddRow(row);
   }
   out += queues.Render();
   return out;

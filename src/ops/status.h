@@ -8,7 +8,7 @@
 //
 //   {"generated_at": ISO-8601 UTC, "stall_alert_minutes": int,
 //    "runs": [Run...], "run": Run + {"partitions": [Partition...]} | null,
-//    "queues": [{"name", "ready", "leased", "scheduled", "dead_letters", "error"|null}],
+//    "queues": [{"name", "ready", "leased", "ready_or_leased", "scheduled", "dead_letters", "error"|null}],
 //    "stalls": [{"run_id", "minutes_without_progress"}]}
 //   Run: {"run_id", "feed", "run_type", "status", "started_at", "completed_at"|null,
 //         "duration_seconds", "partitions": {"expected", "completed", "failed", "running",

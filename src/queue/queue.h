@@ -52,6 +52,9 @@ struct Depth {
   int64_t leased = 0;     // being handled
   int64_t scheduled = 0;  // not yet visible
   int64_t dead_letters = 0;
+  // Service Bus only: messages on the broker that are either ready or leased by
+  // another process; its counts do not tell the two apart (0 elsewhere).
+  int64_t ready_or_leased = 0;
 };
 
 class Queue {

@@ -3,25 +3,42 @@
 //
 // A private proton container runs the connection on its own thread; callers
 // hand work to it through the container's work queue and wait on futures, so
-// proton objects are only ever touched on that thread.
+// proton objects are only ever touched on that thread. Delayed work (token
+// refresh, reconnection, re-attach) runs from a short tick, never from a long
+// proton timer, so the destructor returns at once.
+// - Authentication: SASL PLAIN/ANONYMOUS; with claims-based security (Service
+//   Bus) a namespace SAS token (audience "sb://<host>/") is put to "$cbs" as
+//   soon as the connection opens, and the connection counts as connected only
+//   once the broker accepted it. The token is refreshed at 3/4 of its lifetime;
+//   a failed put-token is retried with doubling delays (token_retry_min..max).
 // - Send: one sender link per address, unsettled sends; ok only once the
 //   broker accepted the message (the outbox relies on this).
-// - Receive: one receiver link per address in peek-lock mode (no auto-accept).
-//   Link credit is kept equal to the number of callers waiting in Receive, so a
-//   process never holds more locked messages than it has asked for.
+// - Receive: one receiver link per address in peek-lock mode. Link credit is
+//   kept equal to the number of callers waiting in Receive: credit a caller
+//   leaves behind when it gives up is drained, and a message that arrives with
+//   nobody waiting is released (Service Bus does not count a release), so no
+//   lock is ever held that nobody asked for.
+// - Links: a link the broker detaches (Service Bus force-detaches links idle
+//   for 10 minutes, amqp:link:detach-forced) is dropped alone, never the
+//   connection: sends in flight on it fail (kUnavailable: resend with the same
+//   message-id), requests on a management link fail, and the link is attached
+//   again when next needed (at once for a receiver with callers waiting).
 // - Settle: accepted / modified(delivery-failed) / rejected (with the
-//   dead-letter condition) by the token Receive returned; kConflict when the
-//   delivery is gone (its connection dropped: the broker redelivers it).
-//   Without abandon_as_modified, abandon is released.
+//   dead-letter condition) by the token Receive returned. With service_bus:
+//   receiver settle mode second, so the call returns the broker's verdict
+//   (kConflict for com.microsoft:message-lock-lost); a lock outlives its link
+//   and the connection, and once its link is gone the message is settled by
+//   lock token over "<entity>/$management" (update-disposition), as the SDKs
+//   do. Without it (RabbitMQ): settle mode first, abandon as released unless
+//   abandon_as_modified, and a delivery is gone with its link or connection
+//   (kConflict: the broker redelivers it).
+// - RenewLock: com.microsoft:renew-lock by lock token, naming the receiver
+//   link of the entity (associated-link-name); returns the new expiry.
 // - Request: request/response with a node ("$cbs", "<entity>/$management"),
 //   correlated by message-id.
-// - Authentication: SASL PLAIN/ANONYMOUS, and with Service Bus claims-based
-//   security: a SAS token put to "$cbs" for each address before its links
-//   attach, refreshed at 80% of its lifetime.
-// - Reconnection: when the transport drops, everything in flight fails
-//   (kUnavailable), unsettled deliveries are forgotten (the broker redelivers
-//   them), and the connection is re-established with capped exponential backoff;
-//   links are re-attached on demand.
+// - Reconnection: when the transport drops, sends and requests in flight fail
+//   (kUnavailable) and the connection is re-established with capped
+//   exponential backoff; links are re-attached on demand.
 #pragma once
 
 #include <atomic>
@@ -35,10 +52,15 @@
 
 namespace di::queue::sb {
 
+class ConnectionHandler;
+
 struct AmqpOptions {
   std::string host = "127.0.0.1";
   int port = 5672;
   bool tls = false;
+  // PEM file of the certificate authorities trusted for TLS instead of the
+  // system's (a test CA, a private endpoint); empty = the system's.
+  std::string ca_file;
   // SASL: "PLAIN" with user/password, or "ANONYMOUS".
   std::string sasl_mechanism = "ANONYMOUS";
   std::string user;
@@ -49,12 +71,20 @@ struct AmqpOptions {
   std::string key_name;
   std::string key;  // a secret
   Millis token_lifetime{3600 * 1000};
+  Millis token_retry_min{1000};
+  Millis token_retry_max{30000};
+  // Service Bus settlement (see above): receiver settle mode second, locks kept
+  // across detaches and reconnects, settlement by lock token over $management.
+  bool service_bus = true;
   // Abandon as modified(delivery-failed) (Service Bus), else as released
   // (brokers without the modified outcome, such as RabbitMQ 3.10, which ends
   // the session on it).
   bool abandon_as_modified = true;
   Millis reconnect_min{100};
   Millis reconnect_max{3000};
+  // Delay before re-attaching a receiver the broker refused or closed with an
+  // error other than detach-forced.
+  Millis link_retry{1000};
   Millis idle_timeout{30000};
 };
 
@@ -84,11 +114,16 @@ class ServiceBusConnection {
   // kUnavailable when not connected at the end of the wait.
   Result<std::optional<Received>> Receive(const std::string& address, Millis wait);
 
-  // Settles the delivery TOKEN names. kConflict when it is no longer held.
+  // Settles the delivery TOKEN names. kConflict when it is no longer held or
+  // (service_bus) the broker says its lock was lost; kUnavailable when the
+  // outcome could not be delivered within TIMEOUT (the lock is still held).
   Status Settle(const std::string& token, Outcome outcome, const std::string& reason = {},
-                const std::string& description = {});
+                const std::string& description = {}, Millis timeout = Millis(30000));
   // Whether TOKEN is still held by this connection (not settled, not dropped).
   bool Holds(const std::string& token);
+  // Renews the lock of TOKEN's message (service_bus only); returns the new
+  // expiry. kConflict when the lock is lost.
+  Result<WallTime> RenewLock(const std::string& token, Millis timeout);
 
   // Sends REQUEST to NODE and waits for the response with the same correlation-id.
   Result<proton::message> Request(const std::string& node, proton::message request, Millis timeout);
@@ -97,10 +132,11 @@ class ServiceBusConnection {
   bool WaitConnected(Millis timeout);
   // Connections opened so far (1 + reconnections).
   int64_t connects() const;
+  // CBS tokens the broker accepted so far (one at each connect, then one per refresh).
+  int64_t tokens_put() const;
 
  private:
-  class Handler;
-  std::unique_ptr<Handler> handler_;
+  std::unique_ptr<ConnectionHandler> handler_;
 };
 
 }  // namespace di::queue::sb

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <map>
 #include <proton/annotation_key.hpp>
+#include <proton/codec/map.hpp>
+#include <proton/codec/vector.hpp>
 #include <proton/message_id.hpp>
 #include <proton/scalar.hpp>
 #include <proton/timestamp.hpp>
@@ -56,14 +58,62 @@ proton::message CbsPutToken(const std::string& audience, const std::string& toke
 }
 
 proton::message RenewLockRequest(const proton::uuid& lock_token, const std::string& message_id,
-                                 const std::string& reply_to) {
+                                 const std::string& reply_to, const std::string& link_name) {
   proton::message m;
   m.id(message_id);
   m.reply_to(reply_to);
   m.properties().put("operation", kRenewLockOperation);
+  if (!link_name.empty()) m.properties().put("associated-link-name", link_name);
   std::map<std::string, std::vector<proton::uuid>> body{{"lock-tokens", {lock_token}}};
   m.body(body);
   return m;
+}
+
+Result<WallTime> RenewLockExpiration(const proton::message& response) {
+  try {
+    std::map<proton::value, proton::value> body;
+    proton::get(response.body(), body);
+    for (const auto& [key, value] : body) {
+      if (proton::coerce<std::string>(key) != "expirations") continue;
+      std::vector<proton::timestamp> expirations;
+      proton::get(value, expirations);
+      if (expirations.empty()) break;
+      return WallTime(Millis(expirations.front().milliseconds()));
+    }
+  } catch (const std::exception& e) {
+    return Status(Code::kCorrupt, std::string("renew-lock response: ") + e.what());
+  }
+  return Status(Code::kCorrupt, "renew-lock response has no expirations");
+}
+
+proton::message UpdateDispositionRequest(const proton::uuid& lock_token, DispositionStatus status,
+                                         const std::string& reason, const std::string& description,
+                                         const std::string& message_id, const std::string& link_name) {
+  proton::message m;
+  m.id(message_id);
+  m.properties().put("operation", kUpdateDispositionOperation);
+  if (!link_name.empty()) m.properties().put("associated-link-name", link_name);
+  const char* text = status == DispositionStatus::kCompleted   ? "completed"
+                     : status == DispositionStatus::kAbandoned ? "abandoned"
+                                                               : "suspended";
+  std::map<std::string, proton::value> body;
+  body["disposition-status"] = std::string(text);
+  body["lock-tokens"] = std::vector<proton::uuid>{lock_token};
+  if (status == DispositionStatus::kSuspended) {
+    body["deadletter-reason"] = reason;
+    body["deadletter-description"] = description;
+  }
+  m.body(body);
+  return m;
+}
+
+std::optional<WallTime> LockedUntil(const proton::message& received) {
+  const auto& annotations = received.message_annotations();
+  const proton::symbol key(kLockedUntil);
+  if (!annotations.exists(key)) return std::nullopt;
+  proton::value v = annotations.get(key);
+  if (v.type() != proton::TIMESTAMP) return std::nullopt;
+  return WallTime(Millis(proton::get<proton::timestamp>(v).milliseconds()));
 }
 
 Status ManagementResponseStatus(const proton::message& response) {
@@ -107,12 +157,11 @@ proton::message ToAmqpMessage(const OutMessage& out) {
   return m;
 }
 
-void SettleAbandoned(pn_delivery_t* delivery) {
+void SetAbandoned(pn_delivery_t* delivery) {
   pn_disposition_t* local = pn_delivery_local(delivery);
   pn_disposition_set_failed(local, true);
   pn_disposition_set_undeliverable(local, false);
   pn_delivery_update(delivery, PN_MODIFIED);
-  pn_delivery_settle(delivery);
 }
 
 void SetDeadLetterCondition(pn_delivery_t* delivery, const std::string& reason, const std::string& description) {
@@ -128,6 +177,16 @@ void SetDeadLetterCondition(pn_delivery_t* delivery, const std::string& reason, 
   pn_data_put_symbol(info, pn_bytes(26, "DeadLetterErrorDescription"));
   pn_data_put_string(info, pn_bytes(description.size(), description.c_str()));
   pn_data_exit(info);
+}
+
+Status RemoteOutcomeStatus(pn_delivery_t* delivery) {
+  pn_condition_t* cond = pn_disposition_condition(pn_delivery_remote(delivery));
+  if (cond == nullptr || !pn_condition_is_set(cond)) return Status::Ok();
+  const std::string name = pn_condition_get_name(cond) ? pn_condition_get_name(cond) : "";
+  const char* description = pn_condition_get_description(cond);
+  std::string what = name + (description && *description ? std::string(": ") + description : "");
+  if (name == kLockLostCondition) return Status(Code::kConflict, what);
+  return Status(Code::kUnavailable, what);
 }
 
 }  // namespace di::queue::sb

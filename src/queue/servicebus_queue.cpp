@@ -16,42 +16,17 @@ namespace {
 
 constexpr const char* kDeliveryCountProperty = "di-delivery-count";
 
-// The lease token is "<queue>|<connection token>|<lock token hex or empty>".
-struct Lease {
-  std::string token;
-  std::string lock_hex;
-};
-
-std::string Hex(const std::vector<uint8_t>& bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
-
-std::vector<uint8_t> Unhex(const std::string& hex) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
-Lease ParseLease(const std::string& lease_token) {
-  auto bar = lease_token.find('|');
-  if (bar == std::string::npos) return {lease_token, ""};
-  return {lease_token.substr(0, bar), lease_token.substr(bar + 1)};
+std::string HostForUrl(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
 }  // namespace
 
-ServiceBusQueueOptions ServiceBusOptionsFrom(const ServiceBusConnectionString& cs) {
+ServiceBusQueueOptions ServiceBusOptionsFrom(const ServiceBusConnectionString& cs, const std::string& ca_file) {
   ServiceBusQueueOptions o;
   o.amqp.host = cs.host;
   o.amqp.port = cs.EffectivePort();
-  if (cs.use_development_emulator) {
+  if (cs.rabbitmq) {
     o.amqp.tls = false;
     o.amqp.sasl_mechanism = "PLAIN";
     o.amqp.user = cs.key_name;
@@ -59,35 +34,48 @@ ServiceBusQueueOptions ServiceBusOptionsFrom(const ServiceBusConnectionString& c
     o.amqp.abandon_as_modified = false;
     o.address_prefix = "/queue/";
     o.service_bus = false;
-  } else {
-    o.amqp.tls = true;
-    o.amqp.sasl_mechanism = "ANONYMOUS";
-    o.amqp.cbs = true;
-    o.amqp.key_name = cs.key_name;
-    o.amqp.key = cs.key;
-    o.amqp.abandon_as_modified = true;
-    o.service_bus = true;
-    o.runtime.base_url = "https://" + cs.host;
-    o.runtime.key_name = cs.key_name;
-    o.runtime.key = cs.key;
+    return o;
   }
+  o.amqp.tls = !cs.use_development_emulator;
+  o.amqp.ca_file = ca_file;
+  o.amqp.sasl_mechanism = "ANONYMOUS";
+  o.amqp.cbs = true;
+  o.amqp.key_name = cs.key_name;
+  o.amqp.key = cs.key;
+  o.amqp.abandon_as_modified = true;
+  o.service_bus = true;
+  // As ServiceBusAdministrationClient: HTTPS to the Endpoint's host and port.
+  o.runtime.base_url = "https://" + HostForUrl(cs.host) + (cs.port != 0 ? ":" + std::to_string(cs.port) : "");
+  o.runtime.key_name = cs.key_name;
+  o.runtime.key = cs.key;
+  o.runtime.ca_file = ca_file;
   return o;
 }
 
 ServiceBusQueue::ServiceBusQueue(std::shared_ptr<pg::Pool> pool, ServiceBusQueueOptions options)
     : pool_(std::move(pool)), options_(std::move(options)) {
+  options_.amqp.service_bus = options_.service_bus;
   connection_ = std::make_unique<sb::ServiceBusConnection>(options_.amqp);
+  if (options_.service_bus) {
+    locks_ = std::make_unique<sb::LockKeeper>(
+        [this](const std::string& token) { return connection_->RenewLock(token, options_.send_timeout); },
+        options_.lease);
+  }
   relay_ = std::make_unique<OutboxRelay>(
       pool_, [this](const OutMessage& m) { return Send(m); }, options_.relay);
   relay_->Start();
   if (!options_.runtime.base_url.empty()) {
-    runtime_ = std::make_unique<sb::ServiceBusRuntime>(options_.runtime, std::make_shared<http::CurlTransport>());
+    http::CurlTransport::Options transport;
+    transport.ca_file = options_.runtime.ca_file;
+    runtime_ =
+        std::make_unique<sb::ServiceBusRuntime>(options_.runtime, std::make_shared<http::CurlTransport>(transport));
   }
 }
 
 ServiceBusQueue::~ServiceBusQueue() {
   relay_->Stop();
   relay_.reset();
+  locks_.reset();
   connection_.reset();
 }
 
@@ -114,10 +102,10 @@ Result<std::optional<Message>> ServiceBusQueue::Receive(const std::string& queue
   } else {
     m.body = proton::to_string(body);
   }
+  // Service Bus: the header counts the earlier acquisitions of the lock.
   m.delivery_count = static_cast<int>(r->message.delivery_count()) + 1;
-  // Brokers that do not count deliveries (RabbitMQ) still say "not the first
-  // acquirer" on a redelivery: then it is at least the second.
-  if (m.delivery_count == 1 && !r->message.first_acquirer()) m.delivery_count = 2;
+  // RabbitMQ does not count; it only says "not the first acquirer" on a redelivery.
+  if (!options_.service_bus && m.delivery_count == 1 && !r->message.first_acquirer()) m.delivery_count = 2;
   if (r->message.properties().exists(kDeliveryCountProperty)) {
     m.delivery_count += static_cast<int>(proton::coerce<int64_t>(r->message.properties().get(kDeliveryCountProperty)));
   }
@@ -128,19 +116,32 @@ Result<std::optional<Message>> ServiceBusQueue::Receive(const std::string& queue
   } else {
     m.enqueued_at = WallTime(Millis(r->message.creation_time().milliseconds()));
   }
-  m.lease_token = r->token + "|" + Hex(r->tag);
-  ++leased_;
+  m.lease_token = r->token;
+  if (locks_) {
+    // Without x-opt-locked-until (not Service Bus), renew at once to learn the expiry.
+    locks_->Hold(m.lease_token, sb::LockedUntil(r->message).value_or(DefaultClock().Now()));
+  }
+  {
+    std::lock_guard<std::mutex> lock(leased_mu_);
+    leased_.insert(m.lease_token);
+  }
   return std::optional<Message>(std::move(m));
 }
 
-Status ServiceBusQueue::Complete(const Message& message) {
-  Status s = connection_->Settle(ParseLease(message.lease_token).token, sb::Outcome::kAccept);
-  if (s.ok()) --leased_;
+Status ServiceBusQueue::Settled(const Message& message, Status s) {
+  // Whatever the verdict, this process holds the message no more (kUnavailable:
+  // the lock lapses and the broker redelivers it).
+  if (locks_) locks_->Release(message.lease_token);
+  std::lock_guard<std::mutex> lock(leased_mu_);
+  leased_.erase(message.lease_token);
   return s;
 }
 
+Status ServiceBusQueue::Complete(const Message& message) {
+  return Settled(message, connection_->Settle(message.lease_token, sb::Outcome::kAccept));
+}
+
 Status ServiceBusQueue::Abandon(const Message& message, Millis delay) {
-  Lease lease = ParseLease(message.lease_token);
   if (delay.count() > 0 && options_.service_bus) {
     OutMessage copy;
     copy.queue = message.queue;
@@ -149,42 +150,32 @@ Status ServiceBusQueue::Abandon(const Message& message, Millis delay) {
     copy.visible_at = DefaultClock().Now() + delay;
     proton::message m = sb::ToAmqpMessage(copy);
     m.properties().put(kDeliveryCountProperty, static_cast<int64_t>(message.delivery_count));
-    if (!connection_->Holds(lease.token)) {
-      return Status(Code::kConflict, "lease on message " + message.id + " was lost");
+    if (!connection_->Holds(message.lease_token)) {
+      return Settled(message, Status(Code::kConflict, "lease on message " + message.id + " was lost"));
     }
     DI_RETURN_IF_ERROR(connection_->Send(Address(message.queue), m, options_.send_timeout));
-    Status s = connection_->Settle(lease.token, sb::Outcome::kAccept);
-    if (s.ok()) --leased_;
-    return s;
+    return Settled(message, connection_->Settle(message.lease_token, sb::Outcome::kAccept));
   }
-  Status s = connection_->Settle(lease.token, sb::Outcome::kAbandon);
-  if (s.ok()) --leased_;
-  return s;
+  return Settled(message, connection_->Settle(message.lease_token, sb::Outcome::kAbandon));
 }
 
 Status ServiceBusQueue::DeadLetter(const Message& message, const std::string& reason, const std::string& description) {
-  Status s = connection_->Settle(ParseLease(message.lease_token).token, sb::Outcome::kDeadLetter, reason, description);
+  Status s = Settled(message, connection_->Settle(message.lease_token, sb::Outcome::kDeadLetter, reason, description));
   if (s.ok()) {
-    --leased_;
     log::Warn("message dead-lettered", {{"queue", message.queue}, {"message_id", message.id}, {"reason", reason}});
   }
   return s;
 }
 
 Status ServiceBusQueue::RenewLease(const Message& message) {
-  Lease lease = ParseLease(message.lease_token);
-  if (!connection_->Holds(lease.token)) {
+  if (!locks_) {
+    // RabbitMQ: held for as long as the link lives.
+    if (connection_->Holds(message.lease_token)) return Status::Ok();
     return Status(Code::kConflict, "lease on message " + message.id + " was lost");
   }
-  if (!options_.service_bus) return Status::Ok();  // held for as long as the connection lives
-  proton::binary tag;
-  for (uint8_t b : Unhex(lease.lock_hex)) tag.push_back(b);
-  DI_ASSIGN_OR_RETURN(proton::uuid lock, sb::LockTokenFromDeliveryTag(tag));
-  DI_ASSIGN_OR_RETURN(
-      proton::message response,
-      connection_->Request(Address(message.queue) + "/$management",
-                           sb::RenewLockRequest(lock, proton::uuid::random().str(), ""), options_.send_timeout));
-  return sb::ManagementResponseStatus(response);
+  Status s = locks_->Touch(message.lease_token);
+  if (s.ok()) return s;
+  return Status(Code::kConflict, "lease on message " + message.id + ": " + s.message());
 }
 
 Result<Depth> ServiceBusQueue::GetDepth(const std::string& queue) {
@@ -192,9 +183,14 @@ Result<Depth> ServiceBusQueue::GetDepth(const std::string& queue) {
   Depth d;
   d.ready = p.ready;
   d.scheduled = p.scheduled;
-  d.leased = leased_.load();
+  d.dead_letters = p.set_aside;  // messages the broker refused for good
+  {
+    std::lock_guard<std::mutex> lock(leased_mu_);
+    d.leased = static_cast<int64_t>(leased_.size());
+  }
   if (runtime_ == nullptr) return d;
   auto broker = runtime_->Counts(queue);
+  if (broker.status().code() == Code::kNotFound) return broker.status();
   if (!broker.ok()) {
     log::Warn("Service Bus queue counts unavailable; showing this process's view only",
               {{"queue", queue}, {"error", broker.status().ToString()}});

@@ -45,13 +45,18 @@ Result<int64_t> Count(std::string_view xml, std::string_view name) {
 
 Depth WithBrokerCounts(Depth local, const QueueCounts& broker) {
   Depth d = local;
-  d.ready = local.ready + std::max<int64_t>(0, broker.active - local.leased);
+  d.ready_or_leased = std::max<int64_t>(0, broker.active - local.leased);
   d.scheduled = local.scheduled + broker.scheduled;
-  d.dead_letters = broker.dead_letter;
+  d.dead_letters = local.dead_letters + broker.dead_letter;
   return d;
 }
 
-Result<QueueCounts> ParseQueueCounts(std::string_view atom_xml) {
+Result<QueueCounts> ParseQueueCounts(std::string_view atom_xml, const std::string& queue) {
+  if (atom_xml.find("<entry") == std::string_view::npos && atom_xml.find(":entry") == std::string_view::npos &&
+      atom_xml.find("feed") != std::string_view::npos) {
+    return Status(Code::kNotFound, "no Service Bus queue " + (queue.empty() ? std::string("(unnamed)") : queue) +
+                                       " (the namespace answered with an empty feed)");
+  }
   const size_t details = atom_xml.find("CountDetails");
   if (details == std::string_view::npos) return Status(Code::kCorrupt, "queue description has no CountDetails");
   const std::string_view xml = atom_xml.substr(details);
@@ -86,7 +91,7 @@ Result<QueueCounts> ServiceBusRuntime::Counts(const std::string& queue) const {
     return Status(Code::kUnavailable,
                   "reading the counts of queue " + queue + ": HTTP " + std::to_string(reply->status));
   }
-  return ParseQueueCounts(reply->body);
+  return ParseQueueCounts(reply->body, queue);
 }
 
 }  // namespace di::queue::sb

@@ -6,7 +6,8 @@
 //
 // The reply is an Atom entry whose QueueDescription holds CountDetails
 // (ActiveMessageCount, DeadLetterMessageCount, ScheduledMessageCount, ...,
-// in the namespace prefix the service chooses). Service Bus updates these
+// in the namespace prefix the service chooses). A queue that does not exist
+// is HTTP 200 with an Atom feed and no entry. Service Bus updates these
 // counts asynchronously: they may lag by seconds.
 // ParseQueueCounts is pure; ServiceBusRuntime::Counts does one GET.
 // Thread-safe (the transport is).
@@ -24,24 +25,30 @@
 namespace di::queue::sb {
 
 struct QueueCounts {
-  int64_t active = 0;  // available or locked
+  int64_t active = 0;  // available or locked, by any receiver
   int64_t dead_letter = 0;
   int64_t scheduled = 0;
 };
 
 // The depth `status` shows: LOCAL (the outbox rows and this process's leases)
-// plus the broker's counts. Active messages include those locked by any
-// receiver; ready = outbox ready + active - the leases held here (>= 0).
+// plus the broker's counts. ActiveMessageCount counts the messages ready to be
+// received and those locked by any receiver, and nothing tells them apart, so
+// only what is known is called ready or leased: ready = the outbox's ready
+// rows; leased = the leases held here; ready_or_leased = active - the leases
+// held here (>= 0: ready, or leased by another process); scheduled = outbox +
+// broker; dead letters = the outbox rows set aside + the broker's dead-letter queue.
 Depth WithBrokerCounts(Depth local, const QueueCounts& broker);
 
-// Reads CountDetails from a queue's Atom entry. kCorrupt when a count is
+// Reads CountDetails from a queue's Atom entry. kNotFound (naming QUEUE) for a
+// feed without an entry (the queue does not exist); kCorrupt when a count is
 // missing or not a non-negative integer.
-Result<QueueCounts> ParseQueueCounts(std::string_view atom_xml);
+Result<QueueCounts> ParseQueueCounts(std::string_view atom_xml, const std::string& queue = "");
 
 struct RuntimeOptions {
   std::string base_url;  // "https://<namespace host>" (tests: a local http:// server)
   std::string key_name;
-  std::string key;  // a secret
+  std::string key;        // a secret
+  std::string ca_file{};  // certificate authorities for HTTPS instead of the system's; empty = the system's
   Millis timeout{10000};
   Millis token_lifetime{300 * 1000};
 };
@@ -50,7 +57,7 @@ class ServiceBusRuntime {
  public:
   ServiceBusRuntime(RuntimeOptions options, std::shared_ptr<http::HttpTransport> transport,
                     Clock* clock = &DefaultClock());
-  // The counts of QUEUE. 404: kNotFound; 401/403: kUnauthenticated; other
+  // The counts of QUEUE. 404 or an empty feed: kNotFound; 401/403: kUnauthenticated; other
   // statuses and transport failures: kUnavailable.
   Result<QueueCounts> Counts(const std::string& queue) const;
 

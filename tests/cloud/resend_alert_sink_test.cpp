@@ -23,6 +23,7 @@ struct Captured {
   std::string authorization;
   std::string content_type;
   std::string body;
+  std::string idempotency_key;
 };
 
 class CapturingServer {
@@ -30,8 +31,8 @@ class CapturingServer {
   explicit CapturingServer(std::deque<int> statuses) : statuses_(std::move(statuses)) {
     server_.Post("/emails", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> lock(mu_);
-      requests_.push_back(
-          {req.path, req.get_header_value("Authorization"), req.get_header_value("Content-Type"), req.body});
+      requests_.push_back({req.path, req.get_header_value("Authorization"), req.get_header_value("Content-Type"),
+                           req.body, req.get_header_value("Idempotency-Key")});
       int status = 200;
       if (!statuses_.empty()) {
         status = statuses_.front();
@@ -113,6 +114,21 @@ TEST(ResendAlertSink, RetriesServerErrorsWithBackoffThenSucceeds) {
   EXPECT_EQ(clock.total_slept_ms(), 500 + 1000);
   EXPECT_EQ(sink.sent(), 1);
   EXPECT_EQ(sink.failed(), 0);
+}
+
+TEST(ResendAlertSink, EveryAttemptOfOneAlertCarriesTheSameIdempotencyKeyAndEachAlertItsOwn) {
+  CapturingServer server({500, 200, 200});
+  ManualClock clock;
+  ResendAlertSink sink(Options(server.base()), std::make_shared<http::CurlTransport>(), &clock);
+  sink.Send(RunFailed());  // a failed attempt, then a retry
+  sink.Send(RunFailed());  // the same alert raised again: a new e-mail
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_FALSE(reqs[0].idempotency_key.empty()) << "no Idempotency-Key header";
+  EXPECT_EQ(reqs[0].idempotency_key, reqs[1].idempotency_key) << "a retry must not be a second e-mail";
+  EXPECT_NE(reqs[1].idempotency_key, reqs[2].idempotency_key) << "a second alert is a second e-mail";
+  EXPECT_LE(reqs[0].idempotency_key.size(), 256u);
+  EXPECT_EQ(sink.sent(), 2);
 }
 
 TEST(ResendAlertSink, GivesUpAfterMaxAttemptsCountsTheFailureAndNeverThrows) {

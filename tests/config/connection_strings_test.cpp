@@ -151,6 +151,24 @@ TEST(ServiceBusConnectionStringTest, EntityPathPortAndEmulator) {
   EXPECT_EQ(emu->EffectivePort(), 5672);
 }
 
+TEST(ServiceBusConnectionStringTest, BrokerRabbitMqIsPlainAmqpWithAPassword) {
+  auto rabbit = ParseServiceBusConnectionString(
+      "Endpoint=sb://127.0.0.1/;SharedAccessKeyName=guest;SharedAccessKey=guest;Broker=rabbitmq");
+  ASSERT_TRUE(rabbit.ok()) << rabbit.status().ToString();
+  EXPECT_TRUE(rabbit->rabbitmq);
+  EXPECT_FALSE(rabbit->use_development_emulator);
+  EXPECT_EQ(rabbit->EffectivePort(), 5672);
+  EXPECT_EQ(rabbit->key, "guest") << "a RabbitMQ password need not be base64";
+  auto bus = ParseServiceBusConnectionString(std::string("Endpoint=sb://ns/;SharedAccessKeyName=k;SharedAccessKey=") +
+                                             kKey + ";Broker=ServiceBus");
+  ASSERT_TRUE(bus.ok()) << bus.status().ToString();
+  EXPECT_FALSE(bus->rabbitmq);
+  auto other = ParseServiceBusConnectionString(std::string("Endpoint=sb://ns/;SharedAccessKeyName=k;SharedAccessKey=") +
+                                               kKey + ";Broker=kafka");
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("Broker"), std::string::npos);
+}
+
 TEST(ServiceBusConnectionStringTest, RejectsMalformedWithoutQuotingIt) {
   const std::string key(kKey);
   const std::string rest = ";SharedAccessKeyName=k;SharedAccessKey=" + key;

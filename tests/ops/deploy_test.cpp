@@ -108,6 +108,42 @@ TEST(Deploy, ScalersWatchTheWorkItemsQueueAtFiveMessages) {
   EXPECT_NE(storage.find("name                  = \"watermarks\""), std::string::npos);
 }
 
+// The value of `KEY = "V"` (Terraform) or `KEY: "V"` / `KEY=V` (YAML, env files)
+// in TEXT; "" when absent.
+std::string Setting(const std::string& text, const std::string& key) {
+  std::smatch m;
+  const std::regex re("(^|\\n|\\s)" + key + R"re(\s*[:=]\s*"?([^"\s]+)"?)re");
+  return std::regex_search(text, m, re) ? m[2].str() : "";
+}
+
+TEST(Deploy, ServiceBusQueuesMatchTheAppsQueueSettings) {
+  const std::string tf = Read(SourceDir() / "deploy/azure/servicebus.tf");
+  const std::string main_tf = Read(SourceDir() / "deploy/azure/main.tf");
+  const std::string deliveries = Setting(main_tf, "QUEUE_MAX_DELIVERIES");
+  const std::string lease = Setting(main_tf, "QUEUE_LEASE_SECONDS");
+  ASSERT_EQ(deliveries, "10");
+  ASSERT_FALSE(lease.empty());
+  int queues = 0;
+  for (const char* name : {"work_items", "consolidate"}) {
+    const size_t at = tf.find("resource \"azurerm_servicebus_queue\" \"" + std::string(name) + "\"");
+    ASSERT_NE(at, std::string::npos) << name;
+    const std::string block = tf.substr(at, tf.find("\n}", at) - at);
+    ++queues;
+    EXPECT_EQ(Setting(block, "max_delivery_count"), deliveries) << name;
+    const std::string lock = Setting(block, "lock_duration");  // PT<n>M or PT<n>S
+    const int seconds = lock.back() == 'M' ? 60 * std::stoi(lock.substr(2)) : std::stoi(lock.substr(2));
+    EXPECT_EQ(std::to_string(seconds), lease) << name << ": lock_duration " << lock;
+    EXPECT_EQ(Setting(block, "requires_duplicate_detection"), "true") << name;
+    // 24 h: the PostgreSQL queue's window (QueueOptions::dedup_window_hours).
+    EXPECT_EQ(Setting(block, "duplicate_detection_history_time_window"), "P1D") << name;
+  }
+  EXPECT_EQ(queues, 2);
+  // Every deploy target that names the delivery limit names the same one.
+  for (const char* file : {"deploy/kubernetes/config.yaml", "deploy/systemd/env.example"}) {
+    EXPECT_EQ(Setting(Read(SourceDir() / file), "QUEUE_MAX_DELIVERIES"), deliveries) << file;
+  }
+}
+
 TEST(Deploy, TerraformIsFormatted) {
   // terraform ships with this project's machines (not a Debian package): a
   // machine without it fails here rather than skipping silently.

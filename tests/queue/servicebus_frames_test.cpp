@@ -1,7 +1,9 @@
 // The Service Bus-only parts of the AMQP conversation, checked on the encoded
-// messages and dispositions (no Service Bus emulator runs here): SAS token,
-// CBS put-token, renew-lock, scheduled-enqueue annotation, lock-token byte
-// order, abandon and dead-letter dispositions.
+// messages and dispositions (the conversation itself runs against
+// servicebus-sim in servicebus_*_test): SAS token, CBS put-token, renew-lock
+// and its answer, update-disposition, lock expiry, scheduled-enqueue
+// annotation, lock-token byte order, abandon and dead-letter dispositions, the
+// broker's outcome.
 #include "queue/servicebus_frames.h"
 
 #include <gtest/gtest.h>
@@ -73,6 +75,55 @@ TEST(ServiceBusFrames, RenewLockRequestListsTheLockTokenAsUuid) {
   EXPECT_EQ(body["lock-tokens"][0], lock);
 }
 
+TEST(ServiceBusFrames, RenewLockNamesItsReceiverLinkAndItsAnswerGivesTheNewExpiry) {
+  const char raw[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  proton::message m = RoundTrip(RenewLockRequest(proton::uuid::copy(raw), "req-3", "", "receiver-link-1"));
+  EXPECT_EQ(Prop(m, "associated-link-name"), "receiver-link-1");
+  EXPECT_FALSE(
+      RoundTrip(RenewLockRequest(proton::uuid::copy(raw), "req-4", "")).properties().exists("associated-link-name"));
+  proton::message answer;
+  answer.properties().put("statusCode", 200);
+  std::map<std::string, proton::value> body;
+  body["expirations"] = std::vector<proton::timestamp>{proton::timestamp(1700000060000)};
+  answer.body(body);
+  auto until = RenewLockExpiration(RoundTrip(answer));
+  ASSERT_TRUE(until.ok()) << until.status().ToString();
+  EXPECT_EQ(std::chrono::duration_cast<Millis>(until->time_since_epoch()).count(), 1700000060000);
+  EXPECT_EQ(RenewLockExpiration(proton::message()).status().code(), Code::kCorrupt);
+}
+
+TEST(ServiceBusFrames, UpdateDispositionSettlesByLockToken) {
+  const char raw[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  proton::uuid lock = proton::uuid::copy(raw);
+  proton::message m =
+      RoundTrip(UpdateDispositionRequest(lock, DispositionStatus::kSuspended, "Poison", "bad body", "req-5", "link-2"));
+  EXPECT_EQ(Prop(m, "operation"), "com.microsoft:update-disposition");
+  EXPECT_EQ(Prop(m, "associated-link-name"), "link-2");
+  std::map<std::string, proton::value> body;
+  proton::get(m.body(), body);
+  EXPECT_EQ(proton::get<std::string>(body["disposition-status"]), "suspended");
+  EXPECT_EQ(proton::get<std::string>(body["deadletter-reason"]), "Poison");
+  EXPECT_EQ(proton::get<std::string>(body["deadletter-description"]), "bad body");
+  std::vector<proton::uuid> tokens;
+  proton::get(body["lock-tokens"], tokens);
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0], lock);
+  std::map<std::string, proton::value> completed;
+  proton::get(RoundTrip(UpdateDispositionRequest(lock, DispositionStatus::kCompleted, "", "", "req-6")).body(),
+              completed);
+  EXPECT_EQ(proton::get<std::string>(completed["disposition-status"]), "completed");
+  EXPECT_EQ(completed.count("deadletter-reason"), 0u);
+}
+
+TEST(ServiceBusFrames, LockedUntilIsReadFromTheDeliveryAnnotations) {
+  proton::message m;
+  EXPECT_FALSE(LockedUntil(m).has_value());
+  m.message_annotations().put(proton::symbol("x-opt-locked-until"), proton::timestamp(1700000030000));
+  auto until = LockedUntil(RoundTrip(m));
+  ASSERT_TRUE(until.has_value());
+  EXPECT_EQ(std::chrono::duration_cast<Millis>(until->time_since_epoch()).count(), 1700000030000);
+}
+
 TEST(ServiceBusFrames, LockTokenIsTheDeliveryTagInGuidByteOrder) {
   // .NET Guid bytes (little-endian first three fields) of 00112233-4455-6677-8899-aabbccddeeff.
   proton::binary tag{0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
@@ -141,11 +192,23 @@ TEST_F(LocalDelivery, DeadLetterIsRejectedWithMicrosoftConditionAndReasonInfo) {
 }
 
 TEST_F(LocalDelivery, AbandonIsModifiedDeliveryFailedButNotUndeliverableHere) {
-  SettleAbandoned(delivery_);
+  SetAbandoned(delivery_);
   pn_disposition_t* local = pn_delivery_local(delivery_);
   EXPECT_EQ(pn_disposition_type(local), PN_MODIFIED);
   EXPECT_TRUE(pn_disposition_is_failed(local));
   EXPECT_FALSE(pn_disposition_is_undeliverable(local));
+}
+
+TEST_F(LocalDelivery, TheBrokersOutcomeIsReadFromItsDisposition) {
+  EXPECT_TRUE(RemoteOutcomeStatus(delivery_).ok()) << "no condition: accepted as asked";
+  pn_condition_t* cond = pn_disposition_condition(pn_delivery_remote(delivery_));
+  pn_condition_set_name(cond, "com.microsoft:message-lock-lost");
+  pn_condition_set_description(cond, "The lock supplied is invalid.");
+  Status lost = RemoteOutcomeStatus(delivery_);
+  EXPECT_EQ(lost.code(), Code::kConflict);
+  EXPECT_NE(lost.message().find("lock supplied is invalid"), std::string::npos) << lost.message();
+  pn_condition_set_name(cond, "amqp:internal-error");
+  EXPECT_EQ(RemoteOutcomeStatus(delivery_).code(), Code::kUnavailable);
 }
 
 TEST(ServiceBusFrames, ManagementStatusCodesMapToStatuses) {

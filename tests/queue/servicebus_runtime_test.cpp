@@ -60,17 +60,27 @@ TEST(ServiceBusRuntime, RejectsMissingOrBadCounts) {
   EXPECT_EQ(longer.status().code(), Code::kCorrupt);
 }
 
-TEST(ServiceBusRuntime, BrokerCountsAddToTheLocalView) {
+TEST(ServiceBusRuntime, ActiveMessagesAreReadyOrLeasedNeverCalledReady) {
   Depth local;
   local.ready = 2;      // outbox rows not yet relayed
   local.scheduled = 1;  // outbox rows scheduled
   local.leased = 4;     // locked by this process (counted as active by the broker)
   Depth d = WithBrokerCounts(local, {.active = 10, .dead_letter = 3, .scheduled = 5});
-  EXPECT_EQ(d.ready, 2 + 10 - 4);
+  EXPECT_EQ(d.ready, 2) << "only what is known to be ready: the broker's active count includes other locks";
+  EXPECT_EQ(d.ready_or_leased, 10 - 4);
   EXPECT_EQ(d.scheduled, 6);
   EXPECT_EQ(d.leased, 4);
   EXPECT_EQ(d.dead_letters, 3);
-  EXPECT_EQ(WithBrokerCounts(local, {.active = 1, .dead_letter = 0, .scheduled = 0}).ready, 2);
+  EXPECT_EQ(WithBrokerCounts(local, {.active = 1, .dead_letter = 0, .scheduled = 0}).ready_or_leased, 0);
+}
+
+TEST(ServiceBusRuntime, AnEmptyFeedIsAMissingQueueNamed) {
+  auto missing = ParseQueueCounts(
+      R"(<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">)"
+      R"(<title type="text">Publicly Listed Services</title><updated>2026-01-01T00:00:00Z</updated></feed>)",
+      "work-items");
+  EXPECT_EQ(missing.status().code(), Code::kNotFound);
+  EXPECT_NE(missing.status().message().find("work-items"), std::string::npos) << missing.status().message();
 }
 
 // cpp-httplib hands header values to handlers percent-decoded.

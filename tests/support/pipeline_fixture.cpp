@@ -138,7 +138,7 @@ WorkerOptions Pipeline::FastWorkerOptions() const {
 
 int64_t Pipeline::Pending(const std::string& queue) {
   auto d = components.queue->GetDepth(queue);
-  return d.ok() ? d->ready + d->scheduled + d->leased : -1;
+  return d.ok() ? d->ready + d->scheduled + d->leased + d->ready_or_leased : -1;
 }
 
 std::string Pipeline::RunStatus(const std::string& run_id) {

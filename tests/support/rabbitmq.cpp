@@ -4,23 +4,21 @@
 #include <fstream>
 #include <random>
 
+#include "config/connection_strings.h"
+
 namespace di::testing {
 
 queue::ServiceBusQueueOptions RabbitOptions() {
-  queue::ServiceBusQueueOptions o;
   const char* dir = std::getenv("DI_TEST_SERVERS_DIR");
   int port = 0;
   if (dir) std::ifstream(std::string(dir) + "/rabbitmq/port") >> port;
-  o.amqp.host = "127.0.0.1";
+  // As the binary configures it: the explicit RabbitMQ mode of the connection string.
+  auto cs = ParseServiceBusConnectionString("Endpoint=sb://127.0.0.1:" + std::to_string(port == 0 ? 1 : port) +
+                                            "/;SharedAccessKeyName=guest;SharedAccessKey=guest;Broker=RabbitMQ");
+  queue::ServiceBusQueueOptions o = queue::ServiceBusOptionsFrom(*cs);
   o.amqp.port = port;
-  o.amqp.sasl_mechanism = "PLAIN";
-  o.amqp.user = "guest";
-  o.amqp.password = "guest";
-  o.amqp.abandon_as_modified = false;
   o.amqp.reconnect_min = Millis(100);
   o.amqp.reconnect_max = Millis(1000);
-  o.address_prefix = "/queue/";
-  o.service_bus = false;
   o.send_timeout = Millis(10000);
   o.relay.poll = Millis(200);
   o.relay.retry_backoff = Millis(100);

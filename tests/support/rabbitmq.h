@@ -8,8 +8,9 @@
 
 namespace di::testing {
 
-// ServiceBusQueueOptions for the fixture's broker (generic AMQP: SASL PLAIN
-// guest/guest, addresses /queue/NAME); port 0 when the fixture is absent.
+// ServiceBusQueueOptions for the fixture's broker, from a Broker=RabbitMQ
+// connection string (SASL PLAIN guest/guest, addresses /queue/NAME); port 0
+// when the fixture is absent.
 queue::ServiceBusQueueOptions RabbitOptions();
 // "q-" + random hex.
 std::string UniqueQueue();

@@ -7,3 +7,9 @@ add_test(NAME servicebus_start COMMAND ${PROJECT_SOURCE_DIR}/scripts/test-server
 add_test(NAME servicebus_stop COMMAND ${PROJECT_SOURCE_DIR}/scripts/test-servers/servicebus stop ${DI_SERVICEBUS_DIR})
 set_tests_properties(servicebus_start PROPERTIES FIXTURES_SETUP servicebus TIMEOUT 300 LABELS servicebus)
 set_tests_properties(servicebus_stop PROPERTIES FIXTURES_CLEANUP servicebus TIMEOUT 60 LABELS servicebus)
+
+# di_test_servicebus: handles on that instance (or a private one), its admin
+# interface, and queue options built from its connection string.
+add_library(di_test_servicebus STATIC ${CMAKE_CURRENT_LIST_DIR}/servicebus.cpp)
+target_link_libraries(di_test_servicebus PUBLIC di_options di_queue nlohmann_json::nlohmann_json)
+target_include_directories(di_test_servicebus PUBLIC ${CMAKE_CURRENT_LIST_DIR})
