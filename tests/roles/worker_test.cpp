@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -110,6 +111,34 @@ TEST(WorkerTest, FullRunUnderChurnThatNeverStopsThenAnIncrementalRunIsExact) {
   EXPECT_EQ(stale, 0) << "after the incremental run, every live stone is stored at its latest version: "
                       << DescribeDifference(truth, stored);
   EXPECT_EQ(Scalar(p, "SELECT completed_partitions - expected_partitions FROM run_metadata WHERE run_id = $1", run), 0);
+}
+
+// Every vendor ordering and 10% short pages: exact, and the requests stay within
+// the bound of src/ingest/README.md: the pages (offsets 49 apart), one fill per
+// short page, two probe reads per order tried, and the catch-up's page.
+TEST(WorkerTest, ShortPagesAndEveryInsertOrderAreExactWithinTheRequestBound) {
+  for (const char* insert : {"unique", "ties", "rejected"}) {
+    SCOPED_TRACE(insert);
+    Pipeline p({"--natural", "8000", "--labgrown", "0", "--whole-dollar-fraction", "0.6", "--latency-base-ms", "2",
+                "--short-page-fraction", "0.10", "--insert-order", insert});
+    std::string run = p.ScheduleFull();
+    ASSERT_FALSE(run.empty());
+    ASSERT_TRUE(p.sim->ResetCounters().ok());
+    ASSERT_TRUE(p.WorkUntilConsolidation(run, Millis(120000), p.FastWorkerOptions()));
+    auto raw = p.RawOfRun(run);
+    auto truth = p.SimTruth();
+    EXPECT_TRUE(raw == truth) << "missing or stale: " << DescribeDifference(truth, raw)
+                              << "; extra: " << DescribeDifference(raw, truth);
+    auto counters = p.sim->Counters();
+    ASSERT_TRUE(counters.ok());
+    const int64_t partitions = Scalar(p, "SELECT expected_partitions FROM run_metadata WHERE run_id = $1", run);
+    const int64_t pages = 8000 / 49 + partitions;
+    const int64_t bound = pages + pages * 15 / 100 + 4 * 3 + 2;
+    const int64_t requests = counters->requests_by_operation["diamonds_by_query"];
+    EXPECT_LE(requests, bound) << "pages " << pages << ", partitions " << partitions;
+    std::cout << "[worker] insert " << insert << ": " << requests << " page requests for " << pages << " pages ("
+              << static_cast<double>(requests) / pages << "x)" << std::endl;
+  }
 }
 
 TEST(WorkerTest, DuplicateDeliveriesCountEachPartitionOnce) {
