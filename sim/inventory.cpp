@@ -167,7 +167,10 @@ Inventory::PageResult Inventory::PageLocked(const DiamondQuery& q, const Order& 
   result.matched = n;
   if (offset >= n || limit <= 0) return result;
   int64_t end = std::min(n, offset + limit);
-  std::partial_sort(keyed.begin(), keyed.begin() + end, keyed.end(), KeyedLess);
+  // The window only: everything before OFFSET is moved in front (unsorted),
+  // then the next LIMIT are sorted: linear in the candidates however deep.
+  if (offset > 0) std::nth_element(keyed.begin(), keyed.begin() + offset, keyed.end(), KeyedLess);
+  std::partial_sort(keyed.begin() + offset, keyed.begin() + end, keyed.end(), KeyedLess);
   for (int64_t i = offset; i < end; ++i) result.offers.push_back(offers_[keyed[i].pos]);
   return result;
 }
