@@ -194,7 +194,7 @@ TEST_F(ReportTest, APastRunAsItWasInChromium) {
            " count(*) FROM raw_diamonds_nivoda WHERE run_id = $1 GROUP BY 2",
            // ... before a later run of the feed took over half the stones.
            "INSERT INTO run_metadata (run_id, feed, run_type, expected_partitions, updated_to, started_at)"
-           " VALUES ('run-later', 'natural', 'incremental', 1, now(), now())",
+           " SELECT 'run-later', 'natural', 'incremental', 1, now(), now() WHERE $1::text IS NOT NULL",
            "UPDATE raw_diamonds_nivoda SET run_id = 'run-later' WHERE run_id = $1 AND price_cents % 2 = 0",
            "INSERT INTO raw_offer_failures (run_id, partition_id, reason, raw)"
            " SELECT $1, 0, 'missing price', '{\"id\":\"bad-' || (i % 5) || '\"}' FROM generate_series(1, 11) i",
