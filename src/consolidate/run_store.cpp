@@ -36,6 +36,14 @@ constexpr const char* kTouchAndSoftDelete =
 
 constexpr const char* kSeen = "SELECT count(*) FROM raw_diamonds_nivoda WHERE feed = $1 AND run_id = $2";
 
+// The run's own price histogram (run_price_bins, sql/011), while the raw rows
+// still name it: later runs take over the rows of the stones they see.
+constexpr const char* kClearBins = "DELETE FROM run_price_bins WHERE run_id = $1";
+constexpr const char* kRecordBins =
+    "INSERT INTO run_price_bins (run_id, bin, offers)"
+    " SELECT $2, floor(log(1 + price_cents / 100.0) * 24)::int, count(*) FROM raw_diamonds_nivoda"
+    " WHERE feed = $1 AND run_id = $2 AND price_cents >= 0 GROUP BY 2";
+
 constexpr const char* kFinalStats =
     "UPDATE run_metadata SET consolidation_stats = coalesce(consolidation_stats, '{}'::jsonb) || jsonb_build_object("
     "  'seen', $2::bigint,"
@@ -91,6 +99,8 @@ Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_
                       conn.Exec(kTouchAndSoftDelete, {pg::P(feed), pg::P(run_id), pg::P(soft_delete)}));
   out.deleted = touched.GetInt64(0, 1);
   DI_ASSIGN_OR_RETURN(pg::QueryResult seen, conn.Exec(kSeen, params));
+  DI_RETURN_IF_ERROR(conn.Exec(kClearBins, {pg::P(run_id)}).status());
+  DI_RETURN_IF_ERROR(conn.Exec(kRecordBins, params).status());
   DI_RETURN_IF_ERROR(
       conn.Exec(kFinalStats, {pg::P(run_id), pg::P(seen.GetInt64(0, 0)), pg::P(out.deleted), pg::P(out.undeleted)})
           .status());

@@ -120,8 +120,10 @@ TEST(Deploy, TerraformIsFormatted) {
 
 TEST(Deploy, GrafanaDashboardUsesTheExportedMetrics) {
   const std::string dash = Read(SourceDir() / "deploy/grafana/diamond-ingest.json");
-  for (const char* metric : {"nivoda_requests_total", "nivoda_request_seconds_bucket",
-                             "rate_limiter_wait_seconds_bucket", "worker_state", "nivoda_retries_total"}) {
+  for (const char* metric :
+       {"diamond_ingest_nivoda_requests_total", "diamond_ingest_nivoda_request_duration_seconds_bucket",
+        "diamond_ingest_rate_limiter_wait_seconds_bucket", "diamond_ingest_pages_fetched_total",
+        "diamond_ingest_partitions_total", "diamond_ingest_queue_messages", "diamond_ingest_nivoda_retries_total"}) {
     EXPECT_NE(dash.find(metric), std::string::npos) << metric;
   }
 }
