@@ -7,7 +7,7 @@ namespace di::ratelimit {
 
 double FloorRate(const AdaptivePolicy& policy) {
   if (policy.floor > 0) return std::min(policy.floor, policy.ceiling);
-  return std::min(policy.ceiling, std::max(0.1, policy.ceiling / 50));
+  return std::min(policy.ceiling, std::max(0.1, policy.ceiling / 4));
 }
 
 double CurrentRate(const AdaptivePolicy& policy, const AccountState& state, double now_ms) {

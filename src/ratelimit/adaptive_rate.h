@@ -30,7 +30,7 @@ struct AdaptivePolicy {
   double ceiling = 25;              // requests/s: the configured limit, never exceeded (> 0)
   double decrease = 0.8;            // the rate is multiplied by this on a 429 (0 < decrease < 1)
   double growth_per_second = 0.02;  // relative growth per second after a decrease
-  double floor = 0;                 // lowest rate; 0: max(0.1, ceiling / 50)
+  double floor = 0;                 // lowest rate; 0: max(0.1, ceiling / 4)
   Millis default_pause{1000};       // a 429 without Retry-After pauses the account this long
   Millis max_pause{60000};          // longest Retry-After honoured for the whole account
 };

@@ -32,7 +32,7 @@ TEST(AdaptiveRate, CurrentRateTable) {
       {"10 s after the pause: 2%/s compounded", {0, 10, 1000, 3000}, 13000, 10 * std::exp(0.2)},
       {"grown past the ceiling: capped", {0, 20, 0, 0}, 60000, 25},
       {"idle for a day: the ceiling", {0, 1, 0, 0}, 86400000, 25},
-      {"base below the floor: the floor (25 / 50)", {0, 0.01, 0, 0}, 0, 0.5},
+      {"base below the floor: the floor (25 / 4)", {0, 0.01, 0, 0}, 0, 6.25},
       {"another process's higher ceiling: capped at ours", {0, 40, 0, 0}, 0, 25},
   };
   for (const auto& c : cases) EXPECT_NEAR(CurrentRate(p, c.state, c.now_ms), c.rate, 1e-9) << c.name;
@@ -59,7 +59,7 @@ TEST(AdaptiveRate, ReserveTable) {
       {"paused: slots start at the pause end", {0, 0, 0, 2000}, 1000, 0, 5, 2000, 40, 2200, 0},
       {"paused beyond the horizon: wait at most the horizon", {0, 0, 0, 9000}, 1000, 0, 0, 0, 40, 0, 2000},
       {"decreased to 10/s: 100 ms apart, 2 a block", {0, 10, 1000, 1000}, 1000, 0, 2, 1000, 100, 1200, 0},
-      {"at the floor: one slot", {0, 0.5, 1000, 1000}, 1000, 0, 1, 1000, 2000, 3000, 0},
+      {"at the floor (6.25/s): one slot", {0, 0.5, 1000, 1000}, 1000, 0, 1, 1000, 160, 1160, 0},
   };
   for (const auto& c : cases) {
     const Grant g = Reserve(p, c.state, c.now_ms, c.block, 2000);
@@ -103,7 +103,7 @@ TEST(AdaptiveRate, RateLimitedTable) {
        20,
        15000},
       {"Retry-After capped at a minute", {0, 0, 0, 0}, 10000, 9990, Millis(3600000), true, 20, 70000},
-      {"never below the floor", {0, 0.55, 5000, 10000}, 10000, 9990, Millis(1000), true, 0.5, 11000},
+      {"never below the floor", {0, 6.5, 5000, 10000}, 10000, 9990, Millis(1000), true, 6.25, 11000},
       {"grown since: decreases from the grown rate",
        {0, 10, 0, 0},
        10000,
