@@ -198,6 +198,7 @@ int Main(int argc, char** argv) {
   sources.environment = EnvironmentFromArray(environ);
   sources.flags = std::move(flags);
   sources.env_file = env_file;
+  sources.as_root = geteuid() == 0;
   Result<Config> config = LoadConfig(sources);
   if (!config.ok()) {
     std::string message = log::Redact(config.status().message());
