@@ -110,6 +110,11 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
     cmd->add_option("--run-id", opts->run_id, "The run")->required();
     cmd->add_option("--out", opts->out, "Output directory")->required()->type_name("DIR");
   }
+  {
+    auto [cmd, opts] = commands.Add<DbOptions>(
+        app, "db", "The embedded PostgreSQL (DI_DATA_DIR/pg): status (runs? where? version) or stop", RunDb);
+    cmd->add_option("action", opts->action, "status | stop")->required()->check(CLI::IsMember({"status", "stop"}));
+  }
 }
 
 // One global flag per setting; values land in FLAGS keyed by setting name.

@@ -95,4 +95,12 @@ struct ReportOptions {
 };
 int RunReport(const Config& config, const ReportOptions& options);
 
+// diamond-ingest db status|stop (cmd_db.cpp): the embedded PostgreSQL under
+// DI_DATA_DIR/pg: whether it runs, where and which version; or a fast shutdown
+// by the PID in its postmaster.pid. Never starts it.
+struct DbOptions {
+  std::string action;  // "status" or "stop"
+};
+int RunDb(const Config& config, const DbOptions& options);
+
 }  // namespace di
