@@ -23,9 +23,9 @@ test: build
 sanitize:
 	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DDI_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
-# The demo needs only the two executables and the PostgreSQL helper.
+# The demo needs only the two executables (the embedded PostgreSQL is diamond-ingest's).
 demo: configure
-	@cmake --build $(BUILD) -j $(JOBS) --target diamond-ingest nivoda-sim pg_fixture
+	@cmake --build $(BUILD) -j $(JOBS) --target diamond-ingest nivoda-sim
 	@bash scripts/demo $(BUILD)
 
 bench: build
