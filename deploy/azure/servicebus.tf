@@ -1,14 +1,14 @@
 resource "azurerm_servicebus_namespace" "main" {
-  name                = "${var.name}-bus"
+  name                = "${local.unique_name}-bus"
   location            = azurerm_resource_group.main.location
   resource_group_name = azurerm_resource_group.main.name
   sku                 = "Standard"
 }
 
-# The queues' settings equal the app's (locals.common_env in main.tf;
-# ops_deploy_test checks it): lock_duration = QUEUE_LEASE_SECONDS (the app
-# renews a lock at half its remaining time, whatever the lease), max_delivery_count
-# = QUEUE_MAX_DELIVERIES (the app gives up on a message at that delivery too),
+# The queues' settings equal the app's (locals in main.tf; ops_deploy_test
+# checks it): lock_duration = QUEUE_LEASE_SECONDS (the app renews a lock at half
+# the time the broker granted, x-opt-locked-until), max_delivery_count =
+# QUEUE_MAX_DELIVERIES (the app gives up on a message at that delivery too),
 # duplicate detection over 24 h (the PostgreSQL queue's window; message-id =
 # the dedup id, so an outbox row resent after a crash is dropped).
 
@@ -16,8 +16,8 @@ resource "azurerm_servicebus_namespace" "main" {
 resource "azurerm_servicebus_queue" "work_items" {
   name                                    = "work-items"
   namespace_id                            = azurerm_servicebus_namespace.main.id
-  lock_duration                           = "PT5M"
-  max_delivery_count                      = 10
+  lock_duration                           = "PT${local.queue_lease_minutes}M"
+  max_delivery_count                      = local.queue_max_deliveries
   dead_lettering_on_message_expiration    = true
   requires_duplicate_detection            = true
   duplicate_detection_history_time_window = "P1D"
@@ -28,8 +28,8 @@ resource "azurerm_servicebus_queue" "work_items" {
 resource "azurerm_servicebus_queue" "consolidate" {
   name                                    = "consolidate"
   namespace_id                            = azurerm_servicebus_namespace.main.id
-  lock_duration                           = "PT5M"
-  max_delivery_count                      = 10
+  lock_duration                           = "PT${local.queue_lease_minutes}M"
+  max_delivery_count                      = local.queue_max_deliveries
   dead_lettering_on_message_expiration    = true
   requires_duplicate_detection            = true
   duplicate_detection_history_time_window = "P1D"

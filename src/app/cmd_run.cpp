@@ -1,8 +1,10 @@
 // diamond-ingest run [--full]: schedule, work and consolidate in one process.
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "app/commands.h"
@@ -44,13 +46,43 @@ int RunRun(const Config& config, const RunOptions& options) {
   live = &*components;
   recorder.Start(components->pool);
 
+  const bool tty = isatty(STDOUT_FILENO) != 0;
+  // One progress line: on a terminal a status line that log lines never glue
+  // onto (log::SetStatusLine), otherwise a log line every 10 s.
+  auto last_log = std::chrono::steady_clock::now();
+  auto show = [&](const std::string& line, const std::optional<std::string>& run_id) {
+    if (tty) {
+      log::SetStatusLine(stdout, line);
+    } else if (Since(last_log) >= 10) {
+      log::Fields fields;
+      if (run_id) fields.push_back({"run_id", *run_id});
+      log::Info(line, fields);
+      last_log = std::chrono::steady_clock::now();
+    }
+  };
+
   auto t0 = std::chrono::steady_clock::now();
   SchedulerDeps deps{components->database_url, components->queue.get(), components->watermark.get(),
                      components->client.get(), nullptr};
   Scheduler scheduler(SchedulerSettingsFrom(config), deps);
   ScheduleRequest request;
   request.full = options.full;
+  // Planning progress: the count queries sent so far (the run does not exist yet).
+  std::atomic<bool> planned{false};
+  std::thread planning([&] {
+    RateWindow rate;
+    const int64_t base = components->client->counters().requests;
+    while (!planned && !stop) {
+      const int64_t queries = components->client->counters().requests - base;
+      rate.Add(Since(t0), queries);
+      show(RenderPlanningLine(queries, rate.PerSecond(), Since(t0)), std::nullopt);
+      for (int i = 0; i < 5 && !planned && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
   auto scheduled = scheduler.Run(request);
+  planned = true;
+  planning.join();
+  if (tty) log::ClearStatusLine();
   if (!scheduled.ok()) {
     std::fprintf(stderr, "diamond-ingest run: schedule: %s\n", scheduled.status().ToString().c_str());
     return kExitFailure;
@@ -72,35 +104,23 @@ int RunRun(const Config& config, const RunOptions& options) {
   std::thread work([&] { worker.Run(stop_roles); });
   std::thread consolidate([&] { consolidator.Run(stop_roles); });
 
-  const bool tty = isatty(STDOUT_FILENO) != 0;
   double fetch_s = 0, consolidate_s = 0;
-  int64_t last_pages = 0;
-  auto last_tick = std::chrono::steady_clock::now(), last_log = last_tick;
+  RateWindow pages_per_second;  // over the last 10 s: a steady figure
   std::string final_status;
   auto conn = pg::Connection::Open(components->database_url);
   while (!stop && conn.ok()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     auto p = ReadRunProgress(**conn, run_id);
     if (!p.ok()) continue;
-    double dt = Since(last_tick);
-    double rate = dt > 0 ? static_cast<double>(p->pages - last_pages) / dt : 0;
-    last_pages = p->pages;
-    last_tick = std::chrono::steady_clock::now();
-    std::string line = RenderProgressLine(*p, rate, Since(t1));
-    if (tty) {
-      std::printf("\r\033[K%s", line.c_str());
-      std::fflush(stdout);
-    } else if (Since(last_log) >= 10) {
-      log::Info(line, {{"run_id", run_id}});
-      last_log = std::chrono::steady_clock::now();
-    }
+    pages_per_second.Add(Since(t1), p->pages);
+    show(RenderProgressLine(*p, pages_per_second.PerSecond(), Since(t1)), run_id);
     if (p->status != "running" && fetch_s == 0) fetch_s = Since(t1);
     if (p->status == "completed" || p->status == "failed") {
       final_status = p->status;
       break;
     }
   }
-  if (tty) std::printf("\n");
+  if (tty) log::ClearStatusLine();
   if (fetch_s == 0) fetch_s = Since(t1);
   consolidate_s = Since(t1) - fetch_s;
   stop_roles = true;

@@ -17,6 +17,7 @@
 #include "plan/plan_svg.h"
 #include "plan/plan_table.h"
 #include "roles/scheduler.h"
+#include "store/embedded_postgres.h"
 
 namespace di {
 namespace {
@@ -55,6 +56,22 @@ Result<Components> BuildWithRetry(const Config& config) {
   }
 }
 
+// A dry run needs only the watermark and Nivoda: with no database (DATABASE_URL
+// unset and the embedded PostgreSQL not running, or DATABASE_URL unreachable)
+// it plans without one (BuildDatabaseFreeComponents) and DATABASE_FREE says so.
+Result<Components> BuildForDryRun(const Config& config, bool* database_free) {
+  const std::string embedded = EmbeddedPostgresDir(config);
+  const bool no_database =
+      config.database_url.empty() && (embedded.empty() || !pg::EmbeddedPostgres::IsRunning(embedded));
+  if (!no_database) {
+    Result<Components> built = BuildWithRetry(config);
+    if (built.ok() || built.status().code() != Code::kUnavailable) return built;
+    log::Warn("database unreachable: the dry run plans without it", {{"error", built.status().ToString()}});
+  }
+  *database_free = true;
+  return BuildDatabaseFreeComponents(config);
+}
+
 Status WritePlot(const std::string& path, const plan::Plan& plan) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << plan::RenderDensitySvg(plan);
@@ -66,7 +83,8 @@ Status WritePlot(const std::string& path, const plan::Plan& plan) {
 }  // namespace
 
 int RunSchedule(const Config& config, const ScheduleOptions& options) {
-  Result<Components> components = BuildWithRetry(config);
+  bool database_free = false;
+  Result<Components> components = options.dry_run ? BuildForDryRun(config, &database_free) : BuildWithRetry(config);
   if (!components.ok()) {
     const Status& s = components.status();
     return Fail((s.code() == Code::kUnavailable ? "database unreachable: " : "cannot start: ") + s.ToString());
@@ -97,6 +115,11 @@ int RunSchedule(const Config& config, const ScheduleOptions& options) {
       std::printf("dry run: %s run of feed %s, updated_to %s%s%s\n", run_type, FeedName(config.feed),
                   result->updated_to.c_str(), result->updated_from ? ", updated_from " : "",
                   result->updated_from.value_or("").c_str());
+      if (database_free) {
+        std::printf("no database: %s (a real schedule needs the database)\n",
+                    config.azure_storage ? "watermark read from Azure Blob Storage"
+                                         : "no watermark to read, so planned as a full run");
+      }
       std::fputs(plan::RenderPlanTable(plan).c_str(), stdout);
       std::printf("count queries: %d (%d rounds, %lld ms)\n", plan.count_queries, plan.count_rounds,
                   static_cast<long long>(result->planning_ms));
