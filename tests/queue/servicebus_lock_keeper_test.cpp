@@ -22,6 +22,7 @@ TEST(RenewalTime, HalfOfTheRemainingTime) {
 
 // Grants LOCK more each renewal; records when renewals came; answers kConflict when told.
 struct FakeBroker {
+  explicit FakeBroker(Millis l) : lock(l) {}
   Millis lock;
   std::atomic<bool> lost{false};
   std::mutex mu;
