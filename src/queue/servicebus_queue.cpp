@@ -123,7 +123,7 @@ Result<std::optional<Message>> ServiceBusQueue::Receive(const std::string& queue
   }
   {
     std::lock_guard<std::mutex> lock(leased_mu_);
-    leased_.insert(m.lease_token);
+    leased_.emplace(m.lease_token, queue);
   }
   return std::optional<Message>(std::move(m));
 }
@@ -186,7 +186,7 @@ Result<Depth> ServiceBusQueue::GetDepth(const std::string& queue) {
   d.dead_letters = p.set_aside;  // messages the broker refused for good
   {
     std::lock_guard<std::mutex> lock(leased_mu_);
-    d.leased = static_cast<int64_t>(leased_.size());
+    for (const auto& [token, q] : leased_) d.leased += q == queue ? 1 : 0;
   }
   if (runtime_ == nullptr) return d;
   auto broker = runtime_->Counts(queue);

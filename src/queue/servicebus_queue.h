@@ -33,6 +33,7 @@
 // Thread-safe.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -108,7 +109,7 @@ class ServiceBusQueue final : public Queue {
   std::unique_ptr<OutboxRelay> relay_;
   std::unique_ptr<sb::ServiceBusRuntime> runtime_;  // null: no broker counts
   std::mutex leased_mu_;
-  std::set<std::string> leased_;  // lease tokens of the messages held here
+  std::map<std::string, std::string> leased_;  // lease token -> queue, of the messages held here
 };
 
 }  // namespace di::queue
