@@ -47,7 +47,7 @@ TEST(ServiceBusPipeline, ScheduleThreeWorkersConsolidateThroughIdleDetachesAndDr
   for (const char* q : {queue::kWorkItems, queue::kConsolidate}) {
     ASSERT_TRUE(sim.CreateQueue(q, /*lock=*/5, /*max_deliveries=*/10, /*dup=*/600).ok());
   }
-  Pipeline p({"--natural", "4000", "--labgrown", "0", "--latency-base-ms", "3"});
+  Pipeline p({"--natural", "4000", "--labgrown", "0", "--latency-base-ms", "30"});
   auto connect = [&] {
     queue::ServiceBusQueueOptions o = sim.QueueOptions();
     o.lease = Millis(5000);  // the workers' QUEUE_LEASE_SECONDS
@@ -59,8 +59,11 @@ TEST(ServiceBusPipeline, ScheduleThreeWorkersConsolidateThroughIdleDetachesAndDr
   for (int i = 0; i < 5; ++i) queues.push_back(connect());  // scheduler, 3 workers, consolidator
 
   p.components.queue = queues[0];
-  const std::string run = p.ScheduleFull(8);
+  const std::string run = p.ScheduleFull(8, /*min_records_per_partition=*/400);
   ASSERT_FALSE(run.empty());
+  // The scheduler's work-items sender now has nothing to send: the broker
+  // detaches it once it has been idle for 2 s.
+  std::this_thread::sleep_for(Millis(2500));
 
   std::vector<Components> worker_components;
   for (int i = 1; i <= 3; ++i) worker_components.push_back(WorkerComponents(p, queues[i]));
