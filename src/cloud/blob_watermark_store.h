@@ -1,5 +1,6 @@
 // BlobWatermarkStore: the watermark as an Azure Blob (watermarks/nivoda.json),
-// signed with SharedKey, over an http::HttpTransport (CurlTransport by default). Read: 404 (blob or container) = no watermark. Advance
+// signed with SharedKey, over an http::HttpTransport (CurlTransport by default).
+// Read: 404 (blob or container) = no watermark. Advance
 // is a compare-and-set on the blob's ETag (If-Match, or If-None-Match: * when
 // absent): forward-only (an older value is kConflict, an equal one a no-op), and
 // a concurrent writer's change makes the PUT fail as kConflict, never a silent

@@ -358,7 +358,8 @@ TEST(CountBatchTest, RunsTheBatchConcurrentlyInOrder) {
   ASSERT_TRUE((*client)->Authenticate().ok());
   ASSERT_TRUE((*sim)->ResetCounters().ok());
 
-  plan::CountBatchFn count = MakeCountBatchFn(client->get(), RunBaseQuery(Feed::kNatural, std::nullopt, "2026-02-12T19:01:13.001Z"), 4);
+  plan::CountBatchFn count =
+      MakeCountBatchFn(client->get(), RunBaseQuery(Feed::kNatural, std::nullopt, "2026-02-12T19:01:13.001Z"), 4);
   std::vector<plan::PriceRange> ranges = {
       {0, 499},          {500, 999}, {1000, 1999},          {2000, 4999}, {5000, std::nullopt},
       {0, std::nullopt}, {0, 0},     {250000, std::nullopt}};
@@ -394,7 +395,8 @@ TEST(CountBatchTest, ReturnsTheFirstError) {
   options.retry.max_attempts = 1;
   auto client = nivoda::NivodaClient::Create(options);
   ASSERT_TRUE(client.ok());
-  plan::CountBatchFn count = MakeCountBatchFn(client->get(), RunBaseQuery(Feed::kNatural, std::nullopt, "2026-02-12T19:01:13.001Z"), 3);
+  plan::CountBatchFn count =
+      MakeCountBatchFn(client->get(), RunBaseQuery(Feed::kNatural, std::nullopt, "2026-02-12T19:01:13.001Z"), 3);
   auto counts = count({{0, 10}, {11, 20}, {21, std::nullopt}});
   ASSERT_FALSE(counts.ok());
   EXPECT_EQ(counts.status().code(), Code::kUnavailable) << counts.status().ToString();
