@@ -47,7 +47,7 @@ TEST(ServiceBusPipeline, ScheduleThreeWorkersConsolidateThroughIdleDetachesAndDr
   for (const char* q : {queue::kWorkItems, queue::kConsolidate}) {
     ASSERT_TRUE(sim.CreateQueue(q, /*lock=*/5, /*max_deliveries=*/10, /*dup=*/600).ok());
   }
-  Pipeline p({"--natural", "4000", "--labgrown", "0", "--latency-base-ms", "30"});
+  Pipeline p({"--natural", "6000", "--labgrown", "0", "--latency-base-ms", "100"});
   auto connect = [&] {
     queue::ServiceBusQueueOptions o = sim.QueueOptions();
     o.lease = Millis(5000);  // the workers' QUEUE_LEASE_SECONDS
@@ -59,7 +59,7 @@ TEST(ServiceBusPipeline, ScheduleThreeWorkersConsolidateThroughIdleDetachesAndDr
   for (int i = 0; i < 5; ++i) queues.push_back(connect());  // scheduler, 3 workers, consolidator
 
   p.components.queue = queues[0];
-  const std::string run = p.ScheduleFull(8, /*min_records_per_partition=*/400);
+  const std::string run = p.ScheduleFull(8, /*min_records_per_partition=*/600);
   ASSERT_FALSE(run.empty());
   // The scheduler's work-items sender now has nothing to send: the broker
   // detaches it once it has been idle for 2 s.
@@ -72,6 +72,7 @@ TEST(ServiceBusPipeline, ScheduleThreeWorkersConsolidateThroughIdleDetachesAndDr
     WorkerOptions wo = p.FastWorkerOptions();
     wo.worker_id = "sb-worker-" + std::to_string(i);
     wo.partitions = 2;
+    wo.requests_in_flight = 2;  // a partition (15 pages of 100 ms) is in hand for about 1.5 s
     workers.push_back(std::make_unique<Worker>(worker_components[i], wo));
   }
   ConsolidatorDeps deps;
@@ -94,12 +95,23 @@ TEST(ServiceBusPipeline, ScheduleThreeWorkersConsolidateThroughIdleDetachesAndDr
 
   // Faults while partitions are in hand: the broker detaches every work-items
   // receiver, then drops every connection twice.
-  std::this_thread::sleep_for(Millis(700));
+  // Each fault waits until the broker counts work items locked (in hand).
+  auto await_locked = [&](int n) {
+    for (int i = 0; i < 100; ++i) {  // up to 5 s
+      auto st = sim.State();
+      if (st.ok() && (*st)["queues"][queue::kWorkItems]["counts"]["locked"].get<int>() >= n) return true;
+      std::this_thread::sleep_for(Millis(50));
+    }
+    return false;
+  };
+  EXPECT_TRUE(await_locked(3));
   auto detached = sim.Detach("receive", queue::kWorkItems);
   EXPECT_TRUE(detached.ok() && *detached >= 3) << (detached.ok() ? std::to_string(*detached) : "admin failed");
-  std::this_thread::sleep_for(Millis(700));
+  std::this_thread::sleep_for(Millis(300));
+  EXPECT_TRUE(await_locked(1));
   EXPECT_TRUE(sim.DropConnections(/*close=*/false).ok());
-  std::this_thread::sleep_for(Millis(1500));
+  std::this_thread::sleep_for(Millis(600));
+  EXPECT_TRUE(await_locked(1));
   EXPECT_TRUE(sim.DropConnections(/*close=*/true).ok());
 
   std::string status;
