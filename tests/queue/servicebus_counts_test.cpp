@@ -60,6 +60,11 @@ TEST(ServiceBusCounts, RestAtTheEndpointPortNamesAMissingQueueAndKeepsOtherLocks
   ASSERT_TRUE(own.ok()) << own.status().ToString();
   EXPECT_EQ(own->leased, 1);
   EXPECT_EQ(own->ready_or_leased, 1);
+  const std::string other = testing::UniqueServiceBusQueue();
+  ASSERT_TRUE(sim.CreateQueue(other, /*lock=*/30).ok());
+  auto elsewhere = b.GetDepth(other);
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.status().ToString();
+  EXPECT_EQ(elsewhere->leased, 0) << "the held message is name's, not other's";
   auto gone = a.GetDepth(missing);
   EXPECT_EQ(gone.status().code(), Code::kNotFound) << "a missing queue is reported, not shown as empty";
   EXPECT_TRUE(b.Complete(**held).ok());
