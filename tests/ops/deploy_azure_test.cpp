@@ -128,9 +128,7 @@ TEST(DeployAzure, QueueSettingsAreTheApps) {
   // Every other deploy target names the same delivery limit.
   for (const char* file : {"deploy/kubernetes/config.yaml", "deploy/systemd/env.example"}) {
     const std::string text = FileText(SourceDir() / file);
-    ASSERT_TRUE(std::regex_search(text, m,
-                                  std::regex(R"(QUEUE_MAX_DELIVERIES[:=]\s*"?(\d+))")))
-        << file;
+    ASSERT_TRUE(std::regex_search(text, m, std::regex(R"(QUEUE_MAX_DELIVERIES[:=]\s*"?(\d+))"))) << file;
     EXPECT_EQ(deliveries, m[1].str()) << file;
   }
 }
