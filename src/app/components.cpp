@@ -1,5 +1,7 @@
 #include "app/components.h"
 
+#include <map>
+
 #include "cloud/blob_watermark_store.h"
 #include "cloud/db_watermark_store.h"
 #include "cloud/resend_alert_sink.h"
@@ -8,6 +10,7 @@
 #include "queue/postgres_queue.h"
 #include "queue/servicebus_queue.h"
 #include "ratelimit/account_rate_limiter.h"
+#include "roles/dead_letters.h"
 #include "store/embedded_postgres.h"
 #include "store/migrations.h"
 
@@ -74,14 +77,27 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
   } else {
     c.queue = std::make_shared<queue::PostgresQueue>(c.pool, qo);
   }
-  if (config.azure_storage) {
-    const StorageConnectionString& s = *config.azure_storage;
-    c.watermark =
-        std::make_shared<cloud::BlobWatermarkStore>(cloud::BlobAccount{s.account_name, s.account_key, s.blob_endpoint});
-    log::Info("watermark: Azure Blob", {{"blob", "watermarks/nivoda.json"}, {"endpoint", s.blob_endpoint}});
-  } else {
-    c.watermark = std::make_shared<cloud::DbWatermarkStore>(c.pool, FeedName(config.feed));
+  // One watermark per feed, each store made once.
+  std::map<std::string, std::shared_ptr<cloud::WatermarkStore>> watermarks;
+  for (Feed feed : {Feed::kNatural, Feed::kLabgrown}) {
+    const std::string name = FeedName(feed);
+    if (config.azure_storage) {
+      const StorageConnectionString& s = *config.azure_storage;
+      watermarks[name] = std::make_shared<cloud::BlobWatermarkStore>(
+          cloud::BlobAccount{s.account_name, s.account_key, s.blob_endpoint}, cloud::WatermarkBlobFor(name));
+    } else {
+      watermarks[name] = std::make_shared<cloud::DbWatermarkStore>(c.pool, name);
+    }
   }
+  if (config.azure_storage) {
+    log::Info("watermark: Azure Blob", {{"blob", "watermarks/" + cloud::WatermarkBlobFor(FeedName(config.feed)).blob},
+                                        {"endpoint", config.azure_storage->blob_endpoint}});
+  }
+  c.watermark = watermarks.at(FeedName(config.feed));
+  c.watermark_for = [watermarks](const std::string& feed) -> std::shared_ptr<cloud::WatermarkStore> {
+    auto it = watermarks.find(feed);
+    return it == watermarks.end() ? nullptr : it->second;
+  };
   if (!config.resend_api_key.empty()) {
     cloud::ResendOptions ro;
     ro.api_key = config.resend_api_key;
@@ -92,6 +108,9 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
   } else {
     c.alerts = std::make_shared<cloud::LogAlertSink>();
   }
+  // A work item or consolidation dead-lettered by the queue ends its partition
+  // or run in the same transaction (roles/dead_letters.h).
+  c.queue->SetDeadLetterHook(DeadLetterConsequence(*c.queue, c.alerts, CompletionOptionsFrom(config)));
   if (needs.nivoda) {
     ratelimit::AccountRateLimiterOptions lo;
     lo.account = config.nivoda_username.empty() ? "default" : config.nivoda_username;
@@ -105,6 +124,12 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
     DI_ASSIGN_OR_RETURN(c.client, nivoda::NivodaClient::Create(options));
   }
   return c;
+}
+
+Result<int> ApplyDeadLetters(Components& components, const Config& config) {
+  const CompletionOptions options = CompletionOptionsFrom(config);
+  return SweepDeadLetters(*components.queue, DeadLetterConsequence(*components.queue, components.alerts, options),
+                          options);
 }
 
 }  // namespace di

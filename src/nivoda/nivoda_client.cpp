@@ -43,8 +43,7 @@ class NivodaClient::Impl {
     // Validate once up front: an invalid request never reaches the limiter.
     DI_RETURN_IF_ERROR(BuildPageBody("validation", query, offset, limit, order, with_count).status());
     return Call<Page>(
-        "page",
-        [&](const std::string& token) { return BuildPageBody(token, query, offset, limit, order, with_count); },
+        "page", [&](const std::string& token) { return BuildPageBody(token, query, offset, limit, order, with_count); },
         &ParsePageResponse);
   }
 
@@ -57,6 +56,7 @@ class NivodaClient::Impl {
     c.authentications = tokens_.authentications();
     c.reauthentications = reauthentications_.load();
     c.rate_limited = rate_limited_.load();
+    c.authentications_refused = authentications_refused_.load();
     return c;
   }
 
@@ -161,6 +161,7 @@ class NivodaClient::Impl {
       }
       Status final_status;
       if (!RetryAfterFailure("authenticate", attempt, status, retry_after, event, &final_status)) {
+        if (final_status.code() == Code::kPermanent) ++authentications_refused_;
         return final_status;
       }
     }
@@ -208,6 +209,7 @@ class NivodaClient::Impl {
   std::atomic<int64_t> retries_{0};
   std::atomic<int64_t> reauthentications_{0};
   std::atomic<int64_t> rate_limited_{0};
+  std::atomic<int64_t> authentications_refused_{0};
 };
 
 Result<std::unique_ptr<NivodaClient>> NivodaClient::Create(ClientOptions options) {

@@ -416,6 +416,9 @@ class ServiceBusConnection::Handler final : public proton::messaging_handler {
         SetDeadLetterCondition(proton::internal::factory<proton::delivery>::unwrap(d), reason, description);
         d.reject();
         break;
+      case Outcome::kRelease:
+        d.release();
+        break;
     }
     return Status::Ok();
   }

@@ -9,12 +9,11 @@
 // - Receive: peek-lock with link credit. Message.id = message-id,
 //   delivery_count = AMQP header delivery-count + 1 (at least 2 when the header
 //   says first-acquirer=false: RabbitMQ does not count, it only flags redeliveries).
-// - Complete = accepted; Abandon = modified(delivery-failed); DeadLetter =
-//   rejected with com.microsoft:dead-letter {DeadLetterReason,
-//   DeadLetterErrorDescription}. Abandon with a delay on Service Bus sends a
-//   scheduled copy (new message-id, delivery count carried in the
-//   application property di-delivery-count) and completes the original; on a
-//   generic broker the message is released for immediate redelivery.
+// - Complete = accepted; Release = released (the broker does not count the
+//   delivery); Abandon = modified(delivery-failed); DeadLetter = rejected with
+//   com.microsoft:dead-letter {DeadLetterReason, DeadLetterErrorDescription}. Abandon with a delay on Service Bus sends
+//   a scheduled copy (new message-id, delivery count carried in the application property di-delivery-count) and
+//   completes the original; on a generic broker the message is released for immediate redelivery.
 // - RenewLease: com.microsoft:renew-lock on "<queue>/$management" (Service
 //   Bus); a generic broker keeps a delivery locked for as long as the
 //   connection lives, so renewal there only checks that the lock is still held.
@@ -23,6 +22,11 @@
 //   (servicebus_runtime.h: active, scheduled, dead-lettered; AMQP cannot report
 //   them). A generic broker has no such interface: there `ready` counts only
 //   the outbox. A failed REST read is logged and the local counts returned.
+// - Dead letters: the broker dead-letters by itself (max delivery count), so
+//   the hook is not used; SweepDeadLetters receives from "<queue>/$DeadLetterQueue",
+//   applies the hook and keeps the dead letter in queue_dead_letters in one
+//   transaction, then removes it from the broker (a crash in between: seen
+//   again, skipped by its message id, removed).
 // Thread-safe.
 #pragma once
 
@@ -71,9 +75,12 @@ class ServiceBusQueue final : public Queue {
   Result<std::optional<Message>> Receive(const std::string& queue, Millis wait) override;
   Status Complete(const Message& message) override;
   Status Abandon(const Message& message, Millis delay) override;
+  Status Release(const Message& message) override;
   Status DeadLetter(const Message& message, const std::string& reason, const std::string& description) override;
   Status RenewLease(const Message& message) override;
   Result<Depth> GetDepth(const std::string& queue) override;
+  void SetDeadLetterHook(DeadLetterHook hook) override;
+  Result<int> SweepDeadLetters(const std::string& queue, int limit, const DeadLetterHook& hook) override;
 
   sb::ServiceBusConnection& connection() { return *connection_; }
   OutboxRelay& relay() { return *relay_; }
