@@ -10,8 +10,10 @@ find_package(spdlog REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(prometheus-cpp REQUIRED)
-find_package(GTest REQUIRED)
-find_package(benchmark REQUIRED)
+if(DI_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  find_package(benchmark REQUIRED)
+endif()
 
 # cpp-httplib is a compiled library in Debian: take its Cflags (the *_SUPPORT
 # macros) from pkg-config or the ABI does not match.

@@ -21,9 +21,11 @@ Inventory::Inventory(const OfferGenerator* generator, uint32_t natural, uint32_t
   for (uint32_t s = 0; s < total; ++s) {
     int feed = offers_[s].labgrown() ? 1 : 0;
     price_index_[feed].push_back({offers_[s].price_cents, s});
+    updated_index_[feed].push_back({offers_[s].updated_at_ms, s});
     ++live_[feed];
   }
   for (auto& index : price_index_) std::sort(index.begin(), index.end());
+  for (auto& index : updated_index_) std::sort(index.begin(), index.end());
   next_stone_ = total;
   next_insert_ = total;
 }
@@ -55,29 +57,43 @@ int64_t Inventory::CountLocked(const DiamondQuery& q) const {
     return n;
   }
   int64_t n = 0;
-  for (uint32_t pos : Candidates(q)) n += offers_[pos].removed() ? 0 : 1;
+  ForEachCandidate(q, [&](uint32_t pos, bool known) {
+    const Offer& o = offers_[pos];
+    n += known || (!o.removed() && q.Matches(o));
+  });
   return n;
+}
+
+// Calls VISIT(pos, known_match) for every position that may match Q: the range
+// of the price index when Q filters the price, else of the `updated` index when
+// it filters that, else every position. KNOWN_MATCH: the index range is the
+// whole filter (no other check needed). REQUIRES: mu_ held.
+template <typename Visit>
+void Inventory::ForEachCandidate(const DiamondQuery& q, Visit visit) const {
+  const bool by_price = q.price_cents && !q.price_cents->ignored;
+  const bool by_updated = !by_price && q.updated_ms && !q.updated_ms->ignored;
+  if (!by_price && !by_updated) {
+    for (uint32_t pos = 0; pos < offers_.size(); ++pos) visit(pos, false);
+    return;
+  }
+  const Bounds& b = by_price ? *q.price_cents : *q.updated_ms;
+  const bool known = by_price && q.PriceOnly();
+  for (int feed = 0; feed < 2; ++feed) {
+    if (q.labgrown && *q.labgrown != (feed == 1)) continue;
+    const auto& index = by_price ? price_index_[feed] : updated_index_[feed];
+    auto lo = std::lower_bound(index.begin(), index.end(), IndexEntry{b.lo, 0});
+    auto hi = std::upper_bound(index.begin(), index.end(), IndexEntry{b.hi, UINT32_MAX});
+    for (auto it = lo; it != hi; ++it) visit(it->pos, known);
+  }
 }
 
 // Positions of live offers matching Q. REQUIRES: mu_ held.
 std::vector<uint32_t> Inventory::Candidates(const DiamondQuery& q) const {
   std::vector<uint32_t> out;
-  if (q.price_cents && !q.price_cents->ignored) {
-    for (int feed = 0; feed < 2; ++feed) {
-      if (q.labgrown && *q.labgrown != (feed == 1)) continue;
-      const auto& index = price_index_[feed];
-      auto lo = std::lower_bound(index.begin(), index.end(), IndexEntry{q.price_cents->lo, 0});
-      auto hi = std::upper_bound(index.begin(), index.end(), IndexEntry{q.price_cents->hi, UINT32_MAX});
-      for (auto it = lo; it != hi; ++it) {
-        if (q.Matches(offers_[it->pos])) out.push_back(it->pos);
-      }
-    }
-    return out;
-  }
-  for (uint32_t pos = 0; pos < offers_.size(); ++pos) {
+  ForEachCandidate(q, [&](uint32_t pos, bool known) {
     const Offer& o = offers_[pos];
-    if (!o.removed() && q.Matches(o)) out.push_back(pos);
-  }
+    if (known || (!o.removed() && q.Matches(o))) out.push_back(pos);
+  });
   return out;
 }
 
@@ -146,24 +162,15 @@ Inventory::PageResult Inventory::PageLocked(const DiamondQuery& q, const Order& 
     int64_t key = none ? pos : OrderKey(order.type, o);
     keyed.push_back({order.descending && !none ? -key : key, none ? 0 : HashOf(tie_salt, o.stone), pos});
   };
-  if (q.price_cents && !q.price_cents->ignored) {
-    bool price_only = q.PriceOnly();
-    for (int feed = 0; feed < 2; ++feed) {
-      if (q.labgrown && *q.labgrown != (feed == 1)) continue;
-      const auto& index = price_index_[feed];
-      auto lo = std::lower_bound(index.begin(), index.end(), IndexEntry{q.price_cents->lo, 0});
-      auto hi = std::upper_bound(index.begin(), index.end(), IndexEntry{q.price_cents->hi, UINT32_MAX});
-      keyed.reserve(keyed.size() + static_cast<size_t>(hi - lo));
-      for (auto it = lo; it != hi; ++it) consider(it->pos, price_only);
-    }
-  } else {
-    for (uint32_t pos = 0; pos < offers_.size(); ++pos) consider(pos, false);
-  }
+  ForEachCandidate(q, consider);
   int64_t n = static_cast<int64_t>(keyed.size());
   result.matched = n;
   if (offset >= n || limit <= 0) return result;
   int64_t end = std::min(n, offset + limit);
-  std::partial_sort(keyed.begin(), keyed.begin() + end, keyed.end(), KeyedLess);
+  // The window only: everything before OFFSET is moved in front (unsorted),
+  // then the next LIMIT are sorted: linear in the candidates however deep.
+  if (offset > 0) std::nth_element(keyed.begin(), keyed.begin() + offset, keyed.end(), KeyedLess);
+  std::partial_sort(keyed.begin() + offset, keyed.begin() + end, keyed.end(), KeyedLess);
   for (int64_t i = offset; i < end; ++i) result.offers.push_back(offers_[keyed[i].pos]);
   return result;
 }
@@ -196,15 +203,19 @@ void Inventory::RebuildIndexFor(const std::vector<uint32_t>& dirty_input) {
   std::sort(dirty.begin(), dirty.end());
   dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
   for (int feed = 0; feed < 2; ++feed) {
-    auto& index = price_index_[feed];
-    std::erase_if(index, [&](const IndexEntry& e) { return std::binary_search(dirty.begin(), dirty.end(), e.pos); });
-    size_t old_size = index.size();
-    for (uint32_t pos : dirty) {
-      const Offer& o = offers_[pos];
-      if (!o.removed() && o.labgrown() == (feed == 1)) index.push_back({o.price_cents, pos});
+    for (bool by_price : {true, false}) {
+      auto& index = by_price ? price_index_[feed] : updated_index_[feed];
+      std::erase_if(index, [&](const IndexEntry& e) { return std::binary_search(dirty.begin(), dirty.end(), e.pos); });
+      size_t old_size = index.size();
+      for (uint32_t pos : dirty) {
+        const Offer& o = offers_[pos];
+        if (!o.removed() && o.labgrown() == (feed == 1)) {
+          index.push_back({by_price ? o.price_cents : o.updated_at_ms, pos});
+        }
+      }
+      std::sort(index.begin() + static_cast<std::ptrdiff_t>(old_size), index.end());
+      std::inplace_merge(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(old_size), index.end());
     }
-    std::sort(index.begin() + static_cast<std::ptrdiff_t>(old_size), index.end());
-    std::inplace_merge(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(old_size), index.end());
   }
 }
 
@@ -223,6 +234,7 @@ ChurnCounts Inventory::Mutate(const ChurnCounts& counts, Rng& rng, int64_t now_m
     int64_t pos = PickLive(rng);
     if (pos < 0) break;
     generator_->ChangePayload(&offers_[pos], rng, now_ms);
+    dirty.push_back(static_cast<uint32_t>(pos));  // updated_at moved
     ++done.payload;
   }
   for (int64_t i = 0; i < counts.remove; ++i) {

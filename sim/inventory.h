@@ -1,5 +1,6 @@
-// Inventory: every simulated offer of both feeds, with a sorted price index per
-// feed so price-range counts are two binary searches. Reads (Count, Page,
+// Inventory: every simulated offer of both feeds, with a sorted price index and a
+// sorted `updated_at` index per feed, so price-range counts are two binary
+// searches and `updated` windows touch only the offers inside them. Reads (Count, Page,
 // Snapshot) take a shared lock and may run concurrently; churn (Mutate) takes
 // it exclusively. Thread-safe.
 #pragma once
@@ -67,6 +68,8 @@ class Inventory {
       return price_cents != o.price_cents ? price_cents < o.price_cents : pos < o.pos;
     }
   };
+  template <typename Visit>
+  void ForEachCandidate(const DiamondQuery& query, Visit visit) const;
   std::vector<uint32_t> Candidates(const DiamondQuery& query) const;
   bool PricePage(const DiamondQuery& query, const Order& order, int64_t offset, int64_t limit, uint64_t tie_salt,
                  PageResult* result) const;
@@ -75,8 +78,9 @@ class Inventory {
 
   const OfferGenerator* generator_;
   mutable std::shared_mutex mu_;
-  std::vector<Offer> offers_;               // by position; removed offers stay as tombstones
-  std::vector<IndexEntry> price_index_[2];  // [labgrown], live offers only
+  std::vector<Offer> offers_;                 // by position; removed offers stay as tombstones
+  std::vector<IndexEntry> price_index_[2];    // [labgrown], live offers only
+  std::vector<IndexEntry> updated_index_[2];  // by updated_at_ms (in the price_cents field), [labgrown], live only
   int64_t live_[2] = {0, 0};
   uint32_t next_stone_ = 0;
   uint32_t next_insert_ = 0;

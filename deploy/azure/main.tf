@@ -1,5 +1,27 @@
+# Names. A Service Bus namespace and a storage account are global DNS names,
+# and a resource group is one per subscription: those carry a random suffix
+# kept in the state, so neither another organisation's deployment nor a second
+# one of ours (another workspace, e.g. per feed) collides. The rest live
+# inside the resource group and take var.name alone.
+resource "random_string" "suffix" {
+  length  = 6
+  upper   = false
+  special = false
+}
+
+locals {
+  unique_name = "${var.name}-${random_string.suffix.result}"
+  # The queue settings the broker enforces and the app assumes, from one place:
+  # the lease the app renews (QUEUE_LEASE_SECONDS) is the queues' lock duration
+  # (Service Bus allows at most 5 minutes; written PT5M, as Azure returns it),
+  # and a message is dead-lettered after as many deliveries on Service Bus as
+  # the app counts (QUEUE_MAX_DELIVERIES).
+  queue_lease_minutes  = 5
+  queue_max_deliveries = 10
+}
+
 resource "azurerm_resource_group" "main" {
-  name     = "${var.name}-rg"
+  name     = "${local.unique_name}-rg"
   location = var.location
 }
 
@@ -27,8 +49,8 @@ locals {
     NIVODA_RATE_LIMIT           = tostring(var.nivoda_rate_limit)
     WORK_ITEMS_QUEUE            = azurerm_servicebus_queue.work_items.name
     CONSOLIDATE_QUEUE           = azurerm_servicebus_queue.consolidate.name
-    QUEUE_LEASE_SECONDS         = "300"
-    QUEUE_MAX_DELIVERIES        = "10"
+    QUEUE_LEASE_SECONDS         = tostring(local.queue_lease_minutes * 60)
+    QUEUE_MAX_DELIVERIES        = tostring(local.queue_max_deliveries)
     LOG_FORMAT                  = "json"
     METRICS_ADDR                = "0.0.0.0:9464"
     ALERT_EMAIL_TO              = var.alert_email_to

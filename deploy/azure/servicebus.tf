@@ -1,17 +1,18 @@
 resource "azurerm_servicebus_namespace" "main" {
-  name                = "${var.name}-bus"
+  name                = "${local.unique_name}-bus"
   location            = azurerm_resource_group.main.location
   resource_group_name = azurerm_resource_group.main.name
   sku                 = "Standard"
 }
 
 # Work items: one per partition. The lock (lease) is renewed by the worker
-# every third of its duration; after 10 deliveries a message is dead-lettered.
+# every third of its duration; after local.queue_max_deliveries (10)
+# deliveries a message is dead-lettered, as the app expects (main.tf, locals).
 resource "azurerm_servicebus_queue" "work_items" {
   name                                    = "work-items"
   namespace_id                            = azurerm_servicebus_namespace.main.id
-  lock_duration                           = "PT5M"
-  max_delivery_count                      = 10
+  lock_duration                           = "PT${local.queue_lease_minutes}M"
+  max_delivery_count                      = local.queue_max_deliveries
   dead_lettering_on_message_expiration    = true
   requires_duplicate_detection            = true
   duplicate_detection_history_time_window = "PT1H"
@@ -22,8 +23,8 @@ resource "azurerm_servicebus_queue" "work_items" {
 resource "azurerm_servicebus_queue" "consolidate" {
   name                                    = "consolidate"
   namespace_id                            = azurerm_servicebus_namespace.main.id
-  lock_duration                           = "PT5M"
-  max_delivery_count                      = 5
+  lock_duration                           = "PT${local.queue_lease_minutes}M"
+  max_delivery_count                      = local.queue_max_deliveries
   dead_lettering_on_message_expiration    = true
   requires_duplicate_detection            = true
   duplicate_detection_history_time_window = "PT1H"

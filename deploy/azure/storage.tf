@@ -1,5 +1,5 @@
 resource "azurerm_storage_account" "main" {
-  name                            = substr(replace("${var.name}wm", "-", ""), 0, 24)
+  name                            = "${var.name}${random_string.suffix.result}" # 3-24 letters and digits
   location                        = azurerm_resource_group.main.location
   resource_group_name             = azurerm_resource_group.main.name
   account_tier                    = "Standard"

@@ -1,7 +1,13 @@
 variable "name" {
-  description = "Prefix of every resource name (lower-case letters and digits)"
+  description = "Prefix of every resource name: 3-16 lower-case letters and digits, first a letter (main.tf)"
   type        = string
   default     = "diamondingest"
+  validation {
+    # 16 keeps "<name><6-char suffix>" within a storage account's 24 characters
+    # and "<name>-consolidator" within a container app's 32.
+    condition     = can(regex("^[a-z][a-z0-9]{2,15}$", var.name))
+    error_message = "name: 3-16 lower-case letters and digits, starting with a letter."
+  }
 }
 
 variable "location" {

@@ -131,6 +131,18 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
     cmd->add_option("--run-id", opts->run_id, "The run")->required();
     cmd->add_option("--out", opts->out, "Output directory")->required()->type_name("DIR");
   }
+  {
+    auto [cmd, opts] = commands.Add<DbOptions>(
+        app, "db", "The embedded PostgreSQL (DI_DATA_DIR/pg): status (runs? where? version) or stop", RunDb);
+    cmd->add_option("action", opts->action, "status | stop")->required()->check(CLI::IsMember({"status", "stop"}));
+  }
+  {
+    auto [cmd, opts] = commands.Add<ChangesOptions>(
+        app, "changes", "List the stones a run added, changed, deleted and undeleted in diamonds", RunChanges);
+    cmd->add_option("--run-id", opts->run_id, "The run")->required();
+    cmd->add_option("--change", opts->change, "Only this kind: added, changed, deleted or undeleted");
+    cmd->add_option("--limit", opts->limit, "Stones listed at most (default 0: all)");
+  }
 }
 
 // One global flag per setting; values land in FLAGS keyed by setting name.
@@ -219,6 +231,7 @@ int Main(int argc, char** argv) {
   sources.environment = EnvironmentFromArray(environ);
   sources.flags = std::move(flags);
   sources.env_file = env_file;
+  sources.as_root = geteuid() == 0;
   Result<Config> config = LoadConfig(sources);
   if (!config.ok()) {
     std::string message = log::Redact(config.status().message());

@@ -58,15 +58,20 @@ int RunConsolidate(const Config& config, const ConsolidateOptions& options) {
     return kExitOk;
   }
 
-  CounterMetrics metrics("consolidator_state", "Consolidator counters (runs completed, duplicates, ...)");
+  RoleMetrics metrics;
   const auto& counters = consolidator.counters();
-  metrics.Add("runs_completed", [&counters] { return counters.completed.load(); });
-  metrics.Add("duplicates", [&counters] { return counters.duplicates.load(); });
-  metrics.Add("not_ready", [&counters] { return counters.not_ready.load(); });
-  metrics.Add("failed", [&counters] { return counters.failed.load(); });
-  metrics.Add("dead_lettered", [&counters] { return counters.dead_lettered.load(); });
+  metrics.AddCounter("diamond_ingest_consolidations_total", "Consolidation messages this process handled, by outcome",
+                     [&counters] {
+                       auto v = [](const std::atomic<int64_t>& a) { return static_cast<double>(a.load()); };
+                       return std::vector<MetricSample>{{{{"outcome", "completed"}}, v(counters.completed)},
+                                                        {{{"outcome", "duplicate"}}, v(counters.duplicates)},
+                                                        {{{"outcome", "not_ready"}}, v(counters.not_ready)},
+                                                        {{{"outcome", "failed"}}, v(counters.failed)},
+                                                        {{{"outcome", "dead_lettered"}}, v(counters.dead_lettered)}};
+                     });
+  AddPipelineMetrics(metrics, components->pool, components->queue, {config.work_items_queue, config.consolidate_queue});
   MetricsServer server([&metrics] { return metrics.Render(); }, [&stop] { return !stop.load(); });
-  if (Status s = server.Start(config.metrics_addr.host, config.metrics_addr.port); !s.ok()) {
+  if (Status s = server.StartOrFallBack(config.metrics_addr.host, config.metrics_addr.port); !s.ok()) {
     log::Error("consolidator cannot start its metrics server", {{"error", s.ToString()}});
     return kExitFailure;
   }

@@ -4,8 +4,10 @@
 // instead of scheduling another: its work items are still in the queue.
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -33,6 +35,30 @@ bool Terminal(const std::string& status) {
   return status == "completed" || status == "failed" || status == "cancelled";
 }
 
+// One progress line: on a terminal a status line that log lines never glue
+// onto (log::SetStatusLine), otherwise a log line every 10 s.
+class ProgressDisplay {
+ public:
+  ProgressDisplay() : tty_(isatty(STDOUT_FILENO) != 0), last_log_(std::chrono::steady_clock::now()) {}
+  void Show(const std::string& line, const std::optional<std::string>& run_id) {
+    if (tty_) {
+      log::SetStatusLine(stdout, line);
+    } else if (Since(last_log_) >= 10) {
+      log::Fields fields;
+      if (run_id) fields.push_back({"run_id", *run_id});
+      log::Info(line, fields);
+      last_log_ = std::chrono::steady_clock::now();
+    }
+  }
+  void Clear() {
+    if (tty_) log::ClearStatusLine();
+  }
+
+ private:
+  bool tty_;
+  std::chrono::steady_clock::time_point last_log_;
+};
+
 // The run to follow for FEED: the one in flight (resumed), or a new one.
 struct Started {
   std::string run_id;
@@ -41,7 +67,8 @@ struct Started {
   int count_queries = 0;
 };
 
-Result<Started> ResumeOrSchedule(const Config& config, const RunOptions& options, Components& components, Feed feed) {
+Result<Started> ResumeOrSchedule(const Config& config, const RunOptions& options, Components& components, Feed feed,
+                                 const std::atomic<bool>& stop, ProgressDisplay& display) {
   const std::string feed_name = FeedName(feed);
   {
     DI_ASSIGN_OR_RETURN(auto conn, components.pool->Acquire());
@@ -55,7 +82,7 @@ Result<Started> ResumeOrSchedule(const Config& config, const RunOptions& options
       return Started{*in_flight, true, 0, 0};
     }
   }
-  auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = std::chrono::steady_clock::now();
   SchedulerDeps deps{components.database_url, components.queue.get(), components.watermark_for(feed_name).get(),
                      components.client.get(), nullptr};
   SchedulerSettings settings = SchedulerSettingsFrom(config);
@@ -63,46 +90,51 @@ Result<Started> ResumeOrSchedule(const Config& config, const RunOptions& options
   Scheduler scheduler(settings, deps);
   ScheduleRequest request;
   request.full = options.full;
-  DI_ASSIGN_OR_RETURN(auto scheduled, scheduler.Run(request));
-  log::Info("run scheduled", {{"run_id", scheduled.run_id},
-                              {"incremental", scheduled.incremental},
-                              {"why", scheduled.run_type_reason},
-                              {"partitions", static_cast<int64_t>(scheduled.plan.partitions.size())},
-                              {"expected_offers", scheduled.plan.total_records},
-                              {"count_queries", scheduled.plan.count_queries}});
-  return Started{scheduled.run_id, false, Since(t0), scheduled.plan.count_queries};
+  // Planning progress: the count queries sent so far (the run does not exist yet).
+  std::atomic<bool> planned{false};
+  std::thread planning([&] {
+    RateWindow rate;
+    const int64_t base = components.client->counters().requests;
+    while (!planned && !stop) {
+      const int64_t queries = components.client->counters().requests - base;
+      rate.Add(Since(t0), queries);
+      display.Show(RenderPlanningLine(queries, rate.PerSecond(), Since(t0)), std::nullopt);
+      for (int i = 0; i < 5 && !planned && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  auto scheduled = scheduler.Run(request);
+  planned = true;
+  planning.join();
+  display.Clear();
+  if (!scheduled.ok()) return scheduled.status();
+  log::Info("run scheduled", {{"run_id", scheduled->run_id},
+                              {"feed", feed_name},
+                              {"incremental", scheduled->incremental},
+                              {"why", scheduled->run_type_reason},
+                              {"partitions", static_cast<int64_t>(scheduled->plan.partitions.size())},
+                              {"expected_offers", scheduled->plan.total_records},
+                              {"count_queries", scheduled->plan.count_queries}});
+  return Started{scheduled->run_id, false, Since(t0), scheduled->plan.count_queries};
 }
 
 // Shows the run's progress until it ends, *STOP is set or the worker halts;
 // returns its last status ("" when it could not be read) and the fetch time.
 std::string FollowRun(pg::Connection& conn, const std::string& run_id, const std::atomic<bool>& stop,
-                      const Worker& worker, double* fetch_s) {
-  const bool tty = isatty(STDOUT_FILENO) != 0;
+                      const Worker& worker, ProgressDisplay& display, double* fetch_s) {
   const auto t1 = std::chrono::steady_clock::now();
-  int64_t last_pages = 0;
-  auto last_tick = t1, last_log = t1;
+  RateWindow pages_per_second;  // over the last 10 s: a steady figure
   std::string status;
   while (!stop && worker.fatal().ok()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     auto p = ReadRunProgress(conn, run_id);
     if (!p.ok()) continue;
     status = p->status;
-    double dt = Since(last_tick);
-    double rate = dt > 0 ? static_cast<double>(p->pages - last_pages) / dt : 0;
-    last_pages = p->pages;
-    last_tick = std::chrono::steady_clock::now();
-    std::string line = RenderProgressLine(*p, rate, Since(t1));
-    if (tty) {
-      std::printf("\r\033[K%s", line.c_str());
-      std::fflush(stdout);
-    } else if (Since(last_log) >= 10) {
-      log::Info(line, {{"run_id", run_id}});
-      last_log = std::chrono::steady_clock::now();
-    }
+    pages_per_second.Add(Since(t1), p->pages);
+    display.Show(RenderProgressLine(*p, pages_per_second.PerSecond(), Since(t1)), run_id);
     if (p->status != "running" && *fetch_s == 0) *fetch_s = Since(t1);
     if (Terminal(p->status)) break;
   }
-  if (tty) std::printf("\n");
+  display.Clear();
   if (*fetch_s == 0) *fetch_s = Since(t1);
   return status;
 }
@@ -146,10 +178,11 @@ int RunRun(const Config& config, const RunOptions& options) {
   std::thread work([&] { worker.Run(stop_roles); });
   std::thread consolidate([&] { consolidator.Run(stop_roles); });
 
+  ProgressDisplay display;
   int exit_code = kExitOk;
   for (Feed feed : ConfiguredFeeds(config)) {
     if (stop) break;
-    auto started = ResumeOrSchedule(config, options, *components, feed);
+    auto started = ResumeOrSchedule(config, options, *components, feed, stop, display);
     if (!started.ok()) {
       std::fprintf(stderr, "diamond-ingest run: schedule: %s\n", started.status().ToString().c_str());
       exit_code = kExitFailure;
@@ -158,7 +191,7 @@ int RunRun(const Config& config, const RunOptions& options) {
     const std::string& run_id = started->run_id;
     double fetch_s = 0;
     const auto t1 = std::chrono::steady_clock::now();
-    const std::string final_status = FollowRun(**conn, run_id, stop, worker, &fetch_s);
+    const std::string final_status = FollowRun(**conn, run_id, stop, worker, display, &fetch_s);
     const RunTimings timings{started->schedule_s, fetch_s, Since(t1) - fetch_s, started->count_queries,
                              components->client->counters().requests};
     // On a query error the summary is replaced by the error (on stderr); the exit code stays the run's.

@@ -19,6 +19,7 @@
 #include "plan/plan_svg.h"
 #include "plan/plan_table.h"
 #include "roles/scheduler.h"
+#include "store/embedded_postgres.h"
 
 namespace di {
 namespace {
@@ -57,6 +58,22 @@ Result<Components> BuildWithRetry(const Config& config) {
   }
 }
 
+// A dry run needs only the watermark and Nivoda: with no database (DATABASE_URL
+// unset and the embedded PostgreSQL not running, or DATABASE_URL unreachable)
+// it plans without one (BuildDatabaseFreeComponents) and DATABASE_FREE says so.
+Result<Components> BuildForDryRun(const Config& config, bool* database_free) {
+  const std::string embedded = EmbeddedPostgresDir(config);
+  const bool no_database =
+      config.database_url.empty() && (embedded.empty() || !pg::EmbeddedPostgres::IsRunning(embedded));
+  if (!no_database) {
+    Result<Components> built = BuildWithRetry(config);
+    if (built.ok() || built.status().code() != Code::kUnavailable) return built;
+    log::Warn("database unreachable: the dry run plans without it", {{"error", built.status().ToString()}});
+  }
+  *database_free = true;
+  return BuildDatabaseFreeComponents(config);
+}
+
 Status WritePlot(const std::string& path, const plan::Plan& plan) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << plan::RenderDensitySvg(plan);
@@ -65,9 +82,10 @@ Status WritePlot(const std::string& path, const plan::Plan& plan) {
   return Status::Ok();
 }
 
-// One scheduler pass for FEED: prints its outcome; on failure returns the one-line reason.
+// One scheduler pass for FEED: prints its outcome; on failure returns the
+// one-line reason. DATABASE_FREE: a dry run planned without a database.
 std::optional<std::string> ScheduleFeed(const Config& config, const ScheduleOptions& options, Components& components,
-                                        Feed feed) {
+                                        Feed feed, bool database_free) {
   SchedulerDeps deps;
   deps.database_url = components.database_url;
   deps.queue = components.queue.get();
@@ -95,6 +113,11 @@ std::optional<std::string> ScheduleFeed(const Config& config, const ScheduleOpti
       std::printf("dry run: %s run of feed %s (%s), updated_to %s%s%s\n", run_type, FeedName(feed),
                   result->run_type_reason.c_str(), result->updated_to.c_str(),
                   result->updated_from ? ", updated_from " : "", result->updated_from.value_or("").c_str());
+      if (database_free) {
+        std::printf("no database: %s (a real schedule needs the database)\n",
+                    config.azure_storage ? "watermark read from Azure Blob Storage"
+                                         : "no watermark to read, so planned as a full run");
+      }
       std::fputs(plan::RenderPlanTable(plan).c_str(), stdout);
       std::printf("count queries: %d (%d rounds, %lld ms)\n", plan.count_queries, plan.count_rounds,
                   static_cast<long long>(result->planning_ms));
@@ -115,7 +138,8 @@ std::optional<std::string> ScheduleFeed(const Config& config, const ScheduleOpti
 }  // namespace
 
 int RunSchedule(const Config& config, const ScheduleOptions& options) {
-  Result<Components> components = BuildWithRetry(config);
+  bool database_free = false;
+  Result<Components> components = options.dry_run ? BuildForDryRun(config, &database_free) : BuildWithRetry(config);
   if (!components.ok()) {
     const Status& s = components.status();
     return Fail((s.code() == Code::kUnavailable ? "database unreachable: " : "cannot start: ") + s.ToString());
@@ -129,7 +153,7 @@ int RunSchedule(const Config& config, const ScheduleOptions& options) {
   const std::vector<Feed> feeds = ConfiguredFeeds(config);
   int exit_code = kExitOk;
   for (Feed feed : feeds) {
-    std::optional<std::string> failed = ScheduleFeed(config, options, *components, feed);
+    std::optional<std::string> failed = ScheduleFeed(config, options, *components, feed, database_free);
     if (!failed) continue;
     exit_code = Fail(feeds.size() > 1 ? std::string(FeedName(feed)) + ": " + *failed : *failed);
   }

@@ -12,6 +12,7 @@
 #include "common/signals.h"
 #include "ops/metrics.h"
 #include "ops/request_recorder.h"
+#include "ratelimit/account_rate_limiter.h"
 #include "roles/worker.h"
 
 namespace di {
@@ -22,7 +23,7 @@ int RunWork(const Config& config, const WorkOptions& options) {
   InstallShutdownSignals(&stop, [&live] {
     if (live) CancelNivodaCalls(*live);
   });
-  WorkerMetrics metrics;
+  RoleMetrics metrics;
   RequestRecorder recorder;  // declared before the components: flushes after they stop
   ComponentNeeds needs;
   needs.pool_size = config.worker_partitions * 2 + 4;
@@ -38,9 +39,13 @@ int RunWork(const Config& config, const WorkOptions& options) {
   WorkerOptions wo = MakeWorkerOptions(config);
   wo.attribution = &recorder;
   Worker worker(*components, wo);
-  metrics.Track(&worker.counters());
+  metrics.TrackWorker(&worker.counters());
+  if (auto account = std::dynamic_pointer_cast<ratelimit::AccountRateLimiter>(components->limiter)) {
+    metrics.TrackLimiter([account] { return account->current_rate(); }, [account] { return account->decreases(); });
+  }
+  AddPipelineMetrics(metrics, components->pool, components->queue, {config.work_items_queue, config.consolidate_queue});
   MetricsServer server([&metrics] { return metrics.Render(); }, [&stop] { return !stop.load(); });
-  if (Status s = server.Start(config.metrics_addr.host, config.metrics_addr.port); !s.ok()) {
+  if (Status s = server.StartOrFallBack(config.metrics_addr.host, config.metrics_addr.port); !s.ok()) {
     log::Error("worker cannot start its metrics server", {{"error", s.ToString()}});
     return kExitFailure;
   }

@@ -125,4 +125,23 @@ struct ReportOptions {
 };
 int RunReport(const Config& config, const ReportOptions& options);
 
+// diamond-ingest db status|stop (cmd_db.cpp): the embedded PostgreSQL under
+// DI_DATA_DIR/pg: whether it runs, where and which version; or a fast shutdown
+// by the PID in its postmaster.pid. Never starts it.
+struct DbOptions {
+  std::string action;  // "status" or "stop"
+};
+int RunDb(const Config& config, const DbOptions& options);
+
+// diamond-ingest changes --run-id ID [--change KIND] [--limit N]
+// (cmd_changes.cpp, ops/changes.h): the stones a run's consolidation added,
+// changed, deleted and undeleted, with their current shape, carats, colour,
+// clarity, price and status.
+struct ChangesOptions {
+  std::string run_id;
+  std::string change;  // "" = every kind
+  int64_t limit = 0;   // 0 = all
+};
+int RunChanges(const Config& config, const ChangesOptions& options);
+
 }  // namespace di

@@ -7,6 +7,7 @@
 #include "cloud/resend_alert_sink.h"
 #include "common/log.h"
 #include "http/curl_transport.h"
+#include "nivoda/token_bucket_limiter.h"
 #include "queue/postgres_queue.h"
 #include "queue/servicebus_queue.h"
 #include "ratelimit/account_rate_limiter.h"
@@ -28,12 +29,60 @@ class FanOutObserver final : public nivoda::ClientObserver {
   std::vector<nivoda::ClientObserver*> targets_;
 };
 
+// The watermark of a dry run without a database: none yet, so a full run.
+class NoWatermarkStore final : public cloud::WatermarkStore {
+ public:
+  Result<std::optional<cloud::Watermark>> Read() override { return std::optional<cloud::Watermark>(); }
+  Status Advance(const cloud::Watermark&) override {
+    return Status(Code::kInternal, "no watermark store without a database");
+  }
+};
+
+// FEED's watermark: Azure Blob when configured, else the database's row
+// (POOL), else none.
+std::shared_ptr<cloud::WatermarkStore> MakeWatermarkStore(const Config& config, const std::shared_ptr<pg::Pool>& pool,
+                                                          const std::string& feed) {
+  if (config.azure_storage) {
+    const StorageConnectionString& s = *config.azure_storage;
+    return std::make_shared<cloud::BlobWatermarkStore>(
+        cloud::BlobAccount{s.account_name, s.account_key, s.blob_endpoint}, cloud::WatermarkBlobFor(feed));
+  }
+  if (!pool) return std::make_shared<NoWatermarkStore>();
+  return std::make_shared<cloud::DbWatermarkStore>(pool, feed);
+}
+
+// One watermark store per feed, each made once; C.watermark is the first configured feed's.
+void AttachWatermarks(const Config& config, const std::shared_ptr<pg::Pool>& pool, Components& c) {
+  std::map<std::string, std::shared_ptr<cloud::WatermarkStore>> watermarks;
+  for (Feed feed : {Feed::kNatural, Feed::kLabgrown}) {
+    watermarks[FeedName(feed)] = MakeWatermarkStore(config, pool, FeedName(feed));
+  }
+  if (config.azure_storage) {
+    log::Info("watermark: Azure Blob", {{"blob", "watermarks/" + cloud::WatermarkBlobFor(FeedName(config.feed)).blob},
+                                        {"endpoint", config.azure_storage->blob_endpoint}});
+  }
+  c.watermark = watermarks.at(FeedName(config.feed));
+  c.watermark_for = [watermarks](const std::string& feed) -> std::shared_ptr<cloud::WatermarkStore> {
+    auto it = watermarks.find(feed);
+    return it == watermarks.end() ? nullptr : it->second;
+  };
+}
+
 }  // namespace
+
+std::string EmbeddedPostgresDir(const Config& config) {
+  return config.data_dir.empty() ? std::string() : config.data_dir + "/pg";
+}
 
 Result<std::string> ResolveDatabaseUrl(const Config& config) {
   if (!config.database_url.empty()) return config.database_url;
+  if (config.data_dir.empty()) {
+    return Status(Code::kInvalidArgument,
+                  "DI_DATA_DIR: unset, and neither XDG_DATA_HOME nor HOME gives a default (the embedded PostgreSQL "
+                  "needs a directory, as DATABASE_URL is unset)");
+  }
   pg::EmbeddedOptions options;
-  options.dir = config.data_dir + "/pg";
+  options.dir = EmbeddedPostgresDir(config);
   DI_ASSIGN_OR_RETURN(std::string url, pg::EmbeddedPostgres::StartOrReuse(options));
   log::Info("DATABASE_URL is unset: using the embedded PostgreSQL", {{"dir", options.dir}, {"url", url}});
   return url;
@@ -77,27 +126,7 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
   } else {
     c.queue = std::make_shared<queue::PostgresQueue>(c.pool, qo);
   }
-  // One watermark per feed, each store made once.
-  std::map<std::string, std::shared_ptr<cloud::WatermarkStore>> watermarks;
-  for (Feed feed : {Feed::kNatural, Feed::kLabgrown}) {
-    const std::string name = FeedName(feed);
-    if (config.azure_storage) {
-      const StorageConnectionString& s = *config.azure_storage;
-      watermarks[name] = std::make_shared<cloud::BlobWatermarkStore>(
-          cloud::BlobAccount{s.account_name, s.account_key, s.blob_endpoint}, cloud::WatermarkBlobFor(name));
-    } else {
-      watermarks[name] = std::make_shared<cloud::DbWatermarkStore>(c.pool, name);
-    }
-  }
-  if (config.azure_storage) {
-    log::Info("watermark: Azure Blob", {{"blob", "watermarks/" + cloud::WatermarkBlobFor(FeedName(config.feed)).blob},
-                                        {"endpoint", config.azure_storage->blob_endpoint}});
-  }
-  c.watermark = watermarks.at(FeedName(config.feed));
-  c.watermark_for = [watermarks](const std::string& feed) -> std::shared_ptr<cloud::WatermarkStore> {
-    auto it = watermarks.find(feed);
-    return it == watermarks.end() ? nullptr : it->second;
-  };
+  AttachWatermarks(config, c.pool, c);
   if (!config.resend_api_key.empty()) {
     cloud::ResendOptions ro;
     ro.api_key = config.resend_api_key;
@@ -123,6 +152,17 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
     }
     DI_ASSIGN_OR_RETURN(c.client, nivoda::NivodaClient::Create(options));
   }
+  return c;
+}
+
+Result<Components> BuildDatabaseFreeComponents(const Config& config) {
+  Components c;
+  AttachWatermarks(config, nullptr, c);
+  c.alerts = std::make_shared<cloud::LogAlertSink>();
+  nivoda::TokenBucketRateLimiter::Options lo;
+  lo.rate_per_second = config.nivoda_rate_limit;
+  c.limiter = std::make_shared<nivoda::TokenBucketRateLimiter>(lo, nullptr);
+  DI_ASSIGN_OR_RETURN(c.client, nivoda::NivodaClient::Create(MakeClientOptions(config, c.limiter)));
   return c;
 }
 

@@ -26,6 +26,15 @@ struct ComponentNeeds {
 // applies migrations and builds what NEEDS asks for.
 Result<Components> BuildComponents(const Config& config, const ComponentNeeds& needs);
 
+// For `schedule --dry-run` without a database: the Nivoda client under a
+// local token bucket at NIVODA_RATE_LIMIT (with no database, no account-wide
+// budget can be shared), the Azure Blob watermark when configured, else none
+// (a full run). No pool, no queue.
+Result<Components> BuildDatabaseFreeComponents(const Config& config);
+
+// The embedded PostgreSQL's directory: DI_DATA_DIR/pg ("" when DI_DATA_DIR has no value).
+std::string EmbeddedPostgresDir(const Config& config);
+
 // The database URL alone (embedded or configured), for commands that only query.
 Result<std::string> ResolveDatabaseUrl(const Config& config);
 

@@ -15,6 +15,9 @@ namespace {
 
 struct State {
   std::mutex mu;
+  std::mutex console;                  // orders log lines and status-line drawing
+  std::FILE* status_stream = nullptr;  // guarded by console
+  std::string status_line;             // guarded by console; empty: none shown
   std::vector<std::string> secrets;
   Level level = Level::kInfo;
   Format format = Format::kJson;
@@ -165,7 +168,37 @@ void Write(Level level, std::string_view message, const Fields& fields) {
     if (level < s.level) return;
     format = s.format;
   }
-  Logger().info(FormatLine(level, format, message, fields));
+  const std::string line = FormatLine(level, format, message, fields);
+  std::lock_guard<std::mutex> console(s.console);
+  if (s.status_stream != nullptr) {
+    std::fputs("\r\033[K", s.status_stream);
+    std::fflush(s.status_stream);
+  }
+  Logger().info(line);
+  if (s.status_stream != nullptr) {
+    std::fputs(s.status_line.c_str(), s.status_stream);
+    std::fflush(s.status_stream);
+  }
+}
+
+void SetStatusLine(std::FILE* stream, std::string_view line) {
+  State& s = GetState();
+  std::lock_guard<std::mutex> console(s.console);
+  s.status_stream = stream;
+  s.status_line = std::string(line);
+  std::fputs("\r\033[K", stream);
+  std::fputs(s.status_line.c_str(), stream);
+  std::fflush(stream);
+}
+
+void ClearStatusLine() {
+  State& s = GetState();
+  std::lock_guard<std::mutex> console(s.console);
+  if (s.status_stream == nullptr) return;
+  std::fputs("\r\033[K", s.status_stream);
+  std::fflush(s.status_stream);
+  s.status_stream = nullptr;
+  s.status_line.clear();
 }
 
 }  // namespace di::log

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -49,6 +50,14 @@ inline void Debug(std::string_view m, const Fields& f = {}) { Write(Level::kDebu
 inline void Info(std::string_view m, const Fields& f = {}) { Write(Level::kInfo, m, f); }
 inline void Warn(std::string_view m, const Fields& f = {}) { Write(Level::kWarn, m, f); }
 inline void Error(std::string_view m, const Fields& f = {}) { Write(Level::kError, m, f); }
+
+// A status line kept at the bottom of a terminal (`run`'s live progress),
+// drawn on STREAM: every log line written while one is shown first erases it
+// ("\r" and erase-line) and then draws it again, so a log line never glues
+// onto it. Each call redraws LINE in place.
+void SetStatusLine(std::FILE* stream, std::string_view line);
+// Erases the status line, if any; log lines are written plainly again.
+void ClearStatusLine();
 
 // Renders one line (without newline) as the logger would; for tests.
 std::string FormatLine(Level level, Format format, std::string_view message, const Fields& fields);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "config/data_dir.h"
 #include "config/dotenv.h"
 #include "config/settings.h"
 
@@ -101,6 +102,16 @@ Status CheckCombinations(Config* config) {
         "anyone on the path can read the Nivoda credentials. Never use this in production.");
   }
   auto url = ParseHttpUrl(config->nivoda_endpoint);
+  if (url.ok() && !IsLoopbackHost(url->host)) {
+    // The credentials' defaults are nivoda-sim's: never sent to a real vendor.
+    for (const char* name : {"NIVODA_USERNAME", "NIVODA_PASSWORD"}) {
+      auto source = config->sources.find(name);
+      if (source == config->sources.end() || source->second == ValueSource::kDefault) {
+        return Bad(std::string(name) + ": required when NIVODA_ENDPOINT is not a loopback address " +
+                   "(the default is the local simulator's)");
+      }
+    }
+  }
   if (url.ok() && url->scheme == "http" && !IsLoopbackHost(url->host)) {
     config->warnings.push_back(
         "NIVODA_ENDPOINT uses plain http to a host that is not loopback: "
@@ -150,6 +161,10 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
       return Status(st.code(), std::string(s.name) + where + ": " + st.message());
     }
   }
+  // Never relative to the working directory (config/data_dir.h); empty when
+  // no default can be derived: only the embedded PostgreSQL needs it.
+  config.data_dir =
+      config.data_dir.empty() ? DefaultDataDir(sources.environment, sources.as_root) : AbsoluteDataDir(config.data_dir);
   DI_RETURN_IF_ERROR(CheckCombinations(&config));
   return config;
 }

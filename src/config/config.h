@@ -41,7 +41,7 @@ struct Config {
 
   // --- storage ---
   std::string database_url;  // DATABASE_URL; empty: embedded PostgreSQL under data_dir
-  std::string data_dir;      // DI_DATA_DIR
+  std::string data_dir;      // DI_DATA_DIR, absolute; its default: config/data_dir.h ("" when none applies)
 
   // --- Nivoda API ---
   std::vector<Feed> feeds;      // FEED: one or more, in the order given, no repeats
@@ -112,6 +112,7 @@ struct ConfigSources {
   std::map<std::string, std::string> flags;        // setting name -> text given on the command line
   std::string env_file;                            // --env-file; empty: ./.env if it exists
   bool read_default_env_file = true;               // false: ignore ./.env (tests)
+  bool as_root = false;                            // the CLI: geteuid() == 0 (DI_DATA_DIR's default, config/data_dir.h)
 };
 
 // Reads, validates and types every setting. Errors are kInvalidArgument with a

@@ -94,9 +94,14 @@ const std::string& CopyNewSql() {
   return sql;
 }
 
+// The stones new to `diamonds` ($2, a text[]), logged as added by run $1.
+constexpr const char* kLogAdded =
+    "INSERT INTO diamond_changes (run_id, change, supplier_stone_ids) VALUES ($1, 'added', $2::text[])";
+
 // A row whose hash `diamonds` holds already was written by a consolidator
 // that raced this one: skipped, not counted. Returns the rows written and
-// those last seen by run $1 ("changed").
+// those last seen by run $1 ("changed"); every row written is logged as
+// changed by run $1 (diamond_changes), in the same statement.
 const std::string& UpsertSql() {
   static const std::string sql = [] {
     std::string set;
@@ -107,7 +112,10 @@ const std::string& UpsertSql() {
     return "WITH up AS (INSERT INTO diamonds AS d (" + ColumnList() + ") SELECT " + ColumnList() +
            " FROM consolidate_stage ON CONFLICT (feed, supplier_stone_id) DO UPDATE SET " + set +
            "updated_at = now() WHERE d.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash"
-           " RETURNING d.last_run_id) SELECT count(*), count(*) FILTER (WHERE last_run_id = $1) FROM up";
+           " RETURNING d.supplier_stone_id, d.last_run_id),"
+           " logged AS (INSERT INTO diamond_changes (run_id, change, supplier_stone_ids)"
+           "   SELECT $1, 'changed', array_agg(supplier_stone_id) FROM up HAVING count(*) > 0)"
+           " SELECT count(*), count(*) FILTER (WHERE last_run_id = $1) FROM up";
   }();
   return sql;
 }
@@ -165,8 +173,9 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
   counts.claimed = claimed.rows();
   if (counts.claimed == 0) return counts;  // rolled back: nothing to do
 
-  std::string fresh;  // COPY text of stones new to `diamonds`
-  std::string copy;   // COPY text of stones to upsert
+  std::string fresh;               // COPY text of stones new to `diamonds`
+  std::vector<std::string> added;  // ... their ids
+  std::string copy;                // COPY text of stones to upsert
   fresh.reserve(static_cast<size_t>(counts.claimed) * 900);
   started = std::chrono::steady_clock::now();
   for (int i = 0; i < claimed.rows(); ++i) {
@@ -178,6 +187,7 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
       const bool known = claimed.GetBool(i, 4);
       AppendCopyLine(known ? &copy : &fresh, *row);
       if (!known) {
+        added.push_back(row->supplier_stone_id);
         ++counts.inserted;
         if (raw_run == run_id) ++counts.changed;
       }
@@ -201,6 +211,7 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
                     copied.sqlstate());
     }
     DI_RETURN_IF_ERROR(copied);
+    DI_RETURN_IF_ERROR(conn.Exec(kLogAdded, {pg::P(run_id), pg::P(TextArray(added, 0, added.size()))}).status());
   }
   if (!copy.empty()) {
     DI_RETURN_IF_ERROR(conn.Exec(StageSql()).status());

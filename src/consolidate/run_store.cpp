@@ -13,16 +13,21 @@ constexpr const char* kBegin =
 
 constexpr const char* kLockRun = "SELECT status FROM run_metadata WHERE run_id = $1 FOR UPDATE";
 
+// Undeleted stones are logged in diamond_changes, in the same statement.
 constexpr const char* kUndelete =
-    "UPDATE diamonds d SET status = 'active', deleted_at = NULL, last_run_id = $2, updated_at = now()"
+    "WITH undeleted AS (UPDATE diamonds d SET status = 'active', deleted_at = NULL, last_run_id = $2,"
+    "   updated_at = now()"
     " FROM raw_diamonds_nivoda r"
     " WHERE r.feed = $1 AND r.run_id = $2 AND d.feed = $1 AND d.supplier_stone_id = r.supplier_stone_id"
-    "   AND d.status = 'deleted'";
+    "   AND d.status = 'deleted' RETURNING d.supplier_stone_id),"
+    " logged AS (INSERT INTO diamond_changes (run_id, change, supplier_stone_ids)"
+    "   SELECT $2, 'undeleted', array_agg(supplier_stone_id) FROM undeleted HAVING count(*) > 0)"
+    " SELECT count(*) FROM undeleted";
 
 // One scan of the feed's rows whose last_run_id is not the run (after a
 // first or a busy run: none; rows mapped by the run carry it already): the
 // ones the run saw get last_run_id = the run, the others ($3: a complete
-// full run) are soft-deleted when active. Two statements, a touch and then a
+// full run) are soft-deleted when active, and logged in diamond_changes. Two statements, a touch and then a
 // delete of the rows left behind, scanned every row of the feed twice.
 constexpr const char* kTouchAndSoftDelete =
     "WITH stale AS MATERIALIZED ("
@@ -31,10 +36,21 @@ constexpr const char* kTouchAndSoftDelete =
     "  FROM diamonds d WHERE d.feed = $1 AND d.last_run_id IS DISTINCT FROM $2),"
     " touched AS (UPDATE diamonds d SET last_run_id = $2 FROM stale s WHERE d.id = s.id AND s.seen RETURNING 1),"
     " deleted AS (UPDATE diamonds d SET status = 'deleted', deleted_at = now(), updated_at = now()"
-    "   FROM stale s WHERE $3::boolean AND d.id = s.id AND NOT s.seen AND s.status = 'active' RETURNING 1)"
+    "   FROM stale s WHERE $3::boolean AND d.id = s.id AND NOT s.seen AND s.status = 'active'"
+    "   RETURNING d.supplier_stone_id),"
+    " logged AS (INSERT INTO diamond_changes (run_id, change, supplier_stone_ids)"
+    "   SELECT $2, 'deleted', array_agg(supplier_stone_id) FROM deleted HAVING count(*) > 0)"
     " SELECT (SELECT count(*) FROM touched), (SELECT count(*) FROM deleted)";
 
 constexpr const char* kSeen = "SELECT count(*) FROM raw_diamonds_nivoda WHERE feed = $1 AND run_id = $2";
+
+// The run's own price histogram (run_price_bins, sql/011), while the raw rows
+// still name it: later runs take over the rows of the stones they see.
+constexpr const char* kClearBins = "DELETE FROM run_price_bins WHERE run_id = $1";
+constexpr const char* kRecordBins =
+    "INSERT INTO run_price_bins (run_id, bin, offers)"
+    " SELECT $2, floor(log(1 + price_cents / 100.0) * 24)::int, count(*) FROM raw_diamonds_nivoda"
+    " WHERE feed = $1 AND run_id = $2 AND price_cents >= 0 GROUP BY 2";
 
 constexpr const char* kFinalStats =
     "UPDATE run_metadata SET consolidation_stats = coalesce(consolidation_stats, '{}'::jsonb) || jsonb_build_object("
@@ -86,11 +102,13 @@ Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_
   DI_RETURN_IF_ERROR(conn.Exec("SET LOCAL jit = off").status());
   const pg::Params params = {pg::P(feed), pg::P(run_id)};
   DI_ASSIGN_OR_RETURN(pg::QueryResult undeleted, conn.Exec(kUndelete, params));
-  out.undeleted = undeleted.Affected();
+  out.undeleted = undeleted.GetInt64(0, 0);
   DI_ASSIGN_OR_RETURN(pg::QueryResult touched,
                       conn.Exec(kTouchAndSoftDelete, {pg::P(feed), pg::P(run_id), pg::P(soft_delete)}));
   out.deleted = touched.GetInt64(0, 1);
   DI_ASSIGN_OR_RETURN(pg::QueryResult seen, conn.Exec(kSeen, params));
+  DI_RETURN_IF_ERROR(conn.Exec(kClearBins, {pg::P(run_id)}).status());
+  DI_RETURN_IF_ERROR(conn.Exec(kRecordBins, params).status());
   DI_RETURN_IF_ERROR(
       conn.Exec(kFinalStats, {pg::P(run_id), pg::P(seen.GetInt64(0, 0)), pg::P(out.deleted), pg::P(out.undeleted)})
           .status());

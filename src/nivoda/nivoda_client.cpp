@@ -17,6 +17,10 @@ constexpr Millis kSleepSlice{100};
 
 Status Cancelled() { return Status(Code::kCancelled, "Nivoda client cancelled"); }
 
+// Offers in a call's result, for the observer: a page's items (bad ones too); 0 otherwise.
+int64_t ItemCount(const Page& page) { return static_cast<int64_t>(page.item_count()); }
+int64_t ItemCount(int64_t) { return 0; }
+
 }  // namespace
 
 class NivodaClient::Impl {
@@ -74,6 +78,8 @@ class NivodaClient::Impl {
     event.limiter_wait_ms = clock_->MonotonicMs() - wait_start;
     if (!admitted.ok()) return admitted;
     ++requests_;
+    event.sent = true;
+    const int64_t sent_at = DefaultClock().MonotonicMs();  // the limiter's clock
     const int64_t start = clock_->MonotonicMs();
     Result<http::HttpResponse> response = options_.transport->Post(options_.endpoint, body, {}, options_.timeout);
     event.latency_ms = clock_->MonotonicMs() - start;
@@ -85,8 +91,11 @@ class NivodaClient::Impl {
       if (response->status == 200) {
         out = std::move(response->body);
       } else {
-        if (response->status == 429) ++rate_limited_;
         *retry_after = response->RetryAfter();
+        if (response->status == 429) {
+          ++rate_limited_;
+          options_.limiter->OnRateLimited(sent_at, *retry_after);
+        }
         out = ClassifyHttpStatus(response->status, response->body);
       }
     }
@@ -113,6 +122,8 @@ class NivodaClient::Impl {
 
   // The retry decision shared by data calls and authentication: returns true
   // after sleeping when the call should be repeated.
+  // ATTEMPT counts the call's failures of STATUS's kind: 429s apart from the
+  // others (RetryOptions::max_rate_limited_attempts).
   bool RetryAfterFailure(const char* operation, int attempt, const Status& status, std::optional<Millis> retry_after,
                          const CallEvent& event, Status* final_status) {
     std::optional<Millis> delay = policy_.NextDelay(attempt, status, retry_after);
@@ -142,6 +153,7 @@ class NivodaClient::Impl {
 
   Result<std::string> AuthenticateWithRetries() {
     const std::string body = BuildAuthenticateBody(options_.username, options_.password);
+    int throttled = 0;
     for (int attempt = 1;; ++attempt) {
       std::optional<Millis> retry_after;
       CallEvent event;
@@ -160,7 +172,8 @@ class NivodaClient::Impl {
         status = Status(Code::kPermanent, "Nivoda authentication refused: " + status.message());
       }
       Status final_status;
-      if (!RetryAfterFailure("authenticate", attempt, status, retry_after, event, &final_status)) {
+      const int of_kind = status.code() == Code::kRateLimited ? ++throttled : attempt - throttled;
+      if (!RetryAfterFailure("authenticate", of_kind, status, retry_after, event, &final_status)) {
         if (final_status.code() == Code::kPermanent) ++authentications_refused_;
         return final_status;
       }
@@ -171,6 +184,7 @@ class NivodaClient::Impl {
   Result<T> Call(const char* operation, const std::function<Result<std::string>(const std::string&)>& build,
                  Result<T> (*parse)(std::string_view)) {
     bool reauthenticated = false;
+    int throttled = 0;
     for (int attempt = 1;;) {
       DI_ASSIGN_OR_RETURN(std::string token, tokens_.Get());
       DI_ASSIGN_OR_RETURN(std::string body, build(token));
@@ -179,6 +193,7 @@ class NivodaClient::Impl {
       Result<std::string> response = Exchange(operation, attempt, body, &retry_after, &event);
       Result<T> result = response.ok() ? parse(response.value()) : Result<T>(response.status());
       if (result.ok()) {
+        event.items = ItemCount(*result);
         Report(event, Status::Ok(), std::nullopt);
         return result;
       }
@@ -193,7 +208,8 @@ class NivodaClient::Impl {
         continue;
       }
       Status final_status;
-      if (!RetryAfterFailure(operation, attempt, status, retry_after, event, &final_status)) {
+      const int of_kind = status.code() == Code::kRateLimited ? ++throttled : attempt - throttled;
+      if (!RetryAfterFailure(operation, of_kind, status, retry_after, event, &final_status)) {
         return final_status;
       }
       ++attempt;

@@ -37,6 +37,8 @@ namespace di::nivoda {
 struct CallEvent {
   const char* operation = "";      // "authenticate", "count", "page"
   int attempt = 1;                 // 1-based, within the call
+  bool sent = false;               // the request went out (false: cancelled or refused before sending)
+  int64_t items = 0;               // offers in the page answered (page calls that succeeded)
   Code code = Code::kOk;           // outcome after classification
   int http_status = 0;             // 0 when no response
   int64_t latency_ms = 0;          // the HTTP exchange only
@@ -44,7 +46,8 @@ struct CallEvent {
   std::optional<Millis> retry_in;  // set when the call will be retried after this delay
 };
 
-// Receives one event per HTTP exchange. Must be thread-safe and fast.
+// Receives one event per HTTP exchange attempted, sent or not (see
+// CallEvent::sent). Must be thread-safe and fast.
 class ClientObserver {
  public:
   virtual ~ClientObserver() = default;

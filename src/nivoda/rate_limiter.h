@@ -1,14 +1,19 @@
 // RateLimiter: admission control for requests to Nivoda.
 //
 // Every HTTP request the client sends (authentication, count, page, retries)
-// first calls Acquire(). Implementations: TokenBucketRateLimiter (one process)
-// and ratelimit::AccountRateLimiter (src/ratelimit: the account-wide limit,
-// shared by every process through PostgreSQL; what the roles use).
+// first calls Acquire(); every HTTP 429 it receives is reported through
+// OnRateLimited(). Implementations: TokenBucketRateLimiter (one process, a
+// fixed rate) and ratelimit::AccountRateLimiter (src/ratelimit: the
+// account-wide limit, shared by every process through PostgreSQL, lowered on
+// 429s and probing back up; what the roles use).
 // Thread-safety: implementations must allow concurrent Acquire() and Shutdown().
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <optional>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace di::nivoda {
@@ -22,6 +27,13 @@ class RateLimiter {
   virtual Status Acquire() = 0;
   // Wakes every waiter with kCancelled; later Acquire() calls fail at once.
   virtual void Shutdown() = 0;
+  // The vendor answered HTTP 429 to a request admitted at SENT_AT_MS
+  // (DefaultClock().MonotonicMs() when Acquire() returned), with RETRY_AFTER
+  // when it said one. Never blocks for long; the default ignores it.
+  virtual void OnRateLimited(int64_t sent_at_ms, std::optional<Millis> retry_after) {
+    (void)sent_at_ms;
+    (void)retry_after;
+  }
 };
 
 // A limiter that never waits (until shut down). For tests and tools.

@@ -8,6 +8,7 @@ namespace di::nivoda {
 
 RetryPolicy::RetryPolicy(RetryOptions options) : options_(options) {
   options_.max_attempts = std::max(1, options_.max_attempts);
+  options_.max_rate_limited_attempts = std::max(1, options_.max_rate_limited_attempts);
   options_.base_delay = std::max(Millis(0), options_.base_delay);
   options_.max_delay = std::max(options_.base_delay, options_.max_delay);
   rng_.seed(options_.seed != 0 ? options_.seed : std::random_device{}());
@@ -23,8 +24,9 @@ Millis RetryPolicy::Ceiling(int attempt) const {
 
 std::optional<Millis> RetryPolicy::NextDelay(int attempt, const Status& status, std::optional<Millis> retry_after) {
   if (status.ok() || !IsRetryable(status.code())) return std::nullopt;
-  if (attempt >= options_.max_attempts) return std::nullopt;
-  if (status.code() == Code::kRateLimited && retry_after) {
+  const bool limited = status.code() == Code::kRateLimited;
+  if (attempt >= (limited ? options_.max_rate_limited_attempts : options_.max_attempts)) return std::nullopt;
+  if (limited && retry_after) {
     if (*retry_after > options_.max_retry_after) return std::nullopt;
     return *retry_after;
   }

@@ -40,6 +40,7 @@ svg .area { fill: #3b7dd8; fill-opacity: .15; stroke: none; }
 svg .limit { stroke: #c0392b; stroke-width: 1.5; stroke-dasharray: 6 4; }
 svg .limitlabel { fill: #c0392b; font-weight: 600; }
 svg .r429 { fill: #c0392b; }
+svg .retry { fill: #3b7dd8; } svg .r429bar { fill: #c0392b; }
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: 12px; }
 th, td { border-bottom: 1px solid #e6eaef; padding: 4px 8px; text-align: left; white-space: nowrap; }
 th { background: #eef1f5; }
@@ -51,9 +52,10 @@ footer { color: #5b6776; font-size: 12px; margin-top: 24px; }
 
 std::string E(const std::string& s) { return EscapeXml(s); }
 
+// A card, its key also as data-key (for tests and scripts reading the page).
 std::string Card(const std::string& key, const std::string& value, const std::string& note) {
-  return "<div class=\"card\"><div class=\"k\">" + E(key) + "</div><div class=\"v\">" + E(value) +
-         "</div><div class=\"n\">" + E(note) + "</div></div>\n";
+  return "<div class=\"card\" data-key=\"" + E(key) + "\"><div class=\"k\">" + E(key) + "</div><div class=\"v\">" +
+         E(value) + "</div><div class=\"n\">" + E(note) + "</div></div>\n";
 }
 
 std::string Percent(int64_t part, int64_t whole) {
@@ -71,16 +73,18 @@ std::string Fixed(double v, int digits) {
 
 std::string Cards(const ReportData& d) {
   const RunSummary& r = d.run;
-  int64_t requests = 0, errors = 0, limited = 0, latency = 0, peak = 0;
+  int64_t requests = 0, errors = 0, limited = 0, retries = 0, latency = 0, peak = 0;
   for (const auto& s : d.requests) {
     requests += s.requests;
     errors += s.errors;
     limited += s.rate_limited;
+    retries += s.retries;
     latency += s.latency_ms_sum;
     peak = std::max(peak, s.requests);
   }
   const double active = std::max(1.0, r.duration_seconds);
   std::string out = "<div class=\"cards\">\n";
+  const store::ConsolidationStats& c = d.consolidation;
   out += Card("status", r.status, r.feed + " · " + r.run_type + " run");
   out += Card("duration", FormatDuration(r.duration_seconds), "started " + r.started_at);
   out += Card("partitions", std::to_string(r.completed_partitions) + " / " + std::to_string(r.expected_partitions),
@@ -89,11 +93,21 @@ std::string Cards(const ReportData& d) {
   out += Card(
       "offers fetched", FormatCount(r.records_fetched),
       "of " + FormatCount(r.expected_records) + " expected (" + Percent(r.records_fetched, r.expected_records) + ")");
-  out += Card("requests", FormatCount(requests), "+ " + std::to_string(r.count_queries) + " count queries at planning");
+  out += Card("offers changed", FormatCount(c.inserted) + " · " + FormatCount(c.updated),
+              "added · changed; " + FormatCount(c.unchanged) + " unchanged, " + FormatCount(c.deleted) + " deleted, " +
+                  FormatCount(c.undeleted) + " back");
+  out += Card("bad offers", FormatCount(d.offers_unstorable + c.failed),
+              FormatCount(d.offers_unstorable) + " served but not storable (" + FormatCount(d.unstorable_sightings) +
+                  " sightings), " + FormatCount(c.failed) + " not mappable");
+  out += Card("dead letters", FormatCount(static_cast<int64_t>(d.dead_letters.size())),
+              d.dead_letters.empty() ? "no message of this run dead-lettered" : "messages of this run given up");
+  out += Card("requests", FormatCount(requests),
+              "sent; + " + std::to_string(r.count_queries) + " count queries at planning");
   out += Card("request rate", Fixed(static_cast<double>(requests) / active, 1) + "/s mean",
               "peak " + std::to_string(peak) + "/s · limit " + Fixed(d.rate_limit, 0) + "/s");
   out += Card("errors · 429s", FormatCount(errors) + " · " + FormatCount(limited),
-              requests > 0 ? "mean latency " + std::to_string(latency / std::max<int64_t>(1, requests)) + " ms"
+              requests > 0 ? FormatCount(retries) + " retried; mean latency " +
+                                 std::to_string(latency / std::max<int64_t>(1, requests)) + " ms"
                            : "no requests recorded");
   out += Card("consolidation", r.consolidation,
               "watermark " + r.watermark_before.value_or("—") + " → " + r.watermark_after.value_or("—"));
@@ -123,6 +137,57 @@ std::string PartitionTable(const ReportData& d) {
   return out + "</tbody></table>\n";
 }
 
+// The text above the histogram: where its counts come from, and their total.
+std::string HistogramNote(const ReportData& d) {
+  const std::string total = FormatCount(d.histogram_offers);
+  switch (d.histogram_source) {
+    case HistogramSource::kRecorded:
+      return "The " + total + " offers this run stored, by total price (" + std::to_string(kHistogramBinsPerDecade) +
+             " bins per decade), as recorded when it was consolidated. A good plan puts boundaries closer where "
+             "offers are dense.";
+    case HistogramSource::kRawRows:
+      return "The " + total + " offers of this run still in the raw table, by total price (" +
+             std::to_string(kHistogramBinsPerDecade) + " bins per decade): the run was not consolidated" +
+             (d.later_runs > 0 ? " and " + std::to_string(d.later_runs) +
+                                     " later run(s) of the feed took over the stones they saw again."
+                               : ".");
+    case HistogramSource::kPartitionsFetched:
+      return "No offer of this run is left in the raw table: bars show the " + total +
+             " offers each partition fetched, over its price range.";
+    case HistogramSource::kPartitionsExpected:
+      break;
+  }
+  return "The run fetched no offers yet: bars show each partition's " + total + " expected offers.";
+}
+
+// Partitions that failed or needed more than one attempt, with their last error.
+std::string FailingPartitions(const ReportData& d) {
+  std::string rows;
+  for (const auto& p : d.partitions) {
+    if (p.status != "failed" && p.attempts <= 1) continue;
+    rows += "<tr><td class=\"num\">" + std::to_string(p.partition_id) + "</td><td class=\"s-" + E(p.status) + "\">" +
+            E(p.status) + "</td><td class=\"num\">" + std::to_string(p.attempts) + "</td><td class=\"err\">" +
+            E(p.error.value_or(p.status == "failed" ? "(no error recorded)" : "—")) + "</td></tr>\n";
+  }
+  if (rows.empty()) return "<p class=\"sub\" id=\"failing-none\">Every partition succeeded at its first attempt.</p>\n";
+  return "<table id=\"failing\"><thead><tr><th class=\"num\">#</th><th>status</th><th class=\"num\">attempts</th>"
+         "<th>last error</th></tr></thead><tbody>\n" +
+         rows + "</tbody></table>\n";
+}
+
+std::string DeadLetters(const ReportData& d) {
+  if (d.dead_letters.empty())
+    return "<p class=\"sub\" id=\"dead-letters-none\">No message of this run was dead-lettered.</p>\n";
+  std::string out =
+      "<table id=\"dead-letters\"><thead><tr><th>queue</th><th>reason</th><th>description</th><th>when (UTC)</th></tr>"
+      "</thead><tbody>\n";
+  for (const auto& l : d.dead_letters) {
+    out += "<tr><td>" + E(l.queue) + "</td><td>" + E(l.reason) + "</td><td class=\"err\">" + E(l.description) +
+           "</td><td>" + E(l.at) + "</td></tr>\n";
+  }
+  return out + "</tbody></table>\n";
+}
+
 }  // namespace
 
 std::string RenderReportHtml(const ReportData& d) {
@@ -135,14 +200,12 @@ std::string RenderReportHtml(const ReportData& d) {
   html += "<p class=\"sub\">" +
           E(r.feed + " · " + r.run_type + " · " + r.status + " · window " + r.updated_from.value_or("(start)") + " → " +
             r.updated_to) +
-          (r.error ? " · <span class=\"s-failed\">" + E(*r.error) + "</span>" : "") + "</p>\n";
+          // A retried run's earlier error is history: shown only while the run has failed.
+          (r.error && r.status == "failed" ? " · <span class=\"s-failed\">" + E(*r.error) + "</span>" : "") + "</p>\n";
   html += Cards(d);
 
   html += "<h2>Offers by price, with the partition boundaries</h2>\n<div class=\"panel\">\n<p>";
-  html += d.histogram_from_partitions
-              ? "The run stored no offers yet: bars show each partition's expected offers."
-              : "Offers this run stored, by total price (" + std::to_string(kHistogramBinsPerDecade) +
-                    " bins per decade). A good plan puts boundaries closer where offers are dense.";
+  html += "<span id=\"histogram-note\">" + E(HistogramNote(d)) + "</span>";
   html += "</p>\n" + PriceHistogramSvg(d) + "</div>\n";
 
   html +=
@@ -156,6 +219,13 @@ std::string RenderReportHtml(const ReportData& d) {
       "HTTP 429 answers.</p>\n" +
       RequestRateSvg(d) + "</div>\n";
 
+  html +=
+      "<h2>Retries and 429s over time</h2>\n<div class=\"panel\">\n<p>Requests repeated after a retryable error "
+      "(blue) and HTTP 429 answers (red) per interval; the account limiter lowers its rate on each round of "
+      "429s.</p>\n" +
+      RetriesSvg(d) + "</div>\n";
+  html += "<h2>Failing partitions: last errors</h2>\n" + FailingPartitions(d);
+  html += "<h2>Dead letters</h2>\n" + DeadLetters(d);
   html += "<h2>Partitions</h2>\n" + PartitionTable(d);
   html += "<footer>Generated " + E(d.generated_at) +
           " by diamond-ingest report. Self-contained: no scripts, "

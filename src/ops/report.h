@@ -1,8 +1,12 @@
 // The run report of `diamond-ingest report --run-id ID --out DIR`: one
 // self-contained HTML page (inline CSS and SVG; no scripts, no fonts, no
-// images, no link or source outside the file) with the run's summary numbers,
-// the price histogram with the partition boundaries, the partitions' timeline,
-// the request rate against the limit, and the partition table.
+// images, no link or source outside the file) with the run's summary numbers
+// (partitions, offers fetched, added / changed / unchanged / deleted, offers
+// not storable, dead letters, requests actually sent, errors and 429s), the
+// price histogram with the partition boundaries (report_data.h: the run as it
+// was), the partitions' timeline, the request rate against the limit, retries
+// and 429s over time, the last error of failing partitions, the run's dead
+// letters and the partition table. Cards carry data-key attributes.
 //
 // RenderReportHtml is pure; WriteReport reads the database and writes
 // DIR/index.html (creating DIR). Thread-safe as far as the connection given

@@ -170,9 +170,11 @@ std::string PriceHistogramSvg(const ReportData& data) {
   svg += Axes(top, bottom);
   svg += Text(kLeft + plot_w / 2, kHeight - 8, "total price, log scale (red: partition lower bounds, numbered)",
               "middle", "label");
-  svg += "<text class=\"label\" x=\"16\" y=\"" + N((top + bottom) / 2) + "\" transform=\"rotate(-90 16 " +
-         N((top + bottom) / 2) + ")\" text-anchor=\"middle\">" +
-         (data.histogram_from_partitions ? "expected offers per bin" : "offers per bin") + "</text>\n";
+  svg +=
+      "<text class=\"label\" x=\"16\" y=\"" + N((top + bottom) / 2) + "\" transform=\"rotate(-90 16 " +
+      N((top + bottom) / 2) + ")\" text-anchor=\"middle\">" +
+      (data.histogram_source == HistogramSource::kPartitionsExpected ? "expected offers per bin" : "offers per bin") +
+      "</text>\n";
   return svg + "</svg>\n";
 }
 
@@ -276,6 +278,54 @@ std::string RequestRateSvg(const ReportData& data) {
   svg += "<text class=\"label\" x=\"16\" y=\"" + N((top + bottom) / 2) + "\" transform=\"rotate(-90 16 " +
          N((top + bottom) / 2) + ")\" text-anchor=\"middle\">requests/s" +
          (bucket > 1 ? " (mean over " + std::to_string(bucket) + " s)" : std::string()) + "</text>\n";
+  return svg + "</svg>\n";
+}
+
+std::string RetriesSvg(const ReportData& data) {
+  constexpr double kHeight = 220;
+  const double top = kTop + 8, bottom = kHeight - kBottom, plot_w = kWidth - kLeft - kRight;
+  std::string svg = Open(kHeight, "retries and 429s over time");
+  if (data.requests.empty()) {
+    return svg + Text(kLeft, kHeight / 2, "no requests recorded for this run") + "</svg>\n";
+  }
+  double span = std::max({data.run.duration_seconds, data.requests.back().offset_seconds + 1, 1.0});
+  // At most ~120 bars.
+  const int64_t bucket = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(span / 120.0)));
+  const size_t buckets = static_cast<size_t>(std::ceil(span / static_cast<double>(bucket)));
+  std::vector<int64_t> retries(buckets, 0), limited(buckets, 0);
+  for (const auto& s : data.requests) {
+    const auto b = static_cast<size_t>(
+        std::clamp(std::floor(s.offset_seconds / static_cast<double>(bucket)), 0.0, static_cast<double>(buckets - 1)));
+    retries[b] += s.retries;
+    limited[b] += s.rate_limited;
+  }
+  double y_max = 1;
+  for (size_t b = 0; b < buckets; ++b) y_max = std::max(y_max, static_cast<double>(std::max(retries[b], limited[b])));
+  const double step = NiceStep(y_max, 4);
+  y_max = std::ceil(y_max / step) * step;
+  auto px = [&](double t) { return kLeft + plot_w * t / span; };
+  auto py = [&](double v) { return bottom - (bottom - top) * v / y_max; };
+  for (double v = 0; v <= y_max + 1e-9; v += step) {
+    svg += Line(kLeft, py(v), kWidth - kRight, py(v), "grid");
+    svg += Text(kLeft - 6, py(v) + 4, FormatCount(std::llround(v)), "end");
+  }
+  svg += TimeTicks(span, bottom, top);
+  const double w = plot_w * static_cast<double>(bucket) / span / 2;
+  for (size_t b = 0; b < buckets; ++b) {
+    const double t = static_cast<double>(b * bucket);
+    const std::string when = ClockText(t);
+    if (retries[b] > 0) {
+      svg += Rect(px(t), py(static_cast<double>(retries[b])), w, bottom - py(static_cast<double>(retries[b])), "retry",
+                  FormatCount(retries[b]) + " retries from " + when);
+    }
+    if (limited[b] > 0) {
+      svg += Rect(px(t) + w, py(static_cast<double>(limited[b])), w, bottom - py(static_cast<double>(limited[b])),
+                  "r429bar", FormatCount(limited[b]) + " HTTP 429 from " + when);
+    }
+  }
+  svg += Axes(top, bottom);
+  svg += "<text class=\"label\" x=\"16\" y=\"" + N((top + bottom) / 2) + "\" transform=\"rotate(-90 16 " +
+         N((top + bottom) / 2) + ")\" text-anchor=\"middle\">per " + std::to_string(bucket) + " s</text>\n";
   return svg + "</svg>\n";
 }
 

@@ -1,6 +1,7 @@
 // The run report's charts as inline SVG elements (no scripts, no external
 // references, text escaped): the price histogram with partition boundaries,
-// the partitions' timeline and the request rate against the limit. Pure
+// the partitions' timeline, the request rate against the limit, retries and
+// 429s over time. Pure
 // functions of ReportData; each returns one <svg> element sized for a
 // 1000-pixel-wide page column (it scales down with the page). Thread-safe.
 #pragma once
@@ -24,6 +25,10 @@ std::string PartitionTimelineSvg(const ReportData& data);
 // run is long), the configured limit as a dashed line, seconds with HTTP 429
 // marked in red.
 std::string RequestRateSvg(const ReportData& data);
+
+// Retries (blue bars) and HTTP 429 answers (red bars) per interval since the
+// run's start (at most ~120 intervals).
+std::string RetriesSvg(const ReportData& data);
 
 // Escapes & < > " ' for HTML/SVG text and attributes.
 std::string EscapeXml(const std::string& text);

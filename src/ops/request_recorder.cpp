@@ -9,12 +9,13 @@ namespace di {
 namespace {
 
 constexpr const char* kUpsert =
-    "INSERT INTO request_seconds (run_id, second, requests, errors, rate_limited, latency_ms_sum) "
-    "VALUES ($1, to_timestamp($2::bigint), $3, $4, $5, $6) "
+    "INSERT INTO request_seconds (run_id, second, requests, errors, rate_limited, retries, latency_ms_sum) "
+    "VALUES ($1, to_timestamp($2::bigint), $3, $4, $5, $6, $7) "
     "ON CONFLICT (run_id, second) DO UPDATE SET "
     "requests = request_seconds.requests + EXCLUDED.requests, "
     "errors = request_seconds.errors + EXCLUDED.errors, "
     "rate_limited = request_seconds.rate_limited + EXCLUDED.rate_limited, "
+    "retries = request_seconds.retries + EXCLUDED.retries, "
     "latency_ms_sum = request_seconds.latency_ms_sum + EXCLUDED.latency_ms_sum";
 
 int64_t EpochSecond(WallTime t) {
@@ -55,13 +56,16 @@ void RequestRecorder::OnCall(const nivoda::CallEvent& event) {
   const int64_t second = EpochSecond(clock_->Now());
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (active_runs_.empty()) {
+    if (!event.sent) {
+      ++not_sent_;
+    } else if (active_runs_.empty()) {
       ++unattributed_;
     } else {
       Tally& t = pending_[Key{second, active_runs_.back()}];
       t.requests += 1;
       if (event.code != Code::kOk) t.errors += 1;
       if (event.http_status == 429) t.rate_limited += 1;
+      if (event.retry_in) t.retries += 1;
       t.latency_ms += event.latency_ms;
       TrimLocked();
     }
@@ -99,7 +103,7 @@ Status RequestRecorder::Flush() {
     DI_RETURN_IF_ERROR(tx.begin_status());
     for (const auto& [key, t] : batch) {
       DI_RETURN_IF_ERROR(conn->Exec(kUpsert, {pg::P(key.second), pg::P(key.first), pg::P(t.requests), pg::P(t.errors),
-                                              pg::P(t.rate_limited), pg::P(t.latency_ms)})
+                                              pg::P(t.rate_limited), pg::P(t.retries), pg::P(t.latency_ms)})
                              .status());
     }
     return tx.Commit();
@@ -136,6 +140,11 @@ void RequestRecorder::FlushLoop() {
 int64_t RequestRecorder::unattributed() const {
   std::lock_guard<std::mutex> lock(mu_);
   return unattributed_;
+}
+
+int64_t RequestRecorder::not_sent() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return not_sent_;
 }
 
 int64_t RequestRecorder::dropped() const {

@@ -3,9 +3,12 @@
 // from which `diamond-ingest report` draws the request rate against the limit.
 //
 // It is a nivoda::ClientObserver: add it to ComponentNeeds::observers before
-// BuildComponents, then Start(components.pool). Each OnCall counts one request
-// in the current second (Clock::Now(), floored), plus an error when the
-// outcome is not kOk and a 429 when the HTTP status is 429.
+// BuildComponents, then Start(components.pool). Each OnCall of a request that
+// was sent counts one request in the current second (Clock::Now(), floored),
+// plus an error when the outcome is not kOk, a 429 when the HTTP status is 429
+// and a retry when the client repeats it. Requests cancelled or refused before
+// they went out (e.g. an interrupted run's) are not requests: only not_sent()
+// counts them.
 //
 // Run attribution: a request belongs to the run of the most recently entered
 // RunScope that is still alive (Enter(run_id) when a worker slot starts a work
@@ -88,6 +91,7 @@ class RequestRecorder final : public nivoda::ClientObserver, public RunAttributi
   Status Flush();
 
   int64_t unattributed() const;
+  int64_t not_sent() const;
   int64_t dropped() const;
 
  private:
@@ -95,11 +99,13 @@ class RequestRecorder final : public nivoda::ClientObserver, public RunAttributi
     int64_t requests = 0;
     int64_t errors = 0;
     int64_t rate_limited = 0;
+    int64_t retries = 0;
     int64_t latency_ms = 0;
     void Add(const Tally& o) {
       requests += o.requests;
       errors += o.errors;
       rate_limited += o.rate_limited;
+      retries += o.retries;
       latency_ms += o.latency_ms;
     }
   };
@@ -116,6 +122,7 @@ class RequestRecorder final : public nivoda::ClientObserver, public RunAttributi
   std::vector<std::string> active_runs_;  // entered scopes, latest last
   std::map<Key, Tally> pending_;
   int64_t unattributed_ = 0;
+  int64_t not_sent_ = 0;
   int64_t dropped_ = 0;
 
   std::mutex flush_mu_;  // one Flush at a time; guards pool_

@@ -23,6 +23,24 @@ Result<RunProgress> ReadRunProgress(pg::Connection& conn, const std::string& run
   return p;
 }
 
+void RateWindow::Add(double t_s, int64_t value) {
+  samples_.emplace_back(t_s, value);
+  while (samples_.size() > 2 && samples_.front().first < t_s - window_s_) samples_.pop_front();
+}
+
+double RateWindow::PerSecond() const {
+  if (samples_.size() < 2) return 0;
+  const double dt = samples_.back().first - samples_.front().first;
+  if (dt <= 0) return 0;
+  return static_cast<double>(samples_.back().second - samples_.front().second) / dt;
+}
+
+std::string RenderPlanningLine(int64_t count_queries, double queries_per_second, double elapsed_s) {
+  char rate[48];
+  std::snprintf(rate, sizeof rate, "  %.1f/s  ", queries_per_second);
+  return "plan   " + FormatCount(count_queries) + " count queries" + rate + FormatDuration(elapsed_s);
+}
+
 std::string RenderProgressLine(const RunProgress& p, double pages_per_second, double elapsed_s) {
   int64_t expected = std::max<int64_t>(p.expected_offers, 1);
   int percent = static_cast<int>(std::min<int64_t>(100, p.fetched_offers * 100 / expected));

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
+#include <utility>
 
 #include "common/status.h"
 #include "store/pg.h"
@@ -23,8 +25,25 @@ struct RunProgress {
 
 Result<RunProgress> ReadRunProgress(pg::Connection& conn, const std::string& run_id);
 
-// "fetch  41,200 / 100,000 offers (41%)  12/30 partitions  24.8 pages/s  ETA 1m12s"
-// PAGES_PER_SECOND and ELAPSED_S are measured by the caller.
+// A steady rate figure: the change of a counter over the samples of the last
+// WINDOW_S seconds (at least two samples; 0 before). Pure; not synchronised.
+class RateWindow {
+ public:
+  explicit RateWindow(double window_s = 10) : window_s_(window_s) {}
+  // A sample: VALUE of the counter at T_S seconds (non-decreasing T_S).
+  void Add(double t_s, int64_t value);
+  double PerSecond() const;
+
+ private:
+  double window_s_;
+  std::deque<std::pair<double, int64_t>> samples_;
+};
+
+// "fetch  41,200 / 100,000 offers (41%)  12/30 partitions  24.8 pages/s  ETA 1m 12s"
+// PAGES_PER_SECOND (a RateWindow's) and ELAPSED_S are measured by the caller.
 std::string RenderProgressLine(const RunProgress& p, double pages_per_second, double elapsed_s);
+
+// "plan   37 count queries  4.1/s  12s": the scheduler's progress before the run exists.
+std::string RenderPlanningLine(int64_t count_queries, double queries_per_second, double elapsed_s);
 
 }  // namespace di

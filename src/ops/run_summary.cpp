@@ -20,10 +20,10 @@ std::string RenderRunSummary(const store::RunRow& run, const RunTimings& t) {
   std::string out = "\nrun " + run.run_id + " (" + run.run_type + "): " + run.status + "\n";
   out += Format("  partitions   %d completed, %d failed, of %d\n", run.completed_partitions, run.failed_partitions,
                 run.expected_partitions);
-  out +=
-      Format("  offers       %lld seen: %lld added, %lld changed, %lld unchanged, %lld deleted, %lld back, %lld bad\n",
-             LL(run.offers_stored), LL(s.inserted), LL(s.updated), LL(s.unchanged), LL(s.deleted), LL(s.undeleted),
-             LL(s.failed));
+  out += Format("  offers       %lld stored: %lld added, %lld changed, %lld unchanged, %lld deleted, %lld back\n",
+                LL(run.offers_stored), LL(s.inserted), LL(s.updated), LL(s.unchanged), LL(s.deleted), LL(s.undeleted));
+  out += Format("  bad offers   %lld: %lld served but not storable (raw_offer_failures), %lld not mappable\n",
+                LL(run.offers_unstorable + s.failed), LL(run.offers_unstorable), LL(s.failed));
   out += Format("  requests     %lld to Nivoda (%d count queries to plan)\n", LL(t.requests), t.count_queries);
   out += "  wall time    schedule " + FormatDuration(t.schedule_s) + ", fetch " + FormatDuration(t.fetch_s) +
          ", consolidate " + FormatDuration(t.consolidate_s) + ", total " +

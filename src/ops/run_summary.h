@@ -1,5 +1,6 @@
 // RunSummary text: what `diamond-ingest run` prints when its run ends:
-// partitions, offers (seen, added, changed, unchanged, deleted, back, bad),
+// partitions, offers (stored, added, changed, unchanged, deleted, back), bad
+// offers (served but not storable, as distinct offers; not mappable),
 // requests and wall times. Rendering is pure; WriteRunSummary reads the run
 // (store::ReadRun) and never fails silently: an error goes to ERR instead.
 #pragma once

@@ -19,20 +19,7 @@
 
 namespace di::queue::sb {
 
-std::string UrlEncode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string UrlEncode(const std::string& text) { return PercentEncode(text); }
 
 std::string SasToken(const std::string& audience, const std::string& key_name, const std::string& key,
                      int64_t expiry_unix_seconds) {

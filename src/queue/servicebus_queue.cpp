@@ -16,7 +16,7 @@ namespace {
 
 constexpr const char* kDeliveryCountProperty = "di-delivery-count";
 // Dead letters taken from the broker's dead-letter queue are kept in the
-// pipeline's database (sql/011_run_lifecycle.sql).
+// pipeline's database (sql/014_run_lifecycle.sql).
 constexpr const char* kDeadLetterSeen =
     "SELECT 1 FROM queue_dead_letters WHERE queue = $1 AND message_id = $2 AND handled_at IS NOT NULL";
 constexpr const char* kKeepDeadLetter =

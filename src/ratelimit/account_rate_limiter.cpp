@@ -3,26 +3,46 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/log.h"
+
 namespace di::ratelimit {
 namespace {
 
 constexpr const char* kEnsureRow = "INSERT INTO rate_limit_slots (account) VALUES ($1) ON CONFLICT DO NOTHING";
-// Reserves $2 slots of $3 ms each, starting no earlier than now, if the next
-// free slot is within the horizon $4. Returns the first slot and the db clock.
-constexpr const char* kReserve =
-    "WITH c AS (SELECT extract(epoch FROM clock_timestamp()) * 1000 AS now_ms)"
-    " UPDATE rate_limit_slots r SET next_free_ms = greatest(r.next_free_ms, c.now_ms) + $2::int * $3::float8,"
-    "                              grants = r.grants + 1"
-    " FROM c WHERE r.account = $1 AND r.next_free_ms <= c.now_ms + $4::float8"
-    " RETURNING r.next_free_ms - $2::int * $3::float8, c.now_ms";
-constexpr const char* kPeek =
-    "SELECT next_free_ms, extract(epoch FROM clock_timestamp()) * 1000 FROM rate_limit_slots WHERE account = $1";
+// The account's row, locked until the transaction ends, and the database clock.
+constexpr const char* kLockRow =
+    "SELECT next_free_ms, coalesce(base_rate, 0), base_ms, paused_until_ms,"
+    " extract(epoch FROM clock_timestamp()) * 1000"
+    " FROM rate_limit_slots WHERE account = $1 FOR UPDATE";
+constexpr const char* kGrant = "UPDATE rate_limit_slots SET next_free_ms = $2, grants = grants + 1 WHERE account = $1";
+constexpr const char* kThrottle =
+    "UPDATE rate_limit_slots SET base_rate = nullif($2::float8, 0), base_ms = $3, paused_until_ms = $4,"
+    " rate_limited = rate_limited + 1, decreases = decreases + $5::int WHERE account = $1";
+
+Status Cancelled() { return Status(Code::kCancelled, "rate limiter shut down"); }
+
+struct LockedRow {
+  AccountState state;
+  double db_now_ms = 0;
+};
+
+Result<LockedRow> LockRow(pg::Connection& conn, const std::string& account) {
+  DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kLockRow, {pg::P(account)}));
+  if (r.rows() != 1) return Status(Code::kInternal, "rate_limit_slots has no row for account " + account);
+  LockedRow row;
+  row.state.next_free_ms = r.GetDouble(0, 0);
+  row.state.base_rate = r.GetDouble(0, 1);
+  row.state.base_ms = r.GetDouble(0, 2);
+  row.state.paused_until_ms = r.GetDouble(0, 3);
+  row.db_now_ms = r.GetDouble(0, 4);
+  return row;
+}
 
 }  // namespace
 
 AccountRateLimiter::AccountRateLimiter(std::shared_ptr<pg::Pool> pool, AccountRateLimiterOptions options)
-    : pool_(std::move(pool)), options_(std::move(options)), interval_ms_(1000.0 / options_.requests_per_second) {
-  if (options_.block <= 0) options_.block = std::max(1, static_cast<int>(options_.requests_per_second / 5));
+    : pool_(std::move(pool)), options_(std::move(options)), current_rate_(options_.requests_per_second) {
+  options_.policy.ceiling = options_.requests_per_second;
 }
 
 int64_t AccountRateLimiter::reservations() const {
@@ -37,46 +57,72 @@ void AccountRateLimiter::Shutdown() {
 }
 
 Result<Millis> AccountRateLimiter::Reserve() {
-  DI_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  DI_RETURN_IF_ERROR(conn->Exec(kEnsureRow, {pg::P(options_.account)}).status());
-  DI_ASSIGN_OR_RETURN(auto r, conn->Exec(kReserve, {pg::P(options_.account), pg::P(options_.block), pg::P(interval_ms_),
-                                                    pg::P(static_cast<int64_t>(options_.horizon.count()))}));
-  int64_t local_now = DefaultClock().MonotonicMs();
-  if (r.rows() == 1) {
-    double first = r.GetDouble(0, 0);
-    double db_now = r.GetDouble(0, 1);
+  uint64_t generation;
+  bool ensured;
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    ++reservations_;
-    for (int i = 0; i < options_.block; ++i) {
-      double at = first + i * interval_ms_;
-      slots_.push_back(local_now + static_cast<int64_t>(std::ceil(at - db_now)));
-    }
-    return Millis(0);
+    generation = generation_;
+    ensured = row_ensured_;
   }
-  DI_ASSIGN_OR_RETURN(auto peek, conn->Exec(kPeek, {pg::P(options_.account)}));
-  double wait = peek.GetDouble(0, 0) - peek.GetDouble(0, 1) - static_cast<double>(options_.horizon.count());
-  return Millis(std::clamp<int64_t>(static_cast<int64_t>(wait) + 1, 1, options_.horizon.count()));
+  DI_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  if (!ensured) {
+    DI_RETURN_IF_ERROR(conn->Exec(kEnsureRow, {pg::P(options_.account)}).status());
+    std::lock_guard<std::mutex> lock(mu_);
+    row_ensured_ = true;
+  }
+  pg::Transaction tx(*conn);
+  DI_RETURN_IF_ERROR(tx.begin_status());
+  DI_ASSIGN_OR_RETURN(LockedRow row, LockRow(*conn, options_.account));
+  const Grant g = ratelimit::Reserve(options_.policy, row.state, row.db_now_ms, options_.block,
+                                     static_cast<double>(options_.horizon.count()));
+  current_rate_ = g.rate;
+  if (g.slots == 0) {
+    DI_RETURN_IF_ERROR(tx.Commit());
+    return Millis(static_cast<int64_t>(g.wait_ms));
+  }
+  DI_RETURN_IF_ERROR(conn->Exec(kGrant, {pg::P(options_.account), pg::P(g.next.next_free_ms)}).status());
+  DI_RETURN_IF_ERROR(tx.Commit());
+  const int64_t local_now = DefaultClock().MonotonicMs();
+  db_minus_local_ms_ = static_cast<int64_t>(std::llround(row.db_now_ms)) - local_now;
+  offset_known_ = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  ++reservations_;
+  if (generation != generation_) return Millis(0);  // a 429 meanwhile: these slots may predate its pause
+  for (int i = 0; i < g.slots; ++i) {
+    const double at = g.first_ms + i * g.interval_ms;
+    slots_.push_back(local_now + static_cast<int64_t>(std::ceil(at - row.db_now_ms)));
+  }
+  return Millis(0);
 }
 
-Status AccountRateLimiter::SleepUntil(int64_t local_ms) {
+Result<bool> AccountRateLimiter::SleepUntil(int64_t local_ms, uint64_t generation) {
   std::unique_lock<std::mutex> lock(mu_);
   while (!shut_down_) {
-    int64_t left = local_ms - DefaultClock().MonotonicMs();
-    if (left <= 0) return Status::Ok();
+    if (generation != generation_) return false;
+    const int64_t left = local_ms - DefaultClock().MonotonicMs();
+    if (left <= 0) return true;
     cv_.wait_for(lock, Millis(left));
   }
-  return Status(Code::kCancelled, "rate limiter shut down");
+  return Cancelled();
 }
 
 Status AccountRateLimiter::Acquire() {
   while (true) {
     std::unique_lock<std::mutex> lock(mu_);
-    if (shut_down_) return Status(Code::kCancelled, "rate limiter shut down");
+    if (shut_down_) return Cancelled();
+    const int64_t now = DefaultClock().MonotonicMs();
+    if (paused_until_ > now) {
+      cv_.wait_for(lock, Millis(paused_until_ - now));
+      continue;
+    }
     if (!slots_.empty()) {
-      int64_t slot = slots_.front();
+      const int64_t slot = slots_.front();
       slots_.pop_front();
+      const uint64_t generation = generation_;
       lock.unlock();
-      return SleepUntil(slot);
+      DI_ASSIGN_OR_RETURN(bool kept, SleepUntil(slot, generation));
+      if (kept) return Status::Ok();
+      continue;
     }
     if (reserving_) {
       cv_.wait(lock);
@@ -88,10 +134,54 @@ Status AccountRateLimiter::Acquire() {
     lock.lock();
     reserving_ = false;
     cv_.notify_all();
-    lock.unlock();
     if (!wait.ok()) return wait.status();
-    if (wait->count() > 0) DI_RETURN_IF_ERROR(SleepUntil(DefaultClock().MonotonicMs() + wait->count()));
+    if (wait->count() > 0) {
+      const int64_t until = DefaultClock().MonotonicMs() + wait->count();
+      cv_.wait_for(lock, *wait, [&] { return shut_down_ || DefaultClock().MonotonicMs() >= until; });
+    }
   }
+}
+
+void AccountRateLimiter::OnRateLimited(int64_t sent_at_ms, std::optional<Millis> retry_after) {
+  ++rate_limited_;
+  {
+    const Millis pause =
+        std::clamp(retry_after.value_or(options_.policy.default_pause), Millis(0), options_.policy.max_pause);
+    std::lock_guard<std::mutex> lock(mu_);
+    slots_.clear();
+    ++generation_;
+    paused_until_ = std::max(paused_until_, DefaultClock().MonotonicMs() + pause.count());
+    cv_.notify_all();
+  }
+  Status s = Throttle(sent_at_ms, retry_after);
+  if (!s.ok()) {
+    log::Warn("cannot record a 429 in the account's rate; this process pauses alone",
+              {{"account", options_.account}, {"error", s.ToString()}});
+  }
+}
+
+Status AccountRateLimiter::Throttle(int64_t sent_at_ms, std::optional<Millis> retry_after) {
+  DI_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  DI_RETURN_IF_ERROR(conn->Exec(kEnsureRow, {pg::P(options_.account)}).status());
+  pg::Transaction tx(*conn);
+  DI_RETURN_IF_ERROR(tx.begin_status());
+  DI_ASSIGN_OR_RETURN(LockedRow row, LockRow(*conn, options_.account));
+  const double sent_at = offset_known_ ? static_cast<double>(sent_at_ms + db_minus_local_ms_.load()) : row.db_now_ms;
+  const ratelimit::Throttle t =
+      ratelimit::OnRateLimited(options_.policy, row.state, row.db_now_ms, sent_at, retry_after);
+  DI_RETURN_IF_ERROR(conn->Exec(kThrottle, {pg::P(options_.account), pg::P(t.next.base_rate), pg::P(t.next.base_ms),
+                                            pg::P(t.next.paused_until_ms), pg::P(t.decreased ? 1 : 0)})
+                         .status());
+  DI_RETURN_IF_ERROR(tx.Commit());
+  current_rate_ = t.rate;
+  if (t.decreased) {
+    ++decreases_;
+    log::Info("Nivoda answered 429: account rate lowered",
+              {{"account", options_.account},
+               {"rate", t.rate},
+               {"pause_ms", static_cast<int64_t>(t.next.paused_until_ms - row.db_now_ms)}});
+  }
+  return Status::Ok();
 }
 
 }  // namespace di::ratelimit

@@ -153,10 +153,14 @@ Result<ScheduleResult> Scheduler::Run(const ScheduleRequest& request) {
   result.updated_to = FormatIso8601(started);
 
   // 1. One scheduler at a time: the lock lives as long as this connection. A
-  // dry run takes no lock; it reads through its own connection.
-  auto opened = pg::Connection::Open(deps_.database_url);
-  if (!opened.ok()) return Prefixed(opened.status(), "database unreachable");
-  std::unique_ptr<pg::Connection> conn = std::move(*opened);
+  // dry run takes no lock; it reads through its own connection, or plans
+  // without a database when it has none (database_url empty).
+  std::unique_ptr<pg::Connection> conn;
+  if (!request.dry_run || !deps_.database_url.empty()) {
+    auto opened = pg::Connection::Open(deps_.database_url);
+    if (!opened.ok()) return Prefixed(opened.status(), "database unreachable");
+    conn = std::move(*opened);
+  }
   if (!request.dry_run) {
     auto locked = conn->Exec(kTryLock, {pg::P(kSchedulerLockKey)});
     if (!locked.ok()) return Prefixed(locked.status(), "database error taking the scheduler lock");
@@ -167,10 +171,14 @@ Result<ScheduleResult> Scheduler::Run(const ScheduleRequest& request) {
   auto watermark = deps_.watermark->Read();
   if (!watermark.ok()) return Prefixed(watermark.status(), "cannot read the watermark");
   if (*watermark) result.watermark_before = FormatIso8601((*watermark)->last_updated_at);
-  auto last_full = store::LastCompleteFullRun(*conn, feed);
-  if (!last_full.ok()) return Prefixed(last_full.status(), "database error");
+  std::optional<WallTime> last_full;
+  if (conn) {
+    auto read = store::LastCompleteFullRun(*conn, feed);
+    if (!read.ok()) return Prefixed(read.status(), "database error");
+    last_full = *read;
+  }
   const RunTypeDecision run_type =
-      DecideRunType({request.full, watermark->has_value(), *last_full, started, settings_.full_run_interval});
+      DecideRunType({request.full, watermark->has_value(), last_full, started, settings_.full_run_interval});
   result.incremental = !run_type.full;
   result.run_type_reason = run_type.reason;
   if (result.incremental) {

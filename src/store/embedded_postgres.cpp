@@ -1,10 +1,8 @@
 #include "store/embedded_postgres.h"
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/codec.h"
 #include "common/log.h"
 #include "store/pg.h"
 
@@ -90,36 +89,66 @@ Status ChownTree(const fs::path& dir, const std::string& os_user) {
   return Status::Ok();
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
+// The server's one port: with no TCP listener it only names the socket file.
+constexpr int kPort = 5432;
+// sun_path holds 108 bytes with the terminating NUL.
+constexpr size_t kMaxSocketPath = 107;
 
-// postmaster.pid: line 1 pid, line 4 port.
-bool ReadPidFile(const fs::path& data, pid_t* pid, int* port) {
+// What postmaster.pid says (lines: 1 pid, 4 port, 5 socket directory, 6
+// listen address; empty when the server listens on no TCP address).
+struct PidFile {
+  pid_t pid = 0;
+  int port = 0;
+  std::string socket_dir;
+  std::string listen_address;
+};
+
+bool ReadPidFile(const fs::path& data, PidFile* out) {
   std::ifstream in(data / "postmaster.pid");
   std::string line;
   std::vector<std::string> lines;
   while (std::getline(in, line)) lines.push_back(line);
   if (lines.size() < 4) return false;
-  *pid = static_cast<pid_t>(std::stol(lines[0]));
-  *port = std::stoi(lines[3]);
-  return *pid > 0;
+  try {
+    out->pid = static_cast<pid_t>(std::stol(lines[0]));
+    out->port = std::stoi(lines[3]);
+  } catch (const std::exception&) {
+    return false;
+  }
+  out->socket_dir = lines.size() > 4 ? lines[4] : "";
+  out->listen_address = lines.size() > 5 ? lines[5] : "";
+  return out->pid > 0;
 }
 
-std::string UrlFor(int port, const std::string& database) {
-  return "postgresql://postgres@127.0.0.1:" + std::to_string(port) + "/" + database;
+bool ReadRunning(const fs::path& data, PidFile* out) { return ReadPidFile(data, out) && kill(out->pid, 0) == 0; }
+
+// The directory of the server's Unix socket: mode 0700, so only the
+// cluster's OS user (and root) can connect.
+fs::path SocketDir(const fs::path& root) { return root / "socket"; }
+
+// libpq URL of DATABASE over the socket in SOCKET_DIR (the directory as the
+// percent-encoded host, as libpq reads it).
+std::string UrlFor(const fs::path& socket_dir, int port, const std::string& database) {
+  return "postgresql://postgres@" + PercentEncode(socket_dir.string()) + ":" + std::to_string(port) + "/" + database;
+}
+
+// TEXT single-quoted for the shell pg_ctl hands its -o options to.
+std::string ShellQuoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Creates the socket directory with mode 0700, owned by the cluster's user.
+Status MakeSocketDir(const fs::path& dir, const std::string& os_user) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status(Code::kInternal, "cannot create " + dir.string() + ": " + ec.message());
+  if (chmod(dir.c_str(), 0700) != 0) return Status(Code::kInternal, "chmod 0700 " + dir.string());
+  if (geteuid() != 0) return Status::Ok();
+  passwd* pw = getpwnam(os_user.c_str());
+  if (!pw || chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) return Status(Code::kInternal, "chown " + dir.string());
+  return Status::Ok();
 }
 
 // True when every ancestor of DIR can be traversed by UID/GID (as the
@@ -158,12 +187,69 @@ Result<fs::path> ChooseClusterRoot(const fs::path& dir, const std::string& os_us
   return root;
 }
 
+// initdb (when DATA holds no cluster) and pg_ctl start of the cluster under
+// ROOT: Unix socket only, in ROOT/socket (0700), no TCP listener.
+Status StartServer(const fs::path& root, const std::string& bin, const EmbeddedOptions& o) {
+  const fs::path data = root / "data";
+  const fs::path socket_dir = SocketDir(root);
+  const std::string log_path = (root / "postgres.log").string();
+  const std::string socket_file = (socket_dir / (".s.PGSQL." + std::to_string(kPort))).string();
+  if (socket_file.size() > kMaxSocketPath) {
+    return Status(Code::kInternal, "the embedded PostgreSQL's socket path " + socket_file + " is longer than " +
+                                       std::to_string(kMaxSocketPath) + " bytes: choose a shorter DI_DATA_DIR");
+  }
+  DI_RETURN_IF_ERROR(ChownTree(root, o.os_user));
+  if (chmod(root.c_str(), 0700) != 0) return Status(Code::kInternal, "chmod 0700 " + root.string());
+  DI_RETURN_IF_ERROR(MakeSocketDir(socket_dir, o.os_user));
+  if (!fs::exists(data / "PG_VERSION")) {
+    // Local (socket) connections are trusted: only the cluster's user can
+    // reach the socket. Host connections are rejected, should TCP ever be on.
+    DI_ASSIGN_OR_RETURN(int rc, RunAs({bin + "/initdb", "-D", data.string(), "-U", "postgres", "--auth-local=trust",
+                                       "--auth-host=reject", "-E", "UTF8", "--locale=C", "--no-sync"},
+                                      o.os_user, log_path));
+    if (rc != 0) return Status(Code::kInternal, "initdb failed (exit " + std::to_string(rc) + "), see " + log_path);
+  }
+  std::ostringstream opts;
+  opts << "-p " << kPort << " -k " << ShellQuoted(socket_dir.string())
+       << " -c listen_addresses='' -c unix_socket_permissions=0700"
+       << " -c max_connections=" << o.max_connections;
+  if (!o.durable) opts << " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+  DI_ASSIGN_OR_RETURN(
+      int rc, RunAs({bin + "/pg_ctl", "-D", data.string(), "-l", log_path, "-w", "-t", "60", "-o", opts.str(), "start"},
+                    o.os_user, log_path));
+  if (rc != 0) return Status(Code::kInternal, "pg_ctl start failed (exit " + std::to_string(rc) + "), see " + log_path);
+  return Status::Ok();
+}
+
+// Fast shutdown of the server whose postmaster.pid is under DATA; waits until it is gone.
+Status StopServer(const fs::path& data) {
+  PidFile pf;
+  if (!ReadPidFile(data, &pf)) return Status::Ok();
+  if (kill(pf.pid, SIGINT) != 0) return Status::Ok();  // already gone
+  for (int i = 0; i < 600; ++i) {
+    if (kill(pf.pid, 0) != 0) return Status::Ok();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Status(Code::kUnavailable, "PostgreSQL (pid " + std::to_string(pf.pid) + ") did not stop within 30 s");
+}
+
+Status CreateDatabase(const std::string& admin_url, const std::string& database) {
+  DI_ASSIGN_OR_RETURN(auto admin, Connection::Open(admin_url));
+  DI_ASSIGN_OR_RETURN(auto exists, admin->Exec("SELECT 1 FROM pg_database WHERE datname = $1", {P(database)}));
+  if (exists.rows() > 0) return Status::Ok();
+  std::string quoted = "\"";
+  for (char c : database) quoted += (c == '"') ? std::string("\"\"") : std::string(1, c);
+  quoted += "\"";
+  auto created = admin->Exec("CREATE DATABASE " + quoted);
+  if (!created.ok() && created.status().sqlstate() != "42P04") return created.status();
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool EmbeddedPostgres::IsRunning(const std::string& dir) {
-  pid_t pid = 0;
-  int port = 0;
-  return ReadPidFile(ClusterRoot(fs::absolute(dir)) / "data", &pid, &port) && kill(pid, 0) == 0;
+  PidFile pf;
+  return ReadRunning(ClusterRoot(fs::absolute(dir)) / "data", &pf);
 }
 
 Result<std::string> EmbeddedPostgres::StartOrReuse(const EmbeddedOptions& o) {
@@ -171,65 +257,53 @@ Result<std::string> EmbeddedPostgres::StartOrReuse(const EmbeddedOptions& o) {
   std::error_code ec;
   fs::create_directories(requested, ec);
   if (ec) return Status(Code::kInternal, "cannot create " + requested.string() + ": " + ec.message());
-  DI_ASSIGN_OR_RETURN(fs::path dir, ChooseClusterRoot(requested, o.os_user));
-  if (dir != requested) {
+  DI_ASSIGN_OR_RETURN(fs::path root, ChooseClusterRoot(requested, o.os_user));
+  if (root != requested) {
     log::Info("the PostgreSQL user cannot reach the data directory; the cluster lives elsewhere",
-              {{"requested", requested.string()}, {"cluster", dir.string()}});
+              {{"requested", requested.string()}, {"cluster", root.string()}});
   }
-  fs::path data = dir / "data";
   std::string bin = FindBinDir();
   if (bin.empty()) return Status(Code::kInternal, "PostgreSQL server binaries not found under /usr/lib/postgresql");
-  std::string log_path = (dir / "postgres.log").string();
 
-  pid_t pid = 0;
-  int port = 0;
-  bool running = ReadPidFile(data, &pid, &port) && kill(pid, 0) == 0;
+  PidFile pf;
+  bool running = ReadRunning(root / "data", &pf);
+  if (running && (!pf.listen_address.empty() || pf.socket_dir != SocketDir(root).string())) {
+    // Started by an older diamond-ingest: listening on 127.0.0.1, where any
+    // local user could connect as its superuser.
+    log::Warn("restarting the embedded PostgreSQL to listen only on its private Unix socket",
+              {{"dir", root.string()}, {"pid", static_cast<int64_t>(pf.pid)}, {"listen", pf.listen_address}});
+    DI_RETURN_IF_ERROR(StopServer(root / "data"));
+    running = false;
+  }
   if (!running) {
-    DI_RETURN_IF_ERROR(ChownTree(dir, o.os_user));
-    if (!fs::exists(data / "PG_VERSION")) {
-      DI_ASSIGN_OR_RETURN(int rc, RunAs({bin + "/initdb", "-D", data.string(), "-U", "postgres", "-A", "trust", "-E",
-                                         "UTF8", "--locale=C", "--no-sync"},
-                                        o.os_user, log_path));
-      if (rc != 0) return Status(Code::kInternal, "initdb failed (exit " + std::to_string(rc) + "), see " + log_path);
-    }
-    port = FreePort();
-    std::ostringstream opts;
-    opts << "-p " << port << " -k " << dir.string() << " -c listen_addresses=127.0.0.1"
-         << " -c max_connections=" << o.max_connections;
-    if (!o.durable) opts << " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-    DI_ASSIGN_OR_RETURN(int rc, RunAs({bin + "/pg_ctl", "-D", data.string(), "-l", log_path, "-w", "-t", "60", "-o",
-                                       opts.str(), "start"},
-                                      o.os_user, log_path));
-    if (rc != 0)
-      return Status(Code::kInternal, "pg_ctl start failed (exit " + std::to_string(rc) + "), see " + log_path);
-    log::Info("started embedded PostgreSQL", {{"dir", dir.string()}, {"port", port}});
+    DI_RETURN_IF_ERROR(StartServer(root, bin, o));
+    log::Info("started embedded PostgreSQL", {{"dir", root.string()}, {"socket", SocketDir(root).string()}});
   } else {
-    log::Info("reusing embedded PostgreSQL", {{"dir", dir.string()}, {"port", port}});
+    log::Info("reusing embedded PostgreSQL", {{"dir", root.string()}, {"socket", SocketDir(root).string()}});
   }
-
-  DI_ASSIGN_OR_RETURN(auto admin, Connection::Open(UrlFor(port, "postgres")));
-  DI_ASSIGN_OR_RETURN(auto exists, admin->Exec("SELECT 1 FROM pg_database WHERE datname = $1", {P(o.database)}));
-  if (exists.rows() == 0) {
-    std::string quoted = "\"";
-    for (char c : o.database) quoted += (c == '"') ? std::string("\"\"") : std::string(1, c);
-    quoted += "\"";
-    auto created = admin->Exec("CREATE DATABASE " + quoted);
-    if (!created.ok() && created.status().sqlstate() != "42P04") return created.status();
-  }
-  return UrlFor(port, o.database);
+  DI_RETURN_IF_ERROR(CreateDatabase(UrlFor(SocketDir(root), kPort, "postgres"), o.database));
+  return UrlFor(SocketDir(root), kPort, o.database);
 }
 
-Status EmbeddedPostgres::Stop(const std::string& dir) {
-  pid_t pid = 0;
-  int port = 0;
-  if (!ReadPidFile(ClusterRoot(fs::absolute(dir)) / "data", &pid, &port)) return Status::Ok();
-  if (kill(pid, SIGINT) != 0) return Status::Ok();  // already gone
-  for (int i = 0; i < 600; ++i) {
-    if (kill(pid, 0) != 0) return Status::Ok();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+EmbeddedState EmbeddedPostgres::Inspect(const std::string& dir, const std::string& database) {
+  EmbeddedState st;
+  const fs::path root = ClusterRoot(fs::absolute(dir));
+  st.cluster_dir = root.string();
+  st.socket_dir = SocketDir(root).string();
+  std::ifstream version(root / "data" / "PG_VERSION");
+  st.initialised = static_cast<bool>(std::getline(version, st.data_version));
+  st.server_bin = FindBinDir();
+  PidFile pf;
+  st.running = ReadRunning(root / "data", &pf);
+  if (st.running) {
+    st.pid = pf.pid;
+    st.listen_address = pf.listen_address;
+    st.url = UrlFor(pf.socket_dir.empty() ? SocketDir(root) : fs::path(pf.socket_dir), pf.port, database);
   }
-  return Status(Code::kUnavailable, "PostgreSQL (pid " + std::to_string(pid) + ") did not stop within 30 s");
+  return st;
 }
+
+Status EmbeddedPostgres::Stop(const std::string& dir) { return StopServer(ClusterRoot(fs::absolute(dir)) / "data"); }
 
 Status EmbeddedPostgres::Restart(const std::string& dir, const std::string& os_user) {
   fs::path root = ClusterRoot(fs::absolute(dir));

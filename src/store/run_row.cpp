@@ -23,6 +23,7 @@ constexpr const char* kReadRuns =
     "  p.pages_fetched, (extract(epoch FROM p.last_progress_at) * 1000000)::bigint AS last_progress_at,"
     "  coalesce((s.j->>'seen')::bigint,"
     "    (SELECT count(*) FROM raw_diamonds_nivoda d WHERE d.feed = r.feed AND d.run_id = r.run_id)) AS offers_stored,"
+    "  u.unstorable_offers, u.unstorable_rows,"
     "  (extract(epoch FROM now()) * 1000000)::bigint AS read_at"
     " FROM run_metadata r"
     " CROSS JOIN LATERAL (SELECT r.consolidation_stats AS j) s"
@@ -33,6 +34,8 @@ constexpr const char* kReadRuns =
     "    FROM partition_runs x WHERE x.run_id = r.run_id) w"
     " CROSS JOIN LATERAL (SELECT coalesce(sum(pages_fetched), 0) AS pages_fetched, max(updated_at) AS last_progress_at"
     "    FROM partition_progress y WHERE y.run_id = r.run_id) p"
+    " CROSS JOIN LATERAL (SELECT count(DISTINCT md5(f.raw)) AS unstorable_offers, count(*) AS unstorable_rows"
+    "    FROM raw_offer_failures f WHERE f.run_id = r.run_id) u"
     " WHERE ($1::text IS NULL OR r.run_id = $1) AND ($3::boolean IS FALSE OR r.status = 'running')"
     " ORDER BY r.started_at DESC, r.run_id LIMIT $2";
 
@@ -100,6 +103,8 @@ RunRow Decode(const Row& x) {
   run.pages_fetched = x.Int("pages_fetched");
   run.last_progress_at = x.OptionalTime("last_progress_at");
   run.offers_stored = x.Int("offers_stored");
+  run.offers_unstorable = x.Int("unstorable_offers");
+  run.unstorable_sightings = x.Int("unstorable_rows");
   run.read_at = x.Time("read_at");
   return run;
 }

@@ -67,6 +67,10 @@ struct RunRow {
   // finalized (a later run takes over the raw rows of the stones it sees),
   // before that the raw rows whose last run is this one.
   int64_t offers_stored = 0;
+  // Offers the vendor served that could not be stored (raw_offer_failures):
+  // distinct offers (by the bytes served), and the rows, one per sighting.
+  int64_t offers_unstorable = 0;
+  int64_t unstorable_sightings = 0;
   WallTime read_at{};  // the database's now() when read
 };
 

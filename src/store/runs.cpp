@@ -52,7 +52,8 @@ constexpr const char* kResetFailed =
     " WHERE run_id = $1 AND status = 'failed' AND ($2::int IS NULL OR partition_id = $2::int)"
     " RETURNING partition_id, attempts, work_item_payload::text";
 constexpr const char* kUndoFailed =
-    "UPDATE run_metadata SET failed_partitions = failed_partitions - $2, status = 'running', completed_at = NULL"
+    "UPDATE run_metadata SET failed_partitions = failed_partitions - $2, status = 'running', completed_at = NULL,"
+    "  error_message = NULL"
     " WHERE run_id = $1";
 
 constexpr const char* kLockRun = "SELECT status FROM run_metadata WHERE run_id = $1 FOR UPDATE";

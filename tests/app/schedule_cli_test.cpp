@@ -1,6 +1,7 @@
 // `diamond-ingest schedule` as a process: exit codes, the one stderr line,
 // dry run output, zero offers, and two schedulers started together.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -254,6 +255,32 @@ TEST_F(ScheduleCliTest, DryRunPrintsThePlanAndWritesNothing) {
   for (const char* table : {"run_metadata", "partition_runs", "partition_progress", "queue_messages", "queue_dedup"}) {
     EXPECT_EQ(CountRows(*conn_, table), 0) << table;
   }
+}
+
+// A dry run needs only Nivoda and the watermark: with no database at all
+// (DATABASE_URL unset, no embedded PostgreSQL running) it starts none and plans
+// a full run, saying why; so it does with an unreachable DATABASE_URL.
+TEST_F(ScheduleCliTest, DryRunWithoutADatabasePlansAFullRunAndSaysSo) {
+  auto sim = StartSim({"--natural", "3000", "--labgrown", "0"});
+  ASSERT_NE(sim, nullptr);
+  const std::string data_dir =
+      std::filesystem::temp_directory_path() / ("di-schedule-nodb-" + std::to_string(getpid()));
+  auto env = Env(sim->endpoint());
+  env.erase("DATABASE_URL");
+  env["DI_DATA_DIR"] = data_dir;
+  IngestProcess p = IngestProcess::Start({"schedule", "--dry-run"}, env);
+  ASSERT_EQ(p.Wait(), 0) << p.err();
+  EXPECT_NE(p.out().find("dry run: full run of feed natural"), std::string::npos) << p.out();
+  EXPECT_NE(p.out().find("no database: no watermark to read, so planned as a full run"), std::string::npos) << p.out();
+  EXPECT_NE(p.out().find("3,000"), std::string::npos) << p.out();
+  EXPECT_FALSE(std::filesystem::exists(data_dir + "/pg")) << "no embedded PostgreSQL was started";
+
+  env["DATABASE_URL"] = "postgresql://127.0.0.1:1/nowhere?connect_timeout=2";
+  IngestProcess unreachable = IngestProcess::Start({"schedule", "--dry-run"}, env);
+  ASSERT_EQ(unreachable.Wait(), 0) << unreachable.err();
+  EXPECT_NE(unreachable.out().find("no database: no watermark to read"), std::string::npos) << unreachable.out();
+  EXPECT_NE(unreachable.err().find("the dry run plans without it"), std::string::npos) << unreachable.err();
+  std::filesystem::remove_all(data_dir);
 }
 
 }  // namespace

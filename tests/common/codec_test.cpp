@@ -62,5 +62,12 @@ TEST(CodecTest, Base64DecodeIsStrict) {
   }
 }
 
+TEST(CodecTest, PercentEncodeKeepsOnlyUnreservedBytes) {
+  EXPECT_EQ(PercentEncode(""), "");
+  EXPECT_EQ(PercentEncode("AZaz09-_.~"), "AZaz09-_.~");
+  EXPECT_EQ(PercentEncode("/var/lib/x y"), "%2Fvar%2Flib%2Fx%20y");
+  EXPECT_EQ(PercentEncode("a+b=c&\xff"), "a%2Bb%3Dc%26%FF");
+}
+
 }  // namespace
 }  // namespace di

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "common/log.h"
@@ -46,9 +47,11 @@ TEST(LoadConfigTest, DefaultsMatchTheDocumentedValues) {
   auto c = LoadConfig(Sources());
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->database_url, "");
-  EXPECT_EQ(c->data_dir, "./.diamond-ingest");
+  EXPECT_EQ(c->data_dir, "") << "no HOME, no XDG_DATA_HOME, not root: no default";
   EXPECT_EQ(c->feed, Feed::kNatural);
-  EXPECT_EQ(c->nivoda_endpoint, "http://127.0.0.1:4000/api/diamonds");
+  EXPECT_EQ(c->nivoda_endpoint, "http://127.0.0.1:8765/api/diamonds");
+  EXPECT_EQ(c->nivoda_username, "nivoda-sim");
+  EXPECT_EQ(c->nivoda_password, "nivoda-sim-password");
   EXPECT_EQ(c->page_size, 50);
   EXPECT_EQ(c->nivoda_rate_limit, 25.0);
   EXPECT_EQ(c->nivoda_timeout, milliseconds(60000));
@@ -178,13 +181,47 @@ TEST(LoadConfigTest, WarnsAboutInsecureTransport) {
   ASSERT_TRUE(tls.ok());
   ASSERT_EQ(tls->warnings.size(), 1u);
   EXPECT_NE(tls->warnings[0].find("NIVODA_INSECURE_TLS"), std::string::npos);
-  auto http = LoadConfig(Sources({{"NIVODA_ENDPOINT", "http://nivoda.example.com/api/diamonds"}}));
+  auto http = LoadConfig(Sources({{"NIVODA_ENDPOINT", "http://nivoda.example.com/api/diamonds"},
+                                  {"NIVODA_USERNAME", "u"},
+                                  {"NIVODA_PASSWORD", "p"}}));
   ASSERT_TRUE(http.ok());
   ASSERT_EQ(http->warnings.size(), 1u);
   EXPECT_NE(http->warnings[0].find("plain http"), std::string::npos);
   auto loopback = LoadConfig(Sources({{"NIVODA_ENDPOINT", "http://localhost:4100/api/diamonds"}}));
   ASSERT_TRUE(loopback.ok());
   EXPECT_TRUE(loopback->warnings.empty());
+}
+
+// DI_DATA_DIR is never relative to the working directory: root gets the
+// system directory, others their XDG data directory; a relative value given
+// is made absolute.
+TEST(LoadConfigTest, DataDirDefaultsToAPerUserDirectory) {
+  ConfigSources root = Sources({{"HOME", "/root"}});
+  root.as_root = true;
+  EXPECT_EQ(LoadConfig(root)->data_dir, "/var/lib/diamond-ingest");
+  EXPECT_EQ(LoadConfig(Sources({{"HOME", "/home/ann"}}))->data_dir, "/home/ann/.local/share/diamond-ingest");
+  EXPECT_EQ(LoadConfig(Sources({{"HOME", "/home/ann"}, {"XDG_DATA_HOME", "/data/ann"}}))->data_dir,
+            "/data/ann/diamond-ingest");
+  EXPECT_EQ(LoadConfig(Sources({{"HOME", "/home/ann"}, {"XDG_DATA_HOME", "rel"}}))->data_dir,
+            "/home/ann/.local/share/diamond-ingest")
+      << "a relative XDG_DATA_HOME is ignored, as the XDG spec says";
+  EXPECT_EQ(LoadConfig(Sources({{"HOME", "/home/ann"}, {"DI_DATA_DIR", "/srv/di"}}))->data_dir, "/srv/di");
+  auto relative = LoadConfig(Sources({{"DI_DATA_DIR", "state/di"}}));
+  ASSERT_TRUE(relative.ok());
+  EXPECT_EQ(relative->data_dir, (std::filesystem::current_path() / "state/di").string());
+}
+
+// The credentials' defaults are the simulator's: any other endpoint needs its own.
+TEST(LoadConfigTest, ARealEndpointNeedsItsOwnCredentials) {
+  auto none = LoadConfig(Sources({{"NIVODA_ENDPOINT", "https://integrations.nivoda.net/api/diamonds"}}));
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().message().rfind("NIVODA_USERNAME: required", 0), 0u) << none.status().message();
+  auto no_password = LoadConfig(Sources(
+      {{"NIVODA_ENDPOINT", "https://integrations.nivoda.net/api/diamonds"}, {"NIVODA_USERNAME", "shop@example.com"}}));
+  ASSERT_FALSE(no_password.ok());
+  EXPECT_EQ(no_password.status().message().rfind("NIVODA_PASSWORD: required", 0), 0u);
+  auto local = LoadConfig(Sources({{"NIVODA_ENDPOINT", "http://localhost:9000/api/diamonds"}}));
+  EXPECT_TRUE(local.ok()) << local.status().ToString();
 }
 
 // Secrets are registered with the logger even when the configuration is

@@ -60,7 +60,7 @@ TEST(SettingsTableTest, EveryDefaultAppliesAndRoundTrips) {
     Config config;
     Status st = ApplySetting(s, s.default_value, &config);
     ASSERT_TRUE(st.ok()) << s.name << ": " << st.ToString();
-    EXPECT_EQ(FormatSetting(s, config), s.default_value) << s.name;
+    EXPECT_EQ(FormatSetting(s, config), s.secret ? "***" : s.default_value) << s.name;
   }
 }
 
@@ -284,8 +284,7 @@ TEST(RenderTest, MarkdownHasOneRowPerSetting) {
   for (size_t p = md.find('\n'); p != std::string::npos; p = md.find('\n', p + 1)) ++rows;
   EXPECT_EQ(rows, AllSettings().size() + 2);
   EXPECT_NE(md.find("| `PAGE_SIZE` | `--page-size` | int | `50` | `1..50` |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| `NIVODA_PASSWORD` | `--nivoda-password` | string | (unset) |  | **Secret.**"),
-            std::string::npos);
+  EXPECT_NE(md.find("| `RESEND_API_KEY` | `--resend-api-key` | string | (unset) |  | **Secret.**"), std::string::npos);
   EXPECT_NE(md.find("duration (seconds) | `60` | `1..3600`"), std::string::npos);
 }
 
@@ -303,7 +302,7 @@ TEST(RenderTest, EffectiveConfigHidesSecretsAndNamesSources) {
   EXPECT_NE(text.find("NIVODA_PASSWORD=***"), std::string::npos);
   EXPECT_NE(text.find("# environment\n"), std::string::npos);
   EXPECT_NE(text.find("PAGE_SIZE=50"), std::string::npos);
-  EXPECT_NE(text.find("NIVODA_USERNAME=  "), std::string::npos);  // unset: empty, not ***
+  EXPECT_NE(text.find("RESEND_API_KEY=  "), std::string::npos);  // unset: empty, not ***
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "common/log.h"
 #include "fake_transport.h"
@@ -28,8 +31,14 @@ class CountingLimiter final : public RateLimiter {
     return shut_down ? Status(Code::kCancelled, "x") : Status::Ok();
   }
   void Shutdown() override { shut_down = true; }
+  void OnRateLimited(int64_t sent_at_ms, std::optional<Millis> retry_after) override {
+    std::lock_guard<std::mutex> lock(mu);
+    throttles.emplace_back(sent_at_ms, retry_after);
+  }
   std::atomic<int> acquired{0};
   std::atomic<bool> shut_down{false};
+  std::mutex mu;
+  std::vector<std::pair<int64_t, std::optional<Millis>>> throttles;
 };
 
 class Recorder final : public ClientObserver {
@@ -196,6 +205,48 @@ TEST(NivodaClient, RateLimitedHonoursRetryAfter) {
   EXPECT_EQ(f.clock.MonotonicMs(), 7000);
   EXPECT_EQ(f.client->counters().rate_limited, 1);
   EXPECT_EQ(f.client->counters().retries, 1);
+  // The limiter hears of it, with the Retry-After and when the request was admitted.
+  ASSERT_EQ(f.limiter->throttles.size(), 1u);
+  EXPECT_EQ(f.limiter->throttles[0].second, Millis(7000));
+  EXPECT_LE(f.limiter->throttles[0].first, DefaultClock().MonotonicMs());
+}
+
+TEST(NivodaClient, RateLimitedAttemptsAreCountedApartFromFailures) {
+  // Five 429s, then two 503s, then an answer: within 10 answered 429 and 3 other failures.
+  std::atomic<int> calls{0};
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
+    if (r.operation == "authenticate") return TokenBody("tok");
+    const int n = ++calls;
+    if (n <= 5) return http::HttpResponse{429, {{"retry-after", "1"}}, "slow down"};
+    if (n <= 7) return http::HttpResponse{503, {}, "busy"};
+    return CountBody(4);
+  });
+  Result<int64_t> count = f.client->Count({});
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  EXPECT_EQ(*count, 4);
+  EXPECT_EQ(f.limiter->throttles.size(), 5u);
+  // Endless 429s still end: after max_rate_limited_attempts answers.
+  Fixture g([&](const FakeRequest& r) -> Result<http::HttpResponse> {
+    if (r.operation == "authenticate") return TokenBody("tok");
+    return http::HttpResponse{429, {{"retry-after", "1"}}, "slow down"};
+  });
+  EXPECT_EQ(g.client->Count({}).status().code(), Code::kRateLimited);
+  EXPECT_EQ(g.limiter->throttles.size(), 10u);
+}
+
+TEST(NivodaClient, EventsSayWhetherTheRequestWasSentAndHowManyItems) {
+  Fixture f([&](const FakeRequest& r) -> Result<http::HttpResponse> {
+    if (r.operation == "authenticate") return TokenBody("tok");
+    return CountBody(2);
+  });
+  ASSERT_TRUE(f.client->Count({}).ok());
+  ASSERT_EQ(f.recorder.events.size(), 2u);
+  EXPECT_TRUE(f.recorder.events[1].sent);
+  EXPECT_EQ(f.recorder.events[1].items, 0);
+  f.limiter->Shutdown();
+  EXPECT_EQ(f.client->Count({}).status().code(), Code::kCancelled);
+  // A request the limiter refused never went out.
+  for (size_t i = 2; i < f.recorder.events.size(); ++i) EXPECT_FALSE(f.recorder.events[i].sent);
 }
 
 TEST(NivodaClient, ServerErrorsRetriedWithExponentialBackoffThenGiveUp) {

@@ -63,6 +63,15 @@ TEST(RetryPolicy, RetryAfterIsHonouredExactlyFor429) {
   EXPECT_FALSE(p.NextDelay(10, kRateLimited, Millis(1000)).has_value());
 }
 
+TEST(RetryPolicy, RateLimitedAttemptsHaveTheirOwnBudget) {
+  RetryPolicy p;  // 3 attempts, 10 answered 429
+  EXPECT_EQ(p.options().max_rate_limited_attempts, 10);
+  EXPECT_EQ(p.NextDelay(5, kRateLimited, Millis(1000)), Millis(1000));
+  EXPECT_EQ(p.NextDelay(9, kRateLimited, Millis(1000)), Millis(1000));
+  EXPECT_FALSE(p.NextDelay(10, kRateLimited, Millis(1000)).has_value());
+  EXPECT_FALSE(p.NextDelay(3, kUnavailable).has_value());
+}
+
 TEST(RetryPolicy, TooLongRetryAfterGivesUp) {
   RetryOptions o = NoJitter();
   o.max_retry_after = Millis(30000);

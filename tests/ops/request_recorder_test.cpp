@@ -19,6 +19,7 @@ nivoda::CallEvent Event(Code code = Code::kOk, int http = 200, int64_t latency =
   e.code = code;
   e.http_status = http;
   e.latency_ms = latency;
+  e.sent = true;
   return e;
 }
 
@@ -59,7 +60,9 @@ TEST_F(RequestRecorderTest, CountsPerSecondWithErrorsAnd429s) {
   {
     auto scope = recorder.Enter("run-a");
     recorder.OnCall(Event());
-    recorder.OnCall(Event(Code::kRateLimited, 429, 20));
+    nivoda::CallEvent limited = Event(Code::kRateLimited, 429, 20);
+    limited.retry_in = Millis(1000);
+    recorder.OnCall(limited);
     clock_.Advance(Millis(800));  // next second
     recorder.OnCall(Event(Code::kUnavailable, 503, 30));
   }
@@ -67,6 +70,9 @@ TEST_F(RequestRecorderTest, CountsPerSecondWithErrorsAnd429s) {
   ASSERT_TRUE(recorder.Flush().ok());
   auto rows = Rows(*conn_, "run-a");
   ASSERT_EQ(rows.size(), 2u);
+  auto retries = conn_->Exec("SELECT sum(retries) FROM request_seconds WHERE run_id = 'run-a'");
+  ASSERT_TRUE(retries.ok());
+  EXPECT_EQ(retries->GetInt64(0, 0), 1) << "the 429 was retried";
   EXPECT_EQ(rows[0].epoch, 1'800'000'000);
   EXPECT_EQ(rows[0].requests, 2);
   EXPECT_EQ(rows[0].errors, 1);
@@ -76,6 +82,24 @@ TEST_F(RequestRecorderTest, CountsPerSecondWithErrorsAnd429s) {
   EXPECT_EQ(rows[1].requests, 1);
   EXPECT_EQ(rows[1].limited, 0);
   EXPECT_EQ(recorder.unattributed(), 1);
+}
+
+// An interrupted run: thousands of calls cancelled before the limiter let
+// them go are no requests, no errors and no peak.
+TEST_F(RequestRecorderTest, RequestsNeverSentAreNotRecorded) {
+  RequestRecorder recorder(Manual(), &clock_);
+  recorder.Start(pool_);
+  auto scope = recorder.Enter("run-a");
+  recorder.OnCall(Event());
+  nivoda::CallEvent cancelled = Event(Code::kCancelled, 0, 0);
+  cancelled.sent = false;
+  for (int i = 0; i < 2286; ++i) recorder.OnCall(cancelled);
+  ASSERT_TRUE(recorder.Flush().ok());
+  auto rows = Rows(*conn_, "run-a");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].requests, 1);
+  EXPECT_EQ(rows[0].errors, 0);
+  EXPECT_EQ(recorder.not_sent(), 2286);
 }
 
 TEST_F(RequestRecorderTest, LatestLiveScopeWins) {

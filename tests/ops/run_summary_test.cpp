@@ -38,7 +38,11 @@ void InsertConsolidatedRun(pg::Connection& conn) {
       "INSERT INTO run_metadata (run_id, feed, run_type, status, expected_partitions, completed_partitions,"
       " failed_partitions, updated_to, consolidation_stats) VALUES ('run-1', 'natural', 'full', 'completed', 12, 11,"
       " 1, now(), '{\"seen\": 20000, \"inserted\": 150, \"updated\": 40, \"unchanged\": 19800, \"deleted\": 7,"
-      " \"undeleted\": 3, \"failed\": 10}')");
+      " \"undeleted\": 3, \"failed\": 10}');"
+      // Two offers served without a price, one of them seen twice: two offers, three rows.
+      "INSERT INTO raw_offer_failures (run_id, partition_id, reason, raw) VALUES"
+      " ('run-1', 0, 'missing price', '{\"id\":\"a\"}'), ('run-1', 1, 'missing price', '{\"id\":\"a\"}'),"
+      " ('run-1', 0, 'missing price', '{\"id\":\"b\"}')");
   ASSERT_TRUE(s.ok()) << s.ToString();
 }
 
@@ -53,7 +57,8 @@ TEST(RunSummaryTest, PrintsTheRunsNumbers) {
   EXPECT_EQ(out.text(),
             "\nrun run-1 (full): completed\n"
             "  partitions   11 completed, 1 failed, of 12\n"
-            "  offers       20000 seen: 150 added, 40 changed, 19800 unchanged, 7 deleted, 3 back, 10 bad\n"
+            "  offers       20000 stored: 150 added, 40 changed, 19800 unchanged, 7 deleted, 3 back\n"
+            "  bad offers   12: 2 served but not storable (raw_offer_failures), 10 not mappable\n"
             "  requests     4321 to Nivoda (57 count queries to plan)\n"
             "  wall time    schedule 12s, fetch 1m 35s, consolidate 30s, total 2m 17s\n");
 }

@@ -155,5 +155,78 @@ TEST(AccountRateLimiterTest, AccountsAreIndependentAndShutdownWakesWaiters) {
   EXPECT_GE(fast.reservations(), 1);
 }
 
+// The adapted rate is the account's, not a process's: two limiters (two
+// processes, each its own pool) at 20/s; a 429 reported by one pauses and
+// slows the other, and a 429 for a request sent before that decrease does not
+// decrease the rate again.
+TEST(AccountRateLimiterTest, A429SlowsEveryProcessOfTheAccount) {
+  auto db = testing::TestDatabase::Create();
+  auto conn = db.Connect();
+  ratelimit::AccountRateLimiterOptions o;
+  o.account = "shared";
+  o.requests_per_second = 20;
+  o.block = 1;  // no slot held ahead: each send reads the account's row
+  ratelimit::AccountRateLimiter a(std::make_shared<pg::Pool>(db.url(), 1), o);
+  ratelimit::AccountRateLimiter b(std::make_shared<pg::Pool>(db.url(), 1), o);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(a.Acquire().ok());
+    ASSERT_TRUE(b.Acquire().ok());
+  }
+  EXPECT_EQ(b.current_rate(), 20);
+  const int64_t before_decrease = DefaultClock().MonotonicMs() - 50;
+  const int64_t reported = DefaultClock().MonotonicMs();
+  a.OnRateLimited(reported, Millis(1000));
+  EXPECT_EQ(a.rate_limited(), 1);
+  EXPECT_EQ(a.decreases(), 1);
+  auto row = conn->Exec(
+      "SELECT base_rate, paused_until_ms - extract(epoch FROM clock_timestamp()) * 1000, rate_limited, decreases"
+      " FROM rate_limit_slots WHERE account = 'shared'");
+  ASSERT_TRUE(row.ok() && row->rows() == 1);
+  EXPECT_DOUBLE_EQ(row->GetDouble(0, 0), 16) << "20/s x 0.8, in the account's row";
+  EXPECT_GT(row->GetDouble(0, 1), 800) << "the account is paused for Retry-After";
+  EXPECT_EQ(row->GetInt64(0, 2), 1);
+  EXPECT_EQ(row->GetInt64(0, 3), 1);
+
+  // The other process waits for the pause, then sends at the lowered rate.
+  ASSERT_TRUE(b.Acquire().ok());
+  EXPECT_GE(DefaultClock().MonotonicMs() - reported, 900) << "b sent during the account's pause";
+  EXPECT_NEAR(b.current_rate(), 16, 0.2);
+  const int64_t t0 = DefaultClock().MonotonicMs();
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(b.Acquire().ok());
+  EXPECT_GE(DefaultClock().MonotonicMs() - t0, 8 * 1000 / 16 - 20) << "8 slots at 16/s, not 20/s";
+
+  // b's 429 for a request sent before a's decrease: the same round, paused again but not slowed again.
+  b.OnRateLimited(before_decrease, Millis(1000));
+  EXPECT_EQ(b.decreases(), 0);
+  // One sent after it: the rate goes down again (16/s grown a little since, x 0.8).
+  b.OnRateLimited(DefaultClock().MonotonicMs(), Millis(1000));
+  EXPECT_EQ(b.decreases(), 1);
+  row = conn->Exec("SELECT base_rate, rate_limited, decreases FROM rate_limit_slots WHERE account = 'shared'");
+  ASSERT_TRUE(row.ok() && row->rows() == 1);
+  EXPECT_NEAR(row->GetDouble(0, 0), 12.8, 0.3);
+  EXPECT_EQ(row->GetInt64(0, 1), 3);
+  EXPECT_EQ(row->GetInt64(0, 2), 2);
+  ASSERT_TRUE(a.Acquire().ok());
+  EXPECT_NEAR(a.current_rate(), 12.8, 0.3) << "a follows b's decrease";
+}
+
+// A thread sleeping until a slot it holds gives it up when its process sees a
+// 429, and waits for the pause instead.
+TEST(AccountRateLimiterTest, HeldSlotsAreDroppedOnA429) {
+  auto db = testing::TestDatabase::Create();
+  ratelimit::AccountRateLimiterOptions o;
+  o.account = "held";
+  o.requests_per_second = 5;
+  o.block = 5;  // a second of slots held at once
+  ratelimit::AccountRateLimiter limiter(std::make_shared<pg::Pool>(db.url(), 1), o);
+  ASSERT_TRUE(limiter.Acquire().ok());  // slot 1 of 5; the next is 200 ms away
+  const int64_t reported = DefaultClock().MonotonicMs();
+  std::thread waiter([&] { EXPECT_TRUE(limiter.Acquire().ok()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  limiter.OnRateLimited(reported, Millis(1000));
+  waiter.join();
+  EXPECT_GE(DefaultClock().MonotonicMs() - reported, 950) << "the held slot was used despite the 429";
+}
+
 }  // namespace
 }  // namespace di::nivoda

@@ -88,5 +88,57 @@ TEST(RateLimitTest, ThirtyPartitionsInFlightStayWithinTheAccountLimit) {
             << " requests, peak concurrent " << counters->peak_concurrent << std::endl;
 }
 
+// Issue 19, "The rate adapts": NIVODA_RATE_LIMIT=25 against a simulator that
+// allows 10/s (a setting above what the vendor really allows). Two real
+// `work` processes share the account's adapted rate through PostgreSQL: the
+// run completes with every offer, and 429s stay a small fraction.
+TEST(RateLimitTest, ASettingAboveTheVendorsLimitCostsSpeedNotTheRun) {
+  const int64_t offers = Sized(3000, 20000);
+  Pipeline p({"--natural", std::to_string(offers), "--labgrown", "0", "--latency-base-ms", "30", "--rate-limit", "10"});
+  ASSERT_TRUE(p.sim);
+  UseSturdyClient(p, 10, Millis(10000));
+  std::string run = p.ScheduleFull(8, offers / 8);
+  ASSERT_FALSE(run.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_TRUE(p.sim->ResetCounters().ok());
+  std::string logs = ScenarioDir("rate_adapts");
+  std::vector<std::string> env = {"NIVODA_RATE_LIMIT=25",         "WORKER_PARTITIONS=4",
+                                  "WORKER_REQUESTS_IN_FLIGHT=12", "QUEUE_LEASE_SECONDS=10",
+                                  "QUEUE_RETRY_DELAY_SECONDS=1",  "CONSOLIDATION_DELAY_SECONDS=1"};
+  const int64_t start = DefaultClock().MonotonicMs();
+  bool queued = false;
+  {
+    WorkerProcess a(p, env, logs + "/w0.log");
+    WorkerProcess b(p, env, logs + "/w1.log");
+    const int64_t deadline = start + Sized(120000, 900000);
+    while (DefaultClock().MonotonicMs() < deadline) {
+      if (p.Pending(queue::kConsolidate) > 0) {
+        queued = true;
+        break;
+      }
+      if (p.RunStatus(run) == "failed") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+  const double seconds = (DefaultClock().MonotonicMs() - start) / 1000.0;
+  auto counters = p.sim->Counters();
+  ASSERT_TRUE(counters.ok());
+  ASSERT_TRUE(queued) << "run status " << p.RunStatus(run) << " after " << seconds << " s; "
+                      << DescribeFaults(*counters) << "; logs in " << logs;
+  EXPECT_EQ(QueryInt(p, "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND status <> 'completed'", {run}), 0)
+      << "no partition failed";
+  auto raw = p.RawOfRun(run);
+  auto truth = p.SimTruth();
+  EXPECT_TRUE(raw == truth) << "missing or stale: " << DescribeDifference(truth, raw);
+  EXPECT_GT(counters->rate_limited, 0) << "the vendor did refuse the setting";
+  EXPECT_LT(counters->rate_limited * 20, counters->requests) << "429s stay under 5% of the requests";
+  const int64_t decreases = QueryInt(p, "SELECT decreases FROM rate_limit_slots");
+  EXPECT_GE(decreases, 1) << "the account's rate was lowered";
+  std::cout << "[rate-adapts] setting 25/s, vendor 10/s, 2 processes: " << offers << " offers fetched in " << seconds
+            << " s; 429 " << counters->rate_limited << " of " << counters->requests << " requests; " << decreases
+            << " decreases of the account's rate; peak 1-s arrivals " << counters->peak_requests_per_second
+            << std::endl;
+}
+
 }  // namespace
 }  // namespace di::testing

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -43,8 +44,6 @@ TEST(WorkerTest, FullRunUnderChurnThatNeverStopsThenAnIncrementalRunIsExact) {
   Pipeline p(
       SimFlags(20000, {"--latency-base-ms", "5", "--churn-reprice-per-min", "3000", "--churn-payload-per-min", "3000",
                        "--churn-add-per-min", "1200", "--churn-remove-per-min", "600", "--churn-tick-ms", "50"}));
-  auto before = p.sim->Dump("natural");
-  ASSERT_TRUE(before.ok());
   std::string run = p.ScheduleFull();
   ASSERT_FALSE(run.empty());
   ASSERT_TRUE(p.WorkUntilConsolidation(run, Millis(180000), p.FastWorkerOptions()))
@@ -109,7 +108,57 @@ TEST(WorkerTest, FullRunUnderChurnThatNeverStopsThenAnIncrementalRunIsExact) {
   for (const auto& [id, hash] : truth) stale += stored.count(id) == 0 || stored[id] != hash;
   EXPECT_EQ(stale, 0) << "after the incremental run, every live stone is stored at its latest version: "
                       << DescribeDifference(truth, stored);
+
+  // A later full run, churn still paused: raw, `diamonds` and the soft deletes
+  // are exact (the stones removed during the first run are deleted now).
+  std::string again = p.ScheduleFull();
+  ASSERT_FALSE(again.empty());
+  ASSERT_TRUE(p.WorkUntilConsolidation(again, Millis(120000), p.FastWorkerOptions()));
+  ASSERT_EQ(p.Consolidate(again, Millis(60000)), "completed");
+  EXPECT_TRUE(p.RawOfRun(again) == truth) << DescribeDifference(truth, p.RawOfRun(again));
+  {
+    auto conn = p.db.Connect();
+    std::set<std::string> active, deleted;
+    auto r = conn->Exec("SELECT supplier_stone_id, status FROM diamonds");
+    ASSERT_TRUE(r.ok());
+    for (int i = 0; i < r->rows(); ++i) (r->GetString(i, 1) == "active" ? active : deleted).insert(r->GetString(i, 0));
+    std::set<std::string> live;
+    for (const auto& [id, hash] : truth) live.insert(id);
+    // Every row is active or deleted: active = the simulator's stones means
+    // every stored stone the simulator no longer offers is soft-deleted.
+    EXPECT_EQ(active, live) << "active = the simulator's stones";
+    for (const auto& id : deleted) EXPECT_EQ(live.count(id), 0u) << "deleted but offered: " << id;
+    EXPECT_GT(deleted.size(), 0u) << "the churn removed stored stones";
+  }
   EXPECT_EQ(Scalar(p, "SELECT completed_partitions - expected_partitions FROM run_metadata WHERE run_id = $1", run), 0);
+}
+
+// Every vendor ordering and 10% short pages: exact, and the requests stay within
+// the bound of src/ingest/README.md: the pages (offsets 49 apart), one fill per
+// short page, two probe reads per order tried, and the catch-up's page.
+TEST(WorkerTest, ShortPagesAndEveryInsertOrderAreExactWithinTheRequestBound) {
+  for (const char* insert : {"unique", "ties", "rejected"}) {
+    SCOPED_TRACE(insert);
+    Pipeline p({"--natural", "8000", "--labgrown", "0", "--whole-dollar-fraction", "0.6", "--latency-base-ms", "2",
+                "--short-page-fraction", "0.10", "--insert-order", insert});
+    std::string run = p.ScheduleFull();
+    ASSERT_FALSE(run.empty());
+    ASSERT_TRUE(p.sim->ResetCounters().ok());
+    ASSERT_TRUE(p.WorkUntilConsolidation(run, Millis(120000), p.FastWorkerOptions()));
+    auto raw = p.RawOfRun(run);
+    auto truth = p.SimTruth();
+    EXPECT_TRUE(raw == truth) << "missing or stale: " << DescribeDifference(truth, raw)
+                              << "; extra: " << DescribeDifference(raw, truth);
+    auto counters = p.sim->Counters();
+    ASSERT_TRUE(counters.ok());
+    const int64_t partitions = Scalar(p, "SELECT expected_partitions FROM run_metadata WHERE run_id = $1", run);
+    const int64_t pages = 8000 / 49 + partitions;
+    const int64_t bound = pages + pages * 15 / 100 + 4 * 3 + 2;
+    const int64_t requests = counters->requests_by_operation["diamonds_by_query"];
+    EXPECT_LE(requests, bound) << "pages " << pages << ", partitions " << partitions;
+    std::cout << "[worker] insert " << insert << ": " << requests << " page requests for " << pages << " pages ("
+              << static_cast<double>(requests) / pages << "x)" << std::endl;
+  }
 }
 
 TEST(WorkerTest, DuplicateDeliveriesCountEachPartitionOnce) {

@@ -177,6 +177,20 @@ TEST(Inventory, MutateRepricesAddsRemovesAndKeepsTheIndexConsistent) {
     q.price_cents = Bounds{from * 100, to * 100};
     EXPECT_EQ(inv.Count(q), BruteCount(inv, q));
   }
+  // `updated` windows (served from the updated_at index) after the churn,
+  // with and without a feed or a price filter; pages hold the same offers.
+  for (auto [lo, hi] : std::vector<std::pair<int64_t, int64_t>>{
+           {now, INT64_MAX}, {INT64_MIN, now - 1}, {1770922873001 - 30LL * 86400000, now}}) {
+    for (int variant = 0; variant < 3; ++variant) {
+      DiamondQuery q;
+      q.updated_ms = Bounds{lo, hi};
+      if (variant == 1) q.labgrown = false;
+      if (variant == 2) q.price_cents = Bounds{0, 99999};
+      EXPECT_EQ(inv.Count(q), BruteCount(inv, q)) << lo << ".." << hi << " variant " << variant;
+      auto page = inv.Page(q, Order{OrderType::kInsert, false}, 0, 1000000, 1);
+      EXPECT_EQ(static_cast<int64_t>(page.offers.size()), BruteCount(inv, q));
+    }
+  }
   std::set<uint32_t> stones;
   for (const Offer& o : after) stones.insert(o.stone);
   EXPECT_EQ(stones.size(), after.size());
