@@ -62,7 +62,7 @@ std::vector<std::string> Sim(int offers, std::vector<std::string> extra = {}) {
 
 TEST_F(LifecycleCliTest, CancelEndsTheRunNothingConsolidatedAndANewRunStarts) {
   Pipeline p(Sim(3000));
-  const std::string run = p.ScheduleFull(3, 1000);
+  const std::string run = p.ScheduleFull(3, 500);
   test::ProcessResult cancel = Run(p, {"cancel", "--run-id", run});
   ASSERT_EQ(cancel.exit_code, 0) << cancel.err;
   EXPECT_NE(cancel.out.find("run " + run + " cancelled (3 partitions had not ended)"), std::string::npos) << cancel.out;
@@ -97,7 +97,7 @@ TEST_F(LifecycleCliTest, CancelEndsTheRunNothingConsolidatedAndANewRunStarts) {
 
 TEST_F(LifecycleCliTest, DeadLettersListAppliesAndRedriveResetsThePartition) {
   Pipeline p(Sim(3000));
-  const std::string run = p.ScheduleFull(3, 1000);
+  const std::string run = p.ScheduleFull(3, 500);
   // Partition 1's item was dead-lettered (as an earlier version did) while its partition was running.
   {
     auto conn = p.db.Connect();
@@ -142,7 +142,7 @@ TEST_F(LifecycleCliTest, DeadLettersListAppliesAndRedriveResetsThePartition) {
 
 TEST_F(LifecycleCliTest, WorkerWithRefusedCredentialsExitsOneAndFailsNoPartition) {
   Pipeline p(Sim(3000));
-  const std::string run = p.ScheduleFull(3, 1000);
+  const std::string run = p.ScheduleFull(3, 500);
   test::ProcessResult work = Run(p, {"work", "--exit-when-idle"}, {"NIVODA_PASSWORD=not-the-password"});
   EXPECT_EQ(work.exit_code, 1) << work.err;
   std::vector<std::string> lines = PlainLines(work.err);
@@ -160,7 +160,7 @@ TEST_F(LifecycleCliTest, WorkerWithRefusedCredentialsExitsOneAndFailsNoPartition
 // once, its delivery not counted; nothing is leased again before the exit.
 TEST_F(LifecycleCliTest, GracefulStopOfWorkGivesEachItemBackOnceUncounted) {
   Pipeline p(Sim(3000, {"--latency-base-ms", "30"}));
-  const std::string run = p.ScheduleFull(3, 1000);
+  const std::string run = p.ScheduleFull(3, 500);
   pid_t worker = p.StartWorkerProcess({"WORKER_PARTITIONS=3", "NIVODA_RATE_LIMIT=20"}, false);
   ASSERT_TRUE(WaitFor(p, "SELECT count(*) = 3 FROM partition_runs WHERE run_id = $1 AND status = 'running'", run));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
