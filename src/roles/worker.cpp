@@ -132,7 +132,7 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
                          ". Body: " + message.body.substr(0, 500)});
     return;
   }
-  if (halted_) {  // until the owner stops the worker: give items back untouched
+  if (halted_ || stop) {  // halted until the owner stops the worker, or stopping: give items back untouched
     (void)c_.queue->Release(message);
     return;
   }
