@@ -123,7 +123,8 @@ std::optional<std::string> ScheduleFeed(const Config& config, const ScheduleOpti
                   static_cast<long long>(result->planning_ms));
       break;
     case ScheduleOutcome::kNoOffers:
-      std::printf("run %s (%s): zero offers, recorded with no work items\n", result->run_id.c_str(), run_type);
+      std::printf("run %s (%s): zero offers, recorded with no work items; %s because %s\n", result->run_id.c_str(),
+                  run_type, run_type, result->run_type_reason.c_str());
       break;
     case ScheduleOutcome::kScheduled:
       std::printf("run %s (%s): %zu work items, %lld expected offers, %d count queries; %s because %s\n",
