@@ -79,6 +79,12 @@ TEST_F(LifecycleCliTest, CancelEndsTheRunNothingConsolidatedAndANewRunStarts) {
   EXPECT_EQ(Text(p, "SELECT count(*) FROM raw_diamonds_nivoda"), "0");
   EXPECT_EQ(Text(p, "SELECT count(*) FROM watermarks"), "0");
 
+  test::ProcessResult status = Run(p, {"status", "--run-id", run, "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto shown = nlohmann::json::parse(status.out, nullptr, false);
+  ASSERT_FALSE(shown.is_discarded()) << status.out;
+  EXPECT_NE(shown.dump().find("\"consolidation\":\"skipped\""), std::string::npos) << status.out;
+
   test::ProcessResult twice = Run(p, {"cancel", "--run-id", run});
   EXPECT_EQ(twice.exit_code, 1);
   EXPECT_EQ(twice.err, "diamond-ingest cancel: run " + run + " has already ended (cancelled); nothing to cancel\n");
