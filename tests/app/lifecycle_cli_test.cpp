@@ -160,6 +160,14 @@ TEST_F(LifecycleCliTest, WorkerWithRefusedCredentialsExitsOneAndFailsNoPartition
   EXPECT_EQ(Text(p, "SELECT count(*) || ' ' || max(delivery_count) FROM queue_messages WHERE queue = 'work-items'"),
             "3 0")
       << "every item given back, no delivery counted";
+
+  // `run` resumes that run and stops the same way: exit 1, one line naming the credentials, nothing failed.
+  test::ProcessResult run_cmd = Run(p, {"run"}, {"NIVODA_PASSWORD=not-the-password"});
+  EXPECT_EQ(run_cmd.exit_code, 1) << run_cmd.err;
+  EXPECT_NE(run_cmd.err.find("diamond-ingest run: Nivoda refused the credentials"), std::string::npos) << run_cmd.err;
+  EXPECT_EQ(run_cmd.err.find("not-the-password"), std::string::npos);
+  EXPECT_EQ(Text(p, "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND status = 'failed'", run), "0");
+  EXPECT_EQ(Text(p, "SELECT status FROM run_metadata WHERE run_id = $1", run), "running");
 }
 
 // `work`, SIGTERM while partitions are being fetched: each item is released
