@@ -202,11 +202,12 @@ TEST_F(SchedulerTest, IncrementalWindowOverlapsTheWatermark) {
   ASSERT_NE(scheduler, nullptr);
   ASSERT_TRUE(components_->watermark->Advance({watermark_at, "natural-previous", watermark_at}).ok());
   // A complete full run an hour ago: the next one is not due (FULL_RUN_INTERVAL 24 h).
-  ASSERT_TRUE(conn_
-                  ->ExecScript("INSERT INTO run_metadata (run_id, feed, run_type, status, expected_partitions, updated_to)"
-                               " VALUES ('natural-previous-full', 'natural', 'full', 'completed', 0,"
-                               "         now() - interval '1 hour')")
-                  .ok());
+  ASSERT_TRUE(
+      conn_
+          ->ExecScript("INSERT INTO run_metadata (run_id, feed, run_type, status, expected_partitions, updated_to)"
+                       " VALUES ('natural-previous-full', 'natural', 'full', 'completed', 0,"
+                       "         now() - interval '1 hour')")
+          .ok());
 
   const WallTime before = std::chrono::system_clock::now();
   auto result = scheduler->Run({});
