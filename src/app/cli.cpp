@@ -79,8 +79,8 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
     cmd->add_flag("--force", opts->force, "With --run-id: consolidate even though some partitions failed");
   }
   {
-    auto [cmd, opts] =
-        commands.Add<RunOptions>(app, "run", "Schedule, work and consolidate one sync in this process", RunRun);
+    auto [cmd, opts] = commands.Add<RunOptions>(
+        app, "run", "Schedule (or resume), work and consolidate one sync per feed in this process", RunRun);
     cmd->add_flag("--full", opts->full, "A full run even when a watermark exists");
   }
   {
