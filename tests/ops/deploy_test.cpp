@@ -203,7 +203,8 @@ TEST(Deploy, EveryTargetSchedulesBothFeedsEveryHour) {
   EXPECT_NE(FileText(SourceDir() / "deploy/systemd/env.example").find("\nFEED=natural,labgrown\n"), std::string::npos);
   EXPECT_NE(FileText(SourceDir() / "deploy/kubernetes/scheduler-cronjob.yaml").find("schedule: \"0 * * * *\""),
             std::string::npos);
-  EXPECT_NE(FileText(SourceDir() / "deploy/kubernetes/config.yaml").find("  FEED: natural,labgrown\n"), std::string::npos);
+  EXPECT_NE(FileText(SourceDir() / "deploy/kubernetes/config.yaml").find("  FEED: natural,labgrown\n"),
+            std::string::npos);
   const std::string variables = FileText(SourceDir() / "deploy/azure/variables.tf");
   EXPECT_NE(variables.find("default     = \"natural,labgrown\""), std::string::npos);
   EXPECT_NE(FileText(SourceDir() / "deploy/azure/main.tf").find("FULL_RUN_INTERVAL           = var.full_run_interval"),
