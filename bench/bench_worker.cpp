@@ -111,12 +111,17 @@ RunFigures FullRun(int64_t offers, int page_size, int partitions, int in_flight,
   std::string timeline;
   std::thread sampler([&] {
     int64_t last = 0;
+    auto last_at = std::chrono::steady_clock::now();
     while (!done) {
       for (int i = 0; i < 100 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       auto c = p.sim->Counters();
       if (!c.ok()) continue;
-      timeline += " " + std::to_string((c->requests - last) / 10);
+      // Divided by the time measured: a slow Counters() answer lengthens the window.
+      const auto now = std::chrono::steady_clock::now();
+      const double window = std::chrono::duration<double>(now - last_at).count();
+      timeline += " " + std::to_string(static_cast<int64_t>(std::lround((c->requests - last) / window)));
       last = c->requests;
+      last_at = now;
     }
   });
   std::string run = p.ScheduleFull();

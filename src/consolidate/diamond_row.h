@@ -60,7 +60,7 @@ struct DiamondRow {
   std::optional<std::string> supplier_name, supplier_legal_name;
   std::optional<std::string> source_updated_at;  // ISO-8601 UTC, normalised
   std::string payload_hash;                      // of the raw payload mapped
-  std::string last_run_id;                       // the raw row's run_id
+  std::string last_run_id;                       // the run whose version is mapped (the raw row's run_id)
 };
 
 }  // namespace di::consolidate

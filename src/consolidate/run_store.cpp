@@ -24,23 +24,18 @@ constexpr const char* kUndelete =
     "   SELECT $2, 'undeleted', array_agg(supplier_stone_id) FROM undeleted HAVING count(*) > 0)"
     " SELECT count(*) FROM undeleted";
 
-// One scan of the feed's rows whose last_run_id is not the run (after a
-// first or a busy run: none; rows mapped by the run carry it already): the
-// ones the run saw get last_run_id = the run, the others ($3: a complete
-// full run) are soft-deleted when active, and logged in diamond_changes. Two statements, a touch and then a
-// delete of the rows left behind, scanned every row of the feed twice.
-constexpr const char* kTouchAndSoftDelete =
-    "WITH stale AS MATERIALIZED ("
-    "  SELECT d.id, d.status, EXISTS (SELECT 1 FROM raw_diamonds_nivoda r"
-    "    WHERE r.supplier_stone_id = d.supplier_stone_id AND r.feed = $1 AND r.run_id = $2) AS seen"
-    "  FROM diamonds d WHERE d.feed = $1 AND d.last_run_id IS DISTINCT FROM $2),"
-    " touched AS (UPDATE diamonds d SET last_run_id = $2 FROM stale s WHERE d.id = s.id AND s.seen RETURNING 1),"
-    " deleted AS (UPDATE diamonds d SET status = 'deleted', deleted_at = now(), updated_at = now()"
-    "   FROM stale s WHERE $3::boolean AND d.id = s.id AND NOT s.seen AND s.status = 'active'"
+// A complete full run (not forced): the feed's active stones the run did not
+// see (no raw row of the run) are soft-deleted and logged in diamond_changes.
+// Rows the run saw are not written: "the run that last saw a stone" is its raw
+// row's run_id, so an unchanged run leaves `diamonds` untouched (one anti-join).
+constexpr const char* kSoftDeleteUnseen =
+    "WITH deleted AS (UPDATE diamonds d SET status = 'deleted', deleted_at = now(), updated_at = now()"
+    "   WHERE d.feed = $1 AND d.status = 'active' AND NOT EXISTS (SELECT 1 FROM raw_diamonds_nivoda r"
+    "     WHERE r.feed = $1 AND r.supplier_stone_id = d.supplier_stone_id AND r.run_id = $2)"
     "   RETURNING d.supplier_stone_id),"
     " logged AS (INSERT INTO diamond_changes (run_id, change, supplier_stone_ids)"
     "   SELECT $2, 'deleted', array_agg(supplier_stone_id) FROM deleted HAVING count(*) > 0)"
-    " SELECT (SELECT count(*) FROM touched), (SELECT count(*) FROM deleted)";
+    " SELECT count(*) FROM deleted";
 
 constexpr const char* kSeen = "SELECT count(*) FROM raw_diamonds_nivoda WHERE feed = $1 AND run_id = $2";
 
@@ -49,7 +44,7 @@ constexpr const char* kSeen = "SELECT count(*) FROM raw_diamonds_nivoda WHERE fe
 constexpr const char* kClearBins = "DELETE FROM run_price_bins WHERE run_id = $1";
 constexpr const char* kRecordBins =
     "INSERT INTO run_price_bins (run_id, bin, offers)"
-    " SELECT $2, floor(log(1 + price_cents / 100.0) * 24)::int, count(*) FROM raw_diamonds_nivoda"
+    " SELECT $2, floor(log(1 + price_cents::float8 / 100) * 24)::int, count(*) FROM raw_diamonds_nivoda"
     " WHERE feed = $1 AND run_id = $2 AND price_cents >= 0 GROUP BY 2";
 
 constexpr const char* kFinalStats =
@@ -103,9 +98,10 @@ Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_
   const pg::Params params = {pg::P(feed), pg::P(run_id)};
   DI_ASSIGN_OR_RETURN(pg::QueryResult undeleted, conn.Exec(kUndelete, params));
   out.undeleted = undeleted.GetInt64(0, 0);
-  DI_ASSIGN_OR_RETURN(pg::QueryResult touched,
-                      conn.Exec(kTouchAndSoftDelete, {pg::P(feed), pg::P(run_id), pg::P(soft_delete)}));
-  out.deleted = touched.GetInt64(0, 1);
+  if (soft_delete) {
+    DI_ASSIGN_OR_RETURN(pg::QueryResult deleted, conn.Exec(kSoftDeleteUnseen, params));
+    out.deleted = deleted.GetInt64(0, 0);
+  }
   DI_ASSIGN_OR_RETURN(pg::QueryResult seen, conn.Exec(kSeen, params));
   DI_RETURN_IF_ERROR(conn.Exec(kClearBins, {pg::P(run_id)}).status());
   DI_RETURN_IF_ERROR(conn.Exec(kRecordBins, params).status());

@@ -31,8 +31,9 @@ struct FinalizeCounts {
 };
 
 // After every batch: in one transaction (the run row locked), undeletes the
-// stones of FEED this run saw, sets their last_run_id, soft-deletes (when
-// SOFT_DELETE) the active stones of FEED the run did not see, and stores the
+// stones of FEED this run saw, soft-deletes (when SOFT_DELETE) the active
+// stones of FEED the run did not see (rows the run saw unchanged are not
+// written: their raw row names the run), and stores the
 // final counts in consolidation_stats. Idempotent: a second call changes
 // nothing and adds zero.
 Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_id, const std::string& feed,

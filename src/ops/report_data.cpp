@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kRecordedBinsSql = "SELECT bin, offers FROM run_price_bins WHERE run_id = $1 ORDER BY bin";
 constexpr const char* kHistogramSql =
-    "SELECT floor(log(1 + price_cents / 100.0) * $2)::int AS bin, count(*) "
+    "SELECT floor(log(1 + price_cents::float8 / 100) * $2)::int AS bin, count(*) "
     "FROM raw_diamonds_nivoda WHERE run_id = $1 AND price_cents >= 0 GROUP BY bin ORDER BY bin";
 constexpr const char* kLaterRunsSql =
     "SELECT count(*) FROM run_metadata l JOIN run_metadata r ON r.run_id = $1"

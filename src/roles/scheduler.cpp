@@ -21,6 +21,17 @@ namespace di {
 namespace {
 
 constexpr const char* kTryLock = "SELECT pg_try_advisory_lock($1::bigint)";
+constexpr const char* kUnlock = "SELECT pg_advisory_unlock($1::bigint)";
+
+// Releases the scheduler lock before its connection closes: a closed
+// connection's backend exits (and drops the lock) asynchronously, so a
+// scheduler started right after this one could still find it taken.
+struct LockRelease {
+  pg::Connection* conn = nullptr;
+  ~LockRelease() {
+    if (conn != nullptr) (void)conn->Exec(kUnlock, {pg::P(kSchedulerLockKey)});
+  }
+};
 
 plan::HeatmapAlgorithm AlgorithmFor(HeatmapMode mode) {
   return mode == HeatmapMode::kSeed ? plan::HeatmapAlgorithm::kSeed : plan::HeatmapAlgorithm::kAdaptive;
@@ -166,6 +177,7 @@ Result<ScheduleResult> Scheduler::Run(const ScheduleRequest& request) {
     if (!locked.ok()) return Prefixed(locked.status(), "database error taking the scheduler lock");
     if (!locked->GetBool(0, 0)) return Status(Code::kConflict, "another scheduler is running");
   }
+  LockRelease release{conn.get()};
 
   // 2. Full or incremental (run_type_policy.h).
   auto watermark = deps_.watermark->Read();

@@ -167,9 +167,11 @@ TEST(Consolidator, ChangedPayloadUpdatesEveryChangedField) {
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds d JOIN raw_diamonds_nivoda r USING (supplier_stone_id)"
                       " WHERE d.supplier_stone_id = 's-000' AND d.payload_hash = r.payload_hash"),
             1);
-  // Unchanged stone: not re-mapped (same updated_at), but the run that saw it is recorded.
+  // Unchanged stone: its row is not written (same updated_at, the version of r1);
+  // the run that saw it is its raw row's, shown by diamond_last_seen.
   EXPECT_EQ(env.Scalar("SELECT updated_at::text FROM diamonds WHERE supplier_stone_id = 's-001'"), before);
-  EXPECT_EQ(env.Scalar("SELECT last_run_id FROM diamonds WHERE supplier_stone_id = 's-001'"), "r2");
+  EXPECT_EQ(env.Scalar("SELECT last_run_id FROM diamonds WHERE supplier_stone_id = 's-001'"), "r1");
+  EXPECT_EQ(env.Scalar("SELECT last_seen_run_id FROM diamond_last_seen WHERE supplier_stone_id = 's-001'"), "r2");
   EXPECT_EQ(env.Scalar("SELECT last_run_id FROM diamonds WHERE supplier_stone_id = 's-002'"), "r1");
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE status = 'deleted'"), 0);  // incremental: no delete
 }
@@ -183,9 +185,16 @@ TEST(Consolidator, SoftDeleteAfterCompleteFullRunAndUndeleteOnReturn) {
   MustConsolidate(c, "r1");
   env.Scalar("UPDATE run_metadata SET status = 'completed' WHERE run_id = 'r1' RETURNING 1");
 
+  // A row's version (xmin, ctid) changes with every write of it.
+  const std::string kVersions =
+      "SELECT string_agg(xmin::text || ctid::text, ',' ORDER BY supplier_stone_id) FROM diamonds"
+      " WHERE supplier_stone_id IN ('s-000', 's-001', 's-002')";
+  const std::string seen_before = env.Scalar(kVersions);
   env.CreateRun("r2", "full", 2, 2, 0, "2026-02-11T00:00:00.000Z");
   env.WriteRaw("r2", {stones[0], stones[1], stones[2]});
   ConsolidationReport r2 = MustConsolidate(c, "r2");
+  EXPECT_EQ(env.Scalar(kVersions), seen_before) << "the rows of the stones seen unchanged are not written";
+  EXPECT_EQ(env.Count("SELECT count(*) FROM diamond_last_seen WHERE last_seen_run_id = 'r2'"), 3);
   EXPECT_EQ(r2.stats.deleted, 2);
   EXPECT_EQ(r2.stats.unchanged, 3);
   EXPECT_EQ(env.Scalar("SELECT string_agg(supplier_stone_id, ',' ORDER BY supplier_stone_id) FROM diamonds"

@@ -207,8 +207,8 @@ SyncCheck CheckSync(pg::Connection& conn, const std::string& run_id, const std::
                                                    " WHERE feed = $1",
                                                    f);
   c.diamonds_not_active = Scalar(conn,
-                                 "SELECT count(*) FROM diamonds WHERE feed = $1 AND"
-                                 " (status <> 'active' OR last_run_id IS DISTINCT FROM $2)",
+                                 "SELECT count(*) FROM diamond_last_seen WHERE feed = $1 AND"
+                                 " (status <> 'active' OR last_seen_run_id IS DISTINCT FROM $2)",
                                  fr);
   std::map<std::string, std::string> truth_ids, diamond_ids;
   for (const auto& [k, v] : truth_hash) truth_ids[k] = "";

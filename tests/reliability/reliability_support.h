@@ -110,7 +110,7 @@ struct SyncCheck {
   std::string diamonds_missing;      // truth stones absent from diamonds
   std::string diamonds_extra;        // diamonds the simulator does not have
   int64_t diamonds_duplicates = 0;
-  int64_t diamonds_not_active = 0;  // status <> 'active' or last_run_id <> run
+  int64_t diamonds_not_active = 0;  // status <> 'active' or last seen (diamond_last_seen) by another run
   int64_t price_mismatches = 0;     // diamonds.price_cents <> the simulator's price
   int64_t consolidation_failures = 0;
   std::string run_status;
