@@ -176,9 +176,12 @@ TEST_F(LifecycleCliTest, GracefulStopOfWorkGivesEachItemBackOnceUncounted) {
   Pipeline p(Sim(3000, {"--latency-base-ms", "30"}));
   const std::string run = p.ScheduleFull(3, 500);
   pid_t worker = p.StartWorkerProcess({"WORKER_PARTITIONS=3", "NIVODA_RATE_LIMIT=20"}, false);
-  ASSERT_TRUE(WaitFor(p, "SELECT count(*) = 3 FROM partition_runs WHERE run_id = $1 AND status = 'running'", run));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The worker is stopped whatever happens, so a failure here leaves no process behind.
+  const bool fetching =
+      WaitFor(p, "SELECT count(*) = 3 FROM partition_runs WHERE run_id = $1 AND status = 'running'", run);
+  if (fetching) std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(StopProcess(worker, std::chrono::seconds(20)), 0);
+  ASSERT_TRUE(fetching) << "the 3 partitions were never running at once";
   EXPECT_EQ(Text(p, "SELECT count(*) FROM partition_runs WHERE run_id = $1 AND status = 'completed'", run), "0")
       << "stopped mid-fetch";
   EXPECT_EQ(Text(p, "SELECT string_agg(DISTINCT attempts::text, ',') FROM partition_runs WHERE run_id = $1", run), "1")
@@ -195,11 +198,12 @@ TEST_F(LifecycleCliTest, InterruptedRunIsResumedByTheNextRun) {
   const std::vector<std::string> env = {"NIVODA_RATE_LIMIT=20", "WORKER_PARTITIONS=3", "MIN_RECORDS_PER_PARTITION=1000",
                                         "CONSOLIDATION_DELAY_SECONDS=1", "QUEUE_RETRY_DELAY_SECONDS=1"};
   pid_t first = SpawnProcess({DiamondIngestBin(), "run"}, ProcessEnv(p.db.url(), p.sim->endpoint(), env), log);
-  ASSERT_TRUE(
-      WaitFor(p, "SELECT count(*) >= 1 FROM partition_progress WHERE pages_fetched > 0 AND run_id LIKE $1", "%"));
-  kill(first, SIGINT);
+  const bool fetching =
+      WaitFor(p, "SELECT count(*) >= 1 FROM partition_progress WHERE pages_fetched > 0 AND run_id LIKE $1", "%");
+  kill(first, SIGINT);  // whatever happens, so a failure here leaves no process behind
   int status = 0;
   waitpid(first, &status, 0);
+  ASSERT_TRUE(fetching) << "no page was fetched before the interrupt";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
   const std::string run = Text(p, "SELECT run_id FROM run_metadata");
