@@ -1,4 +1,5 @@
-# Scheduler: a Container Apps Job on cron 0 2 * * * (UTC), one replica, no overlap.
+# Scheduler: a Container Apps Job on cron 0 * * * * (hourly, UTC), one replica, no
+# overlap: full or incremental by itself, one run per feed of FEED.
 resource "azurerm_container_app_job" "scheduler" {
   name                         = "${var.name}-scheduler"
   location                     = azurerm_resource_group.main.location
@@ -8,7 +9,7 @@ resource "azurerm_container_app_job" "scheduler" {
   replica_retry_limit          = 1
 
   schedule_trigger_config {
-    cron_expression          = "0 2 * * *"
+    cron_expression          = "0 * * * *"
     parallelism              = 1
     replica_completion_count = 1
   }

@@ -44,6 +44,7 @@ locals {
   # Settings every role reads (non-secret).
   common_env = {
     FEED                        = var.feed
+    FULL_RUN_INTERVAL           = var.full_run_interval
     NIVODA_ENDPOINT             = var.nivoda_endpoint
     NIVODA_RATE_LIMIT           = tostring(var.nivoda_rate_limit)
     WORK_ITEMS_QUEUE            = azurerm_servicebus_queue.work_items.name

@@ -8,7 +8,7 @@ resource "azurerm_storage_account" "main" {
   allow_nested_items_to_be_public = false
 }
 
-# The watermark blob lives at watermarks/nivoda.json.
+# The watermark blobs live at watermarks/nivoda.json (natural) and watermarks/nivoda-labgrown.json.
 resource "azurerm_storage_container" "watermarks" {
   name                  = "watermarks"
   storage_account_name  = azurerm_storage_account.main.name

@@ -22,9 +22,15 @@ variable "image" {
 }
 
 variable "feed" {
-  description = "Nivoda feed: natural or labgrown"
+  description = "Nivoda feeds, comma-separated: natural, labgrown or natural,labgrown"
   type        = string
-  default     = "natural"
+  default     = "natural,labgrown"
+}
+
+variable "full_run_interval" {
+  description = "A feed's next scheduled run is full when its last complete full run is this old (e.g. 24h)"
+  type        = string
+  default     = "24h"
 }
 
 variable "database_url" {

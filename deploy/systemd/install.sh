@@ -6,7 +6,7 @@
 # - /etc/diamond-ingest/env from env.example unless it exists; it stops there
 #   (exit 2, nothing else installed) while the file holds a CHANGE-ME placeholder;
 # - the binary to /usr/local/bin/diamond-ingest (default: build/bin/diamond-ingest);
-# - the units; enables the nightly scheduler timer, N workers (default 2) and
+# - the units; enables the hourly scheduler timer, N workers (default 2) and
 #   the consolidator; applies the database migrations once.
 # Idempotent: re-running updates the binary and units and sets the worker count.
 set -euo pipefail
@@ -71,5 +71,5 @@ for n in $(seq 1 "$workers"); do systemctl enable "diamond-ingest-worker@$n.serv
 systemctl enable diamond-ingest-consolidate.service diamond-ingest.target
 systemctl enable --now diamond-ingest-schedule.timer
 systemctl restart diamond-ingest.target
-echo "install.sh: $workers worker(s), consolidator and nightly scheduler installed"
+echo "install.sh: $workers worker(s), consolidator and hourly scheduler installed"
 echo "  status:  diamond-ingest status      logs: journalctl -u 'diamond-ingest-*' -f"

@@ -79,9 +79,30 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
     cmd->add_flag("--force", opts->force, "With --run-id: consolidate even though some partitions failed");
   }
   {
-    auto [cmd, opts] =
-        commands.Add<RunOptions>(app, "run", "Schedule, work and consolidate one sync in this process", RunRun);
+    auto [cmd, opts] = commands.Add<RunOptions>(
+        app, "run", "Schedule (or resume), work and consolidate one sync per feed in this process", RunRun);
     cmd->add_flag("--full", opts->full, "A full run even when a watermark exists");
+  }
+  {
+    auto [cmd, opts] = commands.Add<CancelOptions>(
+        app, "cancel", "End a running run as cancelled: nothing consolidated, watermark kept", RunCancel);
+    cmd->add_option("--run-id", opts->run_id, "The run")->required();
+  }
+  {
+    CLI::App* dead_letters = app.add_subcommand("dead-letters", "List or redrive the queues' dead letters");
+    dead_letters->require_subcommand(1);
+    dead_letters->fallthrough();  // settings flags after the subcommand reach the main app
+    auto [list, lo] = commands.Add<DeadLettersListOptions>(*dead_letters, "list", "List dead letters, newest first",
+                                                           RunDeadLettersList);
+    list->add_option("--queue", lo->queue, "Only this queue (default: every queue)");
+    list->add_flag("--json", lo->json, "Print JSON instead of a table");
+    list->add_option("--limit", lo->limit, "Most dead letters listed (default 100)");
+    auto [redrive, ro] = commands.Add<DeadLettersRedriveOptions>(
+        *dead_letters, "redrive", "Send dead letters again (a work item's failed partition is reset)",
+        RunDeadLettersRedrive);
+    redrive->add_option("--queue", ro->queue, "Only this queue (default: every queue)");
+    redrive->add_option("--id", ro->id, "The dead letter with this id (see list)");
+    redrive->add_flag("--all", ro->all, "Every dead letter (of --queue)");
   }
   {
     auto [cmd, opts] = commands.Add<RetryOptions>(app, "retry", "Re-publish a run's failed partitions", RunRetry);

@@ -90,6 +90,9 @@ int RunConsolidate(const Config& config, const ConsolidateOptions& options) {
       auto checked = stalls.Check(**conn);
       if (!checked.ok()) log::Warn("stall check failed", {{"error", checked.status().ToString()}});
     }
+    // Dead letters a broker made by itself (Service Bus) end their partitions and runs.
+    auto swept = ApplyDeadLetters(*components, config);
+    if (!swept.ok()) log::Warn("dead-letter sweep failed", {{"error", swept.status().ToString()}});
   }
   const auto& c = consolidator.counters();
   log::Info("consolidator stopped", {{"completed", c.completed.load()},

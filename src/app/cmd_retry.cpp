@@ -1,4 +1,6 @@
-// diamond-ingest retry --run-id ID [--partition P]: re-publishes failed partitions.
+// diamond-ingest retry --run-id ID [--partition P]: re-publishes failed partitions
+// (exit 1 with one line for an unknown or cancelled run). Dead letters not yet
+// applied are applied first, so a partition whose item was dead-lettered is retried too.
 #include <cstdio>
 
 #include "app/commands.h"
@@ -15,6 +17,9 @@ int RunRetry(const Config& config, const RetryOptions& options) {
   if (!c.ok()) {
     std::fprintf(stderr, "diamond-ingest retry: %s\n", c.status().ToString().c_str());
     return kExitFailure;
+  }
+  if (auto swept = ApplyDeadLetters(*c, config); !swept.ok()) {
+    log::Warn("cannot apply the dead letters; continuing", {{"error", swept.status().ToString()}});
   }
   std::optional<int> partition;
   if (options.partition >= 0) partition = options.partition;

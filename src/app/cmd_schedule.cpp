@@ -2,13 +2,15 @@
 // turns its outcome into output and an exit status (see scheduler.h and
 // src/roles/README-scheduler.md).
 //
-// stdout: the plan table and count queries (--dry-run), or one summary line.
-// stderr: JSON log lines, and on failure exactly one plain line
-// "diamond-ingest: schedule: <why>" (exit 1).
+// With several feeds (FEED=natural,labgrown) one pass per feed, in order.
+// stdout: the plan table and count queries (--dry-run), or one summary line
+// per feed. stderr: JSON log lines, and per failed feed exactly one plain line
+// "diamond-ingest: schedule: [<feed>: ]<why>" (exit 1).
 #include <cstdio>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/commands.h"
 #include "app/components.h"
@@ -80,41 +82,37 @@ Status WritePlot(const std::string& path, const plan::Plan& plan) {
   return Status::Ok();
 }
 
-}  // namespace
-
-int RunSchedule(const Config& config, const ScheduleOptions& options) {
-  bool database_free = false;
-  Result<Components> components = options.dry_run ? BuildForDryRun(config, &database_free) : BuildWithRetry(config);
-  if (!components.ok()) {
-    const Status& s = components.status();
-    return Fail((s.code() == Code::kUnavailable ? "database unreachable: " : "cannot start: ") + s.ToString());
-  }
+// One scheduler pass for FEED: prints its outcome; on failure returns the
+// one-line reason. DATABASE_FREE: a dry run planned without a database.
+std::optional<std::string> ScheduleFeed(const Config& config, const ScheduleOptions& options, Components& components,
+                                        Feed feed, bool database_free) {
   SchedulerDeps deps;
-  deps.database_url = components->database_url;
-  deps.queue = components->queue.get();
-  deps.watermark = components->watermark.get();
-  deps.client = components->client.get();
-  Scheduler scheduler(SchedulerSettingsFrom(config), deps);
+  deps.database_url = components.database_url;
+  deps.queue = components.queue.get();
+  deps.watermark = components.watermark_for(FeedName(feed)).get();
+  deps.client = components.client.get();
+  SchedulerSettings settings = SchedulerSettingsFrom(config);
+  settings.feed = feed;
+  Scheduler scheduler(settings, deps);
 
   ScheduleRequest request;
   request.full = options.full;
   request.force = options.force;
   request.dry_run = options.dry_run;
   Result<ScheduleResult> result = scheduler.Run(request);
-  if (components->limiter) components->limiter->Shutdown();
-  if (!result.ok()) return Fail(result.status().message() + " (" + CodeName(result.status().code()) + ")");
+  if (!result.ok()) return result.status().message() + " (" + CodeName(result.status().code()) + ")";
 
   const plan::Plan& plan = result->plan;
   if (!options.plot.empty()) {
     Status written = WritePlot(options.plot, plan);
-    if (!written.ok()) return Fail(written.message());
+    if (!written.ok()) return written.message();
   }
   const char* run_type = result->incremental ? "incremental" : "full";
   switch (result->outcome) {
     case ScheduleOutcome::kDryRun:
-      std::printf("dry run: %s run of feed %s, updated_to %s%s%s\n", run_type, FeedName(config.feed),
-                  result->updated_to.c_str(), result->updated_from ? ", updated_from " : "",
-                  result->updated_from.value_or("").c_str());
+      std::printf("dry run: %s run of feed %s (%s), updated_to %s%s%s\n", run_type, FeedName(feed),
+                  result->run_type_reason.c_str(), result->updated_to.c_str(),
+                  result->updated_from ? ", updated_from " : "", result->updated_from.value_or("").c_str());
       if (database_free) {
         std::printf("no database: %s (a real schedule needs the database)\n",
                     config.azure_storage ? "watermark read from Azure Blob Storage"
@@ -125,15 +123,43 @@ int RunSchedule(const Config& config, const ScheduleOptions& options) {
                   static_cast<long long>(result->planning_ms));
       break;
     case ScheduleOutcome::kNoOffers:
-      std::printf("run %s (%s): zero offers, recorded with no work items\n", result->run_id.c_str(), run_type);
+      std::printf("run %s (%s): zero offers, recorded with no work items; %s because %s\n", result->run_id.c_str(),
+                  run_type, run_type, result->run_type_reason.c_str());
       break;
     case ScheduleOutcome::kScheduled:
-      std::printf("run %s (%s): %zu work items, %lld expected offers, %d count queries\n", result->run_id.c_str(),
-                  run_type, plan.partitions.size(), static_cast<long long>(plan.total_records), plan.count_queries);
+      std::printf("run %s (%s): %zu work items, %lld expected offers, %d count queries; %s because %s\n",
+                  result->run_id.c_str(), run_type, plan.partitions.size(), static_cast<long long>(plan.total_records),
+                  plan.count_queries, run_type, result->run_type_reason.c_str());
       break;
   }
   std::fflush(stdout);
-  return kExitOk;
+  return std::nullopt;
+}
+
+}  // namespace
+
+int RunSchedule(const Config& config, const ScheduleOptions& options) {
+  bool database_free = false;
+  Result<Components> components = options.dry_run ? BuildForDryRun(config, &database_free) : BuildWithRetry(config);
+  if (!components.ok()) {
+    const Status& s = components.status();
+    return Fail((s.code() == Code::kUnavailable ? "database unreachable: " : "cannot start: ") + s.ToString());
+  }
+  // A run whose work item or consolidation was dead-lettered ends first (a
+  // Service Bus broker dead-letters by itself), so it cannot block its feed.
+  if (!options.dry_run) {
+    Result<int> swept = ApplyDeadLetters(*components, config);
+    if (!swept.ok()) log::Warn("cannot apply the dead letters; continuing", {{"error", swept.status().ToString()}});
+  }
+  const std::vector<Feed> feeds = ConfiguredFeeds(config);
+  int exit_code = kExitOk;
+  for (Feed feed : feeds) {
+    std::optional<std::string> failed = ScheduleFeed(config, options, *components, feed, database_free);
+    if (!failed) continue;
+    exit_code = Fail(feeds.size() > 1 ? std::string(FeedName(feed)) + ": " + *failed : *failed);
+  }
+  if (components->limiter) components->limiter->Shutdown();
+  return exit_code;
 }
 
 }  // namespace di

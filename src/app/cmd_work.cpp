@@ -1,5 +1,8 @@
-// diamond-ingest work: the long-running worker role.
+// diamond-ingest work: the long-running worker role. Exit 0 after SIGTERM/SIGINT
+// (or --exit-when-idle); 1 with one line when it cannot start or halts (Nivoda
+// refused the credentials: no partition is failed, every item is given back).
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <thread>
 
@@ -53,6 +56,7 @@ int RunWork(const Config& config, const WorkOptions& options) {
                                {"queue", wo.work_queue}});
   auto done = std::async(std::launch::async, [&] { worker.Run(stop); });
   while (done.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+    if (!worker.fatal().ok()) stop = true;  // e.g. Nivoda refused the credentials
     if (options.exit_when_idle && worker.counters().in_flight == 0) {
       auto depth = components->queue->GetDepth(wo.work_queue);
       if (depth.ok() && depth->ready + depth->leased + depth->ready_or_leased + depth->scheduled == 0) stop = true;
@@ -71,6 +75,10 @@ int RunWork(const Config& config, const WorkOptions& options) {
                                {"dead_lettered", c.dead_lettered.load()},
                                {"pages", c.pages.load()},
                                {"offers", c.offers.load()}});
+  if (Status fatal = worker.fatal(); !fatal.ok()) {
+    std::fprintf(stderr, "diamond-ingest work: %s\n", log::Redact(fatal.message()).c_str());
+    return kExitFailure;
+  }
   return kExitOk;
 }
 

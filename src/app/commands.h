@@ -42,7 +42,9 @@ struct WorkOptions {
 int RunWork(const Config& config, const WorkOptions& options);
 
 // diamond-ingest run [--full]: all roles in one process (scheduler, in-process
-// workers, consolidator) for one machine; live progress, then a summary.
+// workers, consolidator) for one machine, one sync per feed of FEED; resumes a
+// run of the feed still in flight instead of scheduling; live progress, then a
+// summary. Exit 1 unless every run completed.
 struct RunOptions {
   bool full = false;
 };
@@ -55,6 +57,33 @@ struct RetryOptions {
   int partition = -1;  // -1: every failed partition
 };
 int RunRetry(const Config& config, const RetryOptions& options);
+
+// diamond-ingest cancel --run-id ID (roles/cancel.h): ends a running run as
+// cancelled: nothing of it is consolidated, the watermark stays, a new run of
+// its feed may start. Exit 1 for an unknown run or one that has ended.
+struct CancelOptions {
+  std::string run_id;
+};
+int RunCancel(const Config& config, const CancelOptions& options);
+
+// diamond-ingest dead-letters list [--queue Q] [--json] [--limit N]: the dead
+// letters (PostgreSQL queue, and those taken from Service Bus), newest first.
+struct DeadLettersListOptions {
+  std::string queue;  // empty: every queue
+  bool json = false;
+  int limit = 100;
+};
+int RunDeadLettersList(const Config& config, const DeadLettersListOptions& options);
+
+// diamond-ingest dead-letters redrive [--queue Q] (--id ID | --all)
+// (roles/dead_letters.h, RedriveDeadLetters): sends dead letters again; a
+// work item's failed partition is reset as `retry` does.
+struct DeadLettersRedriveOptions {
+  std::string queue;  // empty: every queue
+  int64_t id = -1;    // -1: none given
+  bool all = false;
+};
+int RunDeadLettersRedrive(const Config& config, const DeadLettersRedriveOptions& options);
 
 // diamond-ingest schedule [--full] [--force] [--dry-run] [--plot FILE]
 // (scheduler.h, src/roles/README-scheduler.md): plans the feed's partitions and

@@ -1,5 +1,7 @@
 #include "app/components.h"
 
+#include <map>
+
 #include "cloud/blob_watermark_store.h"
 #include "cloud/db_watermark_store.h"
 #include "cloud/resend_alert_sink.h"
@@ -9,6 +11,7 @@
 #include "queue/postgres_queue.h"
 #include "queue/servicebus_queue.h"
 #include "ratelimit/account_rate_limiter.h"
+#include "roles/dead_letters.h"
 #include "store/embedded_postgres.h"
 #include "store/migrations.h"
 
@@ -35,16 +38,34 @@ class NoWatermarkStore final : public cloud::WatermarkStore {
   }
 };
 
-// Azure Blob when configured, else the database's row (POOL), else none.
-std::shared_ptr<cloud::WatermarkStore> MakeWatermarkStore(const Config& config, std::shared_ptr<pg::Pool> pool) {
+// FEED's watermark: Azure Blob when configured, else the database's row
+// (POOL), else none.
+std::shared_ptr<cloud::WatermarkStore> MakeWatermarkStore(const Config& config, const std::shared_ptr<pg::Pool>& pool,
+                                                          const std::string& feed) {
   if (config.azure_storage) {
     const StorageConnectionString& s = *config.azure_storage;
-    log::Info("watermark: Azure Blob", {{"blob", "watermarks/nivoda.json"}, {"endpoint", s.blob_endpoint}});
     return std::make_shared<cloud::BlobWatermarkStore>(
-        cloud::BlobAccount{s.account_name, s.account_key, s.blob_endpoint});
+        cloud::BlobAccount{s.account_name, s.account_key, s.blob_endpoint}, cloud::WatermarkBlobFor(feed));
   }
   if (!pool) return std::make_shared<NoWatermarkStore>();
-  return std::make_shared<cloud::DbWatermarkStore>(std::move(pool), FeedName(config.feed));
+  return std::make_shared<cloud::DbWatermarkStore>(pool, feed);
+}
+
+// One watermark store per feed, each made once; C.watermark is the first configured feed's.
+void AttachWatermarks(const Config& config, const std::shared_ptr<pg::Pool>& pool, Components& c) {
+  std::map<std::string, std::shared_ptr<cloud::WatermarkStore>> watermarks;
+  for (Feed feed : {Feed::kNatural, Feed::kLabgrown}) {
+    watermarks[FeedName(feed)] = MakeWatermarkStore(config, pool, FeedName(feed));
+  }
+  if (config.azure_storage) {
+    log::Info("watermark: Azure Blob", {{"blob", "watermarks/" + cloud::WatermarkBlobFor(FeedName(config.feed)).blob},
+                                        {"endpoint", config.azure_storage->blob_endpoint}});
+  }
+  c.watermark = watermarks.at(FeedName(config.feed));
+  c.watermark_for = [watermarks](const std::string& feed) -> std::shared_ptr<cloud::WatermarkStore> {
+    auto it = watermarks.find(feed);
+    return it == watermarks.end() ? nullptr : it->second;
+  };
 }
 
 }  // namespace
@@ -127,7 +148,10 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
   } else {
     c.queue = std::make_shared<queue::PostgresQueue>(c.pool, qo);
   }
-  c.watermark = MakeWatermarkStore(config, c.pool);
+  AttachWatermarks(config, c.pool, c);
+  // A work item or consolidation dead-lettered by the queue ends its partition
+  // or run in the same transaction (roles/dead_letters.h).
+  c.queue->SetDeadLetterHook(DeadLetterConsequence(*c.queue, c.alerts, CompletionOptionsFrom(config)));
   if (needs.nivoda) {
     ratelimit::AccountRateLimiterOptions lo;
     lo.account = config.nivoda_username.empty() ? "default" : config.nivoda_username;
@@ -145,13 +169,19 @@ Result<Components> BuildComponents(const Config& config, const ComponentNeeds& n
 
 Result<Components> BuildDatabaseFreeComponents(const Config& config) {
   Components c;
-  c.watermark = MakeWatermarkStore(config, nullptr);
+  AttachWatermarks(config, nullptr, c);
   c.alerts = std::make_shared<cloud::LogAlertSink>();
   nivoda::TokenBucketRateLimiter::Options lo;
   lo.rate_per_second = config.nivoda_rate_limit;
   c.limiter = std::make_shared<nivoda::TokenBucketRateLimiter>(lo, nullptr);
   DI_ASSIGN_OR_RETURN(c.client, nivoda::NivodaClient::Create(MakeClientOptions(config, c.limiter)));
   return c;
+}
+
+Result<int> ApplyDeadLetters(Components& components, const Config& config) {
+  const CompletionOptions options = CompletionOptionsFrom(config);
+  return SweepDeadLetters(*components.queue, DeadLetterConsequence(*components.queue, components.alerts, options),
+                          options);
 }
 
 }  // namespace di

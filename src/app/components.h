@@ -38,6 +38,11 @@ std::string EmbeddedPostgresDir(const Config& config);
 // The database URL alone (embedded or configured), for commands that only query.
 Result<std::string> ResolveDatabaseUrl(const Config& config);
 
+// Applies the dead letters of both queues not handled yet to their partitions
+// and runs (roles/dead_letters.h): a Service Bus dead-letter queue is drained
+// into queue_dead_letters. Returns how many were handled.
+Result<int> ApplyDeadLetters(Components& components, const Config& config);
+
 // ClientOptions for NivodaClient from the configuration.
 nivoda::ClientOptions MakeClientOptions(const Config& config, std::shared_ptr<nivoda::RateLimiter> limiter);
 

@@ -10,6 +10,12 @@
 #include "http/curl_transport.h"
 
 namespace di::cloud {
+
+BlobLocation WatermarkBlobFor(const std::string& feed) {
+  BlobLocation location;
+  if (feed != "natural") location.blob = "nivoda-" + feed + ".json";
+  return location;
+}
 namespace {
 
 constexpr const char* kApiVersion = "2021-12-02";

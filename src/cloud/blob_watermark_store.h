@@ -1,12 +1,13 @@
-// BlobWatermarkStore: the watermark as an Azure Blob (watermarks/nivoda.json),
-// signed with SharedKey, over an http::HttpTransport (CurlTransport by default).
-// Read: 404 (blob or container) = no watermark. Advance
-// is a compare-and-set on the blob's ETag (If-Match, or If-None-Match: * when
-// absent): forward-only (an older value is kConflict, an equal one a no-op), and
-// a concurrent writer's change makes the PUT fail as kConflict, never a silent
-// overwrite. A blob that is not a watermark document is kCorrupt, names the blob
-// and is never overwritten. Transport failures and 5xx are kUnavailable (429 and 503
-// kRateLimited); 401/403 kUnauthenticated; other 4xx kPermanent. Details: docs/AZURE.md, "Blob watermark".
+// BlobWatermarkStore: the watermark as an Azure Blob (watermarks/nivoda.json;
+// one blob per feed, WatermarkBlobFor), signed with SharedKey, over an
+// http::HttpTransport (CurlTransport by default). Read: 404 (blob or container) =
+// no watermark. Advance is a compare-and-set on the blob's ETag (If-Match, or
+// If-None-Match: * when absent): forward-only (an older value is kConflict, an
+// equal one a no-op), and a concurrent writer's change makes the PUT fail as
+// kConflict, never a silent overwrite. A blob that is not a watermark document is
+// kCorrupt, names the blob and is never overwritten. Transport failures and 5xx
+// are kUnavailable (429 and 503 kRateLimited); 401/403 kUnauthenticated; other
+// 4xx kPermanent. Details: docs/AZURE.md, "Blob watermark".
 //
 // Thread-safe: no mutable state; the transport is thread-safe.
 // The account key is never logged nor put in a Status message.
@@ -32,6 +33,10 @@ struct BlobLocation {
   std::string container = "watermarks";
   std::string blob = "nivoda.json";
 };
+
+// The watermark blob of FEED: watermarks/nivoda.json for natural (the original
+// system's blob), watermarks/nivoda-labgrown.json for labgrown.
+BlobLocation WatermarkBlobFor(const std::string& feed);
 
 class BlobWatermarkStore final : public WatermarkStore {
  public:

@@ -10,6 +10,10 @@
 namespace di {
 
 const char* FeedName(Feed feed) { return feed == Feed::kLabgrown ? "labgrown" : "natural"; }
+
+std::vector<Feed> ConfiguredFeeds(const Config& config) {
+  return config.feeds.empty() ? std::vector<Feed>{config.feed} : config.feeds;
+}
 namespace {
 
 Status Bad(std::string message) { return Status(Code::kInvalidArgument, std::move(message)); }
@@ -77,6 +81,7 @@ bool IsLoopbackHost(const std::string& host) {
 
 // Rules that involve more than one setting.
 Status CheckCombinations(Config* config) {
+  if (!config->feeds.empty()) config->feed = config->feeds.front();
   if (config->retry_cap < config->retry_base) {
     return Bad("RETRY_CAP_MS: must be >= RETRY_BASE_MS (" + std::to_string(config->retry_base.count()) + ")");
   }

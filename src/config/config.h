@@ -26,7 +26,7 @@
 
 namespace di {
 
-enum class Feed { kNatural, kLabgrown };  // FEED
+enum class Feed { kNatural, kLabgrown };  // FEED (one or both)
 // "natural" or "labgrown".
 const char* FeedName(Feed feed);
 enum class HeatmapMode { kAdaptive, kSeed };           // HEATMAP
@@ -44,7 +44,8 @@ struct Config {
   std::string data_dir;      // DI_DATA_DIR, absolute; its default: config/data_dir.h ("" when none applies)
 
   // --- Nivoda API ---
-  Feed feed = Feed::kNatural;
+  std::vector<Feed> feeds;      // FEED: one or more, in the order given, no repeats
+  Feed feed = Feed::kNatural;   // the first of feeds (set by LoadConfig)
   std::string nivoda_endpoint;  // validated http(s) URL
   std::string nivoda_username;
   std::string nivoda_password;
@@ -64,6 +65,7 @@ struct Config {
   int max_partitions_incremental = 0;
   int min_records_per_partition = 0;
   int records_per_partition = 0;
+  Millis full_run_interval{};  // a full run when the last complete one is this old
 
   // --- worker ---
   int worker_partitions = 0;          // partitions in flight per process
@@ -117,6 +119,10 @@ struct ConfigSources {
 // Reads, validates and types every setting. Errors are kInvalidArgument with a
 // one-line message "NAME: what is wrong" (or "--env-file: ..." / ".env: ...").
 Result<Config> LoadConfig(const ConfigSources& sources);
+
+// The feeds to sync: CONFIG.feeds, or CONFIG.feed alone when feeds is empty
+// (a Config built by hand).
+std::vector<Feed> ConfiguredFeeds(const Config& config);
 
 // The environment as a map, from a NULL-terminated "NAME=value" array (environ).
 std::map<std::string, std::string> EnvironmentFromArray(const char* const* envp);

@@ -43,7 +43,13 @@ const Setting kSettings[] = {
      &Config::data_dir},
 
     // --- Nivoda API ---
-    {"FEED", K::kEnum, "natural", "Which Nivoda feed to sync: natural or lab-grown stones", &Config::feed, {}, kFeeds},
+    {"FEED",
+     K::kEnumList,
+     "natural",
+     "Nivoda feeds to sync, comma-separated: natural, labgrown or both (schedule plans one run per feed)",
+     &Config::feeds,
+     {},
+     kFeeds},
     {"NIVODA_ENDPOINT", K::kUrl, "http://127.0.0.1:8765/api/diamonds",
      "Nivoda GraphQL endpoint; the default is nivoda-sim started with its defaults", &Config::nivoda_endpoint},
     {"NIVODA_USERNAME", K::kString, "nivoda-sim",
@@ -119,6 +125,14 @@ const Setting kSettings[] = {
      &Config::min_records_per_partition, Range(1, 10000000)},
     {"RECORDS_PER_PARTITION", K::kInt, "5000", "Target offers per partition", &Config::records_per_partition,
      Range(1, 10000000)},
+    {"FULL_RUN_INTERVAL",
+     K::kDuration,
+     "24",
+     "Age of a feed's last complete full run at which schedule plans a full run (the only kind that soft-deletes)",
+     &Config::full_run_interval,
+     Bounds{0, 8760, true, false},
+     {},
+     U::kHours},
 
     // --- worker ---
     {"WORKER_PARTITIONS", K::kInt, "12", "Partitions one worker process ingests at once", &Config::worker_partitions,
@@ -270,6 +284,8 @@ std::string FormatNumber(double v) {
 
 int64_t UnitMs(DurationUnit unit) {
   switch (unit) {
+    case DurationUnit::kHours:
+      return 3600000;
     case DurationUnit::kMinutes:
       return 60000;
     case DurationUnit::kSeconds:
@@ -281,6 +297,8 @@ int64_t UnitMs(DurationUnit unit) {
 
 const char* UnitName(DurationUnit unit) {
   switch (unit) {
+    case DurationUnit::kHours:
+      return "hours";
     case DurationUnit::kMinutes:
       return "minutes";
     case DurationUnit::kSeconds:
@@ -350,6 +368,23 @@ Status StoreEnum(const Setting& s, Config* config, int index) {
       s.field);
 }
 
+// Stores the choices INDEXES into the enum-list member of the row (feeds are the only one).
+Status StoreEnumList(const Setting& s, Config* config, const std::vector<int>& indexes) {
+  return std::visit(
+      [&](auto member) -> Status {
+        using T = std::remove_reference_t<decltype(config->*member)>;
+        if constexpr (std::is_same_v<T, std::vector<Feed>>) {
+          T values;
+          for (int i : indexes) values.push_back(static_cast<Feed>(i));
+          config->*member = std::move(values);
+          return Status::Ok();
+        } else {
+          return Status(Code::kInternal, "settings table: " + std::string(s.name) + " is not an enum list field");
+        }
+      },
+      s.field);
+}
+
 }  // namespace
 
 const char* SettingKindName(SettingKind kind) {
@@ -368,6 +403,8 @@ const char* SettingKindName(SettingKind kind) {
       return "duration";
     case K::kEnum:
       return "enum";
+    case K::kEnumList:
+      return "enum list";
     case K::kHostPort:
       return "host:port";
     case K::kEmail:
@@ -458,6 +495,26 @@ Status ApplySetting(const Setting& s, std::string_view raw, Config* config) {
         if (s.choices[i] == v) return StoreEnum(s, config, static_cast<int>(i));
       }
       return Bad(What(s, raw, "is not one of " + DescribeAllowed(s)));
+    }
+    case K::kEnumList: {
+      std::vector<int> indexes;
+      size_t start = 0;
+      while (start <= text.size()) {
+        size_t comma = std::min(text.find(',', start), text.size());
+        std::string one = Lower(Trim(text.substr(start, comma - start)));
+        start = comma + 1;
+        auto it = std::find(s.choices.begin(), s.choices.end(), one);
+        if (it == s.choices.end()) {
+          if (one == Lower(text)) return Bad(What(s, raw, "is not one of " + DescribeAllowed(s)));
+          return Bad(What(s, raw, "lists \"" + one + "\", not one of " + DescribeAllowed(s)));
+        }
+        int index = static_cast<int>(it - s.choices.begin());
+        if (std::find(indexes.begin(), indexes.end(), index) != indexes.end()) {
+          return Bad(What(s, raw, "names " + one + " twice"));
+        }
+        indexes.push_back(index);
+      }
+      return StoreEnumList(s, config, indexes);
     }
     case K::kUrl: {
       auto url = ParseHttpUrl(text);
@@ -551,6 +608,13 @@ std::string FormatSetting(const Setting& s, const Config& config) {
           return i < s.choices.size() ? std::string(s.choices[i]) : "?";
         } else if constexpr (std::is_same_v<T, HostPort>) {
           return v.ToString();
+        } else if constexpr (std::is_same_v<T, std::vector<Feed>>) {
+          std::string joined;
+          for (Feed one : v) {
+            auto i = static_cast<size_t>(one);
+            joined += (joined.empty() ? "" : ",") + (i < s.choices.size() ? std::string(s.choices[i]) : "?");
+          }
+          return joined;
         } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
           std::string joined;
           for (const auto& one : v) joined += (joined.empty() ? "" : ",") + one;
@@ -564,7 +628,7 @@ std::string FormatSetting(const Setting& s, const Config& config) {
 }
 
 std::string DescribeAllowed(const Setting& s) {
-  if (s.kind == K::kEnum) {
+  if (s.kind == K::kEnum || s.kind == K::kEnumList) {
     std::string out;
     for (auto c : s.choices) out += (out.empty() ? "" : ", ") + std::string(c);
     return out;

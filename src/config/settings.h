@@ -34,6 +34,7 @@ enum class SettingKind {
   kUrl,          // http(s)://host[:port][/path]
   kDuration,     // integer in the setting's unit, or with a suffix ms/s/m/h
   kEnum,         // one of the row's choices (case-insensitive)
+  kEnumList,     // one or more of the row's choices, comma-separated, none twice
   kHostPort,     // host:port
   kEmail,        // a@b or "Name <a@b>"
   kEmailList,    // comma-separated kEmail
@@ -43,7 +44,7 @@ enum class SettingKind {
 };
 const char* SettingKindName(SettingKind kind);
 
-enum class DurationUnit { kNone, kMilliseconds, kSeconds, kMinutes };
+enum class DurationUnit { kNone, kMilliseconds, kSeconds, kMinutes, kHours };
 
 // Inclusive unless marked exclusive; in the setting's unit for durations.
 struct Bounds {
@@ -59,8 +60,8 @@ struct Bounds {
 // The Config member a setting fills; its type matches the kind.
 using ConfigField =
     std::variant<std::string Config::*, int Config::*, double Config::*, bool Config::*, Config::Millis Config::*,
-                 Feed Config::*, HeatmapMode Config::*, log::Level Config::*, LogFormatSetting Config::*,
-                 HostPort Config::*, std::vector<std::string> Config::*,
+                 Feed Config::*, std::vector<Feed> Config::*, HeatmapMode Config::*, log::Level Config::*,
+                 LogFormatSetting Config::*, HostPort Config::*, std::vector<std::string> Config::*,
                  std::optional<StorageConnectionString> Config::*, std::optional<ServiceBusConnectionString> Config::*>;
 
 struct Setting {
@@ -70,7 +71,7 @@ struct Setting {
   std::string_view description;    // one line, for --help and the README
   ConfigField field;
   Bounds bounds = {};
-  std::span<const std::string_view> choices = {};  // kEnum: in the enum's declaration order
+  std::span<const std::string_view> choices = {};  // kEnum(List): in the enum's declaration order
   DurationUnit unit = DurationUnit::kNone;         // kDuration: unit of a bare number
   bool secret = false;                             // never printed, never in an error message
 };

@@ -12,6 +12,8 @@ const char* ConsolidationOutcomeName(ConsolidationOutcome outcome) {
       return "not_ready";
     case ConsolidationOutcome::kRefused:
       return "refused";
+    case ConsolidationOutcome::kCancelled:
+      return "cancelled";
     case ConsolidationOutcome::kUnknownRun:
       break;
   }
@@ -30,6 +32,11 @@ GateDecision DecideConsolidation(const std::optional<RunState>& run, const std::
   if (run->status == "completed") {
     d.outcome = ConsolidationOutcome::kAlreadyCompleted;
     d.reason = "run " + run_id + " is already consolidated";
+    return d;
+  }
+  if (run->status == "cancelled") {
+    d.outcome = ConsolidationOutcome::kCancelled;
+    d.reason = "run " + run_id + " was cancelled; it is never consolidated";
     return d;
   }
   if (run->in_progress > 0) {

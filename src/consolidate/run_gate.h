@@ -2,6 +2,7 @@
 // A request that stops at the gate ends with its ConsolidationOutcome:
 //   unknown run                        -> kUnknownRun (dead-letter the message)
 //   run already completed              -> kAlreadyCompleted (a duplicate: done)
+//   run cancelled                      -> kCancelled (done: never consolidated)
 //   partitions pending or running      -> kNotReady (retry later)
 //   failed partitions without force    -> kRefused
 //   otherwise                          -> proceed (no outcome yet), with
@@ -25,7 +26,7 @@ struct RunState {
   std::string run_id;
   std::string feed;      // natural | labgrown
   std::string run_type;  // full | incremental
-  std::string status;    // running | consolidating | completed | failed
+  std::string status;    // running | consolidating | completed | failed | cancelled
   WallTime updated_to{};
   int64_t partitions = 0;
   int64_t in_progress = 0;  // pending or running
@@ -34,8 +35,8 @@ struct RunState {
 
 // How a consolidation request ends: kCompleted after a consolidation ran to
 // its end, otherwise the gate's answer (above).
-enum class ConsolidationOutcome { kCompleted, kAlreadyCompleted, kNotReady, kRefused, kUnknownRun };
-// "completed", "already_completed", "not_ready", "refused", "unknown_run".
+enum class ConsolidationOutcome { kCompleted, kAlreadyCompleted, kNotReady, kRefused, kUnknownRun, kCancelled };
+// "completed", "already_completed", "not_ready", "refused", "unknown_run", "cancelled".
 const char* ConsolidationOutcomeName(ConsolidationOutcome outcome);
 
 struct GateDecision {

@@ -60,6 +60,7 @@ class NivodaClient::Impl {
     c.authentications = tokens_.authentications();
     c.reauthentications = reauthentications_.load();
     c.rate_limited = rate_limited_.load();
+    c.authentications_refused = authentications_refused_.load();
     return c;
   }
 
@@ -173,6 +174,7 @@ class NivodaClient::Impl {
       Status final_status;
       const int of_kind = status.code() == Code::kRateLimited ? ++throttled : attempt - throttled;
       if (!RetryAfterFailure("authenticate", of_kind, status, retry_after, event, &final_status)) {
+        if (final_status.code() == Code::kPermanent) ++authentications_refused_;
         return final_status;
       }
     }
@@ -223,6 +225,7 @@ class NivodaClient::Impl {
   std::atomic<int64_t> retries_{0};
   std::atomic<int64_t> reauthentications_{0};
   std::atomic<int64_t> rate_limited_{0};
+  std::atomic<int64_t> authentications_refused_{0};
 };
 
 Result<std::unique_ptr<NivodaClient>> NivodaClient::Create(ClientOptions options) {

@@ -74,6 +74,9 @@ struct ClientCounters {
   int64_t authentications = 0;
   int64_t reauthentications = 0;  // after an auth error
   int64_t rate_limited = 0;       // HTTP 429 received
+  // Authentications refused for good (bad credentials, or an endpoint that
+  // answers authenticate with a 4xx): every call after one fails the same way.
+  int64_t authentications_refused = 0;
 };
 
 class NivodaClient {

@@ -182,7 +182,7 @@ constexpr const char* kLastSync =
     " FROM run_metadata r WHERE status = 'completed' AND consolidation_completed_at IS NOT NULL"
     " ORDER BY feed, consolidation_completed_at DESC";
 
-const char* const kRunStatuses[] = {"running", "consolidating", "completed", "failed"};
+const char* const kRunStatuses[] = {"running", "consolidating", "completed", "failed", "cancelled"};
 
 Result<std::vector<prometheus::MetricFamily>> PipelineFamilies(pg::Connection& conn, queue::Queue& queue,
                                                                const std::vector<std::string>& queues) {

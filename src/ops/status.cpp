@@ -32,7 +32,7 @@ std::string Consolidation(const std::string& status, bool started, bool complete
   if (started) return status == "failed" ? "failed" : "running";
   if (status == "running") return "waiting";
   if (status == "consolidating") return "queued";
-  if (status == "failed") return "skipped";
+  if (status == "failed" || status == "cancelled") return "skipped";
   return "none";
 }
 

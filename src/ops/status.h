@@ -57,7 +57,7 @@ struct RunSummary {
   int64_t records_fetched = 0;  // sum of the partitions' checkpointed records
   int count_queries = 0;
   // waiting (partitions in flight) | queued | running | done | failed |
-  // skipped (run failed before) | none (nothing to consolidate)
+  // skipped (run failed or was cancelled before) | none (nothing to consolidate)
   std::string consolidation;
   std::optional<std::string> watermark_before;
   std::optional<std::string> watermark_after;

@@ -36,13 +36,26 @@ constexpr const char* kComplete = "DELETE FROM queue_messages WHERE id = $1 AND 
 constexpr const char* kAbandon =
     "UPDATE queue_messages SET lease_token = NULL, visible_at = now() + make_interval(secs => $3)"
     " WHERE id = $1 AND lease_token = $2";
+// A released delivery is not counted: the claim's increment is undone.
+constexpr const char* kRelease =
+    "UPDATE queue_messages SET lease_token = NULL, visible_at = now(), delivery_count = greatest(delivery_count - 1, 0)"
+    " WHERE id = $1 AND lease_token = $2";
 constexpr const char* kRenew =
     "UPDATE queue_messages SET visible_at = now() + make_interval(secs => $3)"
     " WHERE id = $1 AND lease_token = $2";
+// $5: whether the dead letter's consequence is applied (handled_at) by the caller.
 constexpr const char* kDeadLetter =
     "WITH m AS (DELETE FROM queue_messages WHERE id = $1 AND lease_token = $2 RETURNING *)"
-    " INSERT INTO queue_dead_letters (id, queue, body, dedup_id, enqueued_at, delivery_count, reason, description)"
-    " SELECT id, queue, body, dedup_id, enqueued_at, delivery_count, $3, $4 FROM m";
+    " INSERT INTO queue_dead_letters (id, queue, body, dedup_id, enqueued_at, delivery_count, reason, description,"
+    "                                 handled_at)"
+    " SELECT id, queue, body, dedup_id, enqueued_at, delivery_count, $3, $4, CASE WHEN $5::boolean THEN now() END"
+    " FROM m";
+constexpr const char* kUnhandled =
+    "SELECT id, body, delivery_count, reason, coalesce(description, '') FROM queue_dead_letters"
+    " WHERE queue = $1 AND handled_at IS NULL ORDER BY id LIMIT $2";
+constexpr const char* kLockUnhandled =
+    "SELECT 1 FROM queue_dead_letters WHERE id = $1 AND handled_at IS NULL FOR UPDATE SKIP LOCKED";
+constexpr const char* kMarkHandled = "UPDATE queue_dead_letters SET handled_at = now() WHERE id = $1";
 constexpr const char* kDepth =
     "SELECT count(*) FILTER (WHERE visible_at <= now()),"
     "       count(*) FILTER (WHERE visible_at > now() AND lease_token IS NOT NULL),"
@@ -102,10 +115,39 @@ Result<std::optional<Message>> PostgresQueue::TryClaim(pg::Connection& conn, con
     if (m.delivery_count <= options_.max_deliveries) return std::optional<Message>(std::move(m));
     std::string why = "delivered " + std::to_string(m.delivery_count - 1) + " times without completion (max " +
                       std::to_string(options_.max_deliveries) + ")";
-    DI_RETURN_IF_ERROR(
-        conn.Exec(kDeadLetter, {pg::P(m.id), pg::P(token), pg::P("MaxDeliveryCountExceeded"), pg::P(why)}).status());
+    Status dead = DeadLetterExhausted(conn, m, why);
+    if (!dead.ok()) {
+      // The message stays leased to nobody until its lease ends, then this is tried again.
+      log::Warn("cannot dead-letter an exhausted message; trying again when its lease ends",
+                {{"queue", queue}, {"message_id", m.id}, {"error", dead.ToString()}});
+      continue;
+    }
     log::Warn("message dead-lettered", {{"queue", queue}, {"message_id", m.id}, {"reason", why}});
   }
+}
+
+Status PostgresQueue::DeadLetterExhausted(pg::Connection& conn, const Message& m, const std::string& why) {
+  DeadLetterHook hook;
+  {
+    std::lock_guard<std::mutex> lock(hook_mu_);
+    hook = hook_;
+  }
+  const char* reason = "MaxDeliveryCountExceeded";
+  if (!hook) {
+    return conn.Exec(kDeadLetter, {pg::P(m.id), pg::P(m.lease_token), pg::P(reason), pg::P(why), pg::P(false)})
+        .status();
+  }
+  AfterCommit after;
+  {
+    pg::Transaction tx(conn);
+    DI_RETURN_IF_ERROR(tx.begin_status());
+    DI_ASSIGN_OR_RETURN(after, hook(conn, DeadLetterRecord{m.id, m.queue, m.body, m.delivery_count - 1, reason, why}));
+    DI_RETURN_IF_ERROR(
+        conn.Exec(kDeadLetter, {pg::P(m.id), pg::P(m.lease_token), pg::P(reason), pg::P(why), pg::P(true)}).status());
+    DI_RETURN_IF_ERROR(tx.Commit());
+  }
+  if (after) after();
+  return Status::Ok();
 }
 
 Result<std::optional<Message>> PostgresQueue::Receive(const std::string& queue, Millis wait) {
@@ -155,10 +197,19 @@ Status PostgresQueue::Abandon(const Message& m, Millis delay) {
   return Status::Ok();
 }
 
+Status PostgresQueue::Release(const Message& m) {
+  DI_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  DI_ASSIGN_OR_RETURN(auto r, conn->Exec(kRelease, {pg::P(m.id), pg::P(m.lease_token)}));
+  if (r.Affected() != 1) return LeaseLost(m);
+  (void)conn->Exec(kNotify, {pg::P(m.queue)});  // a lost NOTIFY only delays the next receive
+  return Status::Ok();
+}
+
+// The caller dead-letters on purpose and has dealt with the consequence: handled.
 Status PostgresQueue::DeadLetter(const Message& m, const std::string& reason, const std::string& description) {
   DI_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  DI_ASSIGN_OR_RETURN(auto r,
-                      conn->Exec(kDeadLetter, {pg::P(m.id), pg::P(m.lease_token), pg::P(reason), pg::P(description)}));
+  DI_ASSIGN_OR_RETURN(auto r, conn->Exec(kDeadLetter, {pg::P(m.id), pg::P(m.lease_token), pg::P(reason),
+                                                       pg::P(description), pg::P(true)}));
   if (r.Affected() != 1) return LeaseLost(m);
   log::Warn("message dead-lettered",
             {{"queue", m.queue}, {"message_id", m.id}, {"reason", reason}, {"description", description}});
@@ -175,6 +226,35 @@ Result<Depth> PostgresQueue::GetDepth(const std::string& queue) {
   DI_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   DI_ASSIGN_OR_RETURN(auto r, conn->Exec(kDepth, {pg::P(queue)}));
   return Depth{r.GetInt64(0, 0), r.GetInt64(0, 1), r.GetInt64(0, 2), r.GetInt64(0, 3)};
+}
+
+void PostgresQueue::SetDeadLetterHook(DeadLetterHook hook) {
+  std::lock_guard<std::mutex> lock(hook_mu_);
+  hook_ = std::move(hook);
+}
+
+Result<int> PostgresQueue::SweepDeadLetters(const std::string& queue, int limit, const DeadLetterHook& hook) {
+  DI_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  DI_ASSIGN_OR_RETURN(auto rows, conn->Exec(kUnhandled, {pg::P(queue), pg::P(limit)}));
+  int handled = 0;
+  for (int i = 0; i < rows.rows(); ++i) {
+    DeadLetterRecord d{rows.GetString(i, 0), queue,
+                       rows.GetString(i, 1), static_cast<int>(rows.GetInt64(i, 2)),
+                       rows.GetString(i, 3), rows.GetString(i, 4)};
+    AfterCommit after;
+    {
+      pg::Transaction tx(*conn);
+      DI_RETURN_IF_ERROR(tx.begin_status());
+      DI_ASSIGN_OR_RETURN(auto locked, conn->Exec(kLockUnhandled, {pg::P(d.id)}));
+      if (locked.rows() == 0) continue;  // handled meanwhile, or being handled (rolled back)
+      DI_ASSIGN_OR_RETURN(after, hook(*conn, d));
+      DI_RETURN_IF_ERROR(conn->Exec(kMarkHandled, {pg::P(d.id)}).status());
+      DI_RETURN_IF_ERROR(tx.Commit());
+    }
+    if (after) after();
+    ++handled;
+  }
+  return handled;
 }
 
 }  // namespace di::queue

@@ -10,11 +10,20 @@
 //   consumers until Complete / Abandon / DeadLetter, or until the lease
 //   expires, when it is delivered again. Each delivery increments
 //   delivery_count; past max_deliveries the message is dead-lettered instead.
+// - Release: gives a message back at once without counting its delivery (a
+//   graceful shutdown): Service Bus's `released` outcome.
+// - Dead letters: a message dead-lettered because its deliveries ran out has a
+//   consequence for the pipeline (its partition or run fails). The PostgreSQL
+//   queue applies the DeadLetterHook in the transaction that dead-letters it;
+//   a broker that dead-letters by itself (Service Bus) cannot, so
+//   SweepDeadLetters applies the hook later to every dead letter not yet
+//   handled, each in one transaction with the record that it was handled.
 // Implementations are thread-safe.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -45,7 +54,26 @@ struct Message {
   int delivery_count = 0;
   WallTime enqueued_at{};
   std::string lease_token;  // proves ownership on complete/abandon/dead-letter
+  // Of a message received from a broker's dead-letter queue (Service Bus).
+  std::string dead_letter_reason;
+  std::string dead_letter_description;
 };
+
+// A message in a dead-letter queue.
+struct DeadLetterRecord {
+  std::string id;  // the queue's id (PostgreSQL: queue_messages.id; Service Bus: message-id)
+  std::string queue;
+  std::string body;
+  int delivery_count = 0;
+  std::string reason;  // e.g. MaxDeliveryCountExceeded, MalformedWorkItem
+  std::string description;
+};
+
+// Applies a dead letter's consequence on TX (an open transaction on the
+// pipeline's database); returns what to do once TX committed (alerts), or an
+// error, which rolls TX back so the dead letter is handled again later.
+using AfterCommit = std::function<void()>;
+using DeadLetterHook = std::function<Result<AfterCommit>(pg::Connection& tx, const DeadLetterRecord& dead_letter)>;
 
 struct Depth {
   int64_t ready = 0;      // visible now
@@ -71,10 +99,21 @@ class Queue {
   // kConflict when the lease was lost (expired and taken by someone else).
   virtual Status Complete(const Message& message) = 0;
   virtual Status Abandon(const Message& message, Millis delay = Millis(0)) = 0;
+  // Gives MESSAGE back for immediate redelivery; its delivery is not counted.
+  virtual Status Release(const Message& message) = 0;
   virtual Status DeadLetter(const Message& message, const std::string& reason, const std::string& description) = 0;
   virtual Status RenewLease(const Message& message) = 0;
 
   virtual Result<Depth> GetDepth(const std::string& queue) = 0;
+
+  // The hook applied when the queue itself dead-letters a message (deliveries
+  // exhausted), in the same transaction. Set once, before the first Receive;
+  // backends whose broker dead-letters by itself ignore it (see above).
+  virtual void SetDeadLetterHook(DeadLetterHook hook) = 0;
+  // Applies HOOK to up to LIMIT dead letters of QUEUE not handled yet, each in
+  // one transaction that also records it as handled (in queue_dead_letters).
+  // Returns how many were handled.
+  virtual Result<int> SweepDeadLetters(const std::string& queue, int limit, const DeadLetterHook& hook) = 0;
 };
 
 struct QueueOptions {

@@ -88,7 +88,8 @@ struct AmqpOptions {
   Millis idle_timeout{30000};
 };
 
-enum class Outcome { kAccept, kAbandon, kDeadLetter };
+// kRelease: released (the broker does not count the delivery).
+enum class Outcome { kAccept, kAbandon, kDeadLetter, kRelease };
 
 struct Received {
   proton::message message;

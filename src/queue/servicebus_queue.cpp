@@ -15,6 +15,14 @@ namespace di::queue {
 namespace {
 
 constexpr const char* kDeliveryCountProperty = "di-delivery-count";
+// Dead letters taken from the broker's dead-letter queue are kept in the
+// pipeline's database (sql/014_run_lifecycle.sql).
+constexpr const char* kDeadLetterSeen =
+    "SELECT 1 FROM queue_dead_letters WHERE queue = $1 AND message_id = $2 AND handled_at IS NOT NULL";
+constexpr const char* kKeepDeadLetter =
+    "INSERT INTO queue_dead_letters (queue, body, dedup_id, message_id, enqueued_at, delivery_count, reason,"
+    "                                description, handled_at)"
+    " VALUES ($1, $2, $3, $3, $4::timestamptz, $5, $6, $7, now())";
 
 std::string HostForUrl(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -116,6 +124,11 @@ Result<std::optional<Message>> ServiceBusQueue::Receive(const std::string& queue
   } else {
     m.enqueued_at = WallTime(Millis(r->message.creation_time().milliseconds()));
   }
+  // Set by the broker on a message of a dead-letter queue.
+  for (auto [key, field] : {std::pair{"DeadLetterReason", &m.dead_letter_reason},
+                            std::pair{"DeadLetterErrorDescription", &m.dead_letter_description}}) {
+    if (r->message.properties().exists(key)) *field = proton::coerce<std::string>(r->message.properties().get(key));
+  }
   m.lease_token = r->token;
   if (locks_) {
     // Without x-opt-locked-until (not Service Bus), renew at once to learn the expiry.
@@ -159,6 +172,10 @@ Status ServiceBusQueue::Abandon(const Message& message, Millis delay) {
   return Settled(message, connection_->Settle(message.lease_token, sb::Outcome::kAbandon));
 }
 
+Status ServiceBusQueue::Release(const Message& message) {
+  return Settled(message, connection_->Settle(message.lease_token, sb::Outcome::kRelease));
+}
+
 Status ServiceBusQueue::DeadLetter(const Message& message, const std::string& reason, const std::string& description) {
   Status s = Settled(message, connection_->Settle(message.lease_token, sb::Outcome::kDeadLetter, reason, description));
   if (s.ok()) {
@@ -197,6 +214,48 @@ Result<Depth> ServiceBusQueue::GetDepth(const std::string& queue) {
     return d;
   }
   return sb::WithBrokerCounts(d, *broker);
+}
+
+void ServiceBusQueue::SetDeadLetterHook(DeadLetterHook) {
+  // The broker dead-letters by itself: SweepDeadLetters applies the hook.
+}
+
+Result<int> ServiceBusQueue::SweepDeadLetters(const std::string& queue, int limit, const DeadLetterHook& hook) {
+  const std::string dead_letter_queue = queue + "/$DeadLetterQueue";
+  int handled = 0;
+  for (int i = 0; i < limit; ++i) {
+    DI_ASSIGN_OR_RETURN(std::optional<Message> m, Receive(dead_letter_queue, Millis(i == 0 ? 2000 : 500)));
+    if (!m) break;
+    const DeadLetterRecord d{
+        m->id, queue, m->body, m->delivery_count, m->dead_letter_reason, m->dead_letter_description};
+    AfterCommit after;
+    Status kept = [&]() -> Status {
+      DI_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+      pg::Transaction tx(*conn);
+      DI_RETURN_IF_ERROR(tx.begin_status());
+      DI_ASSIGN_OR_RETURN(auto seen, conn->Exec(kDeadLetterSeen, {pg::P(queue), pg::P(d.id)}));
+      if (seen.rows() == 0) {  // else kept before a crash that left it in the broker
+        DI_ASSIGN_OR_RETURN(after, hook(*conn, d));
+        DI_RETURN_IF_ERROR(
+            conn->Exec(kKeepDeadLetter, {pg::P(queue), pg::P(d.body), pg::P(d.id), pg::P(FormatIso8601(m->enqueued_at)),
+                                         pg::P(d.delivery_count), pg::P(d.reason), pg::P(d.description)})
+                .status());
+      }
+      return tx.Commit();
+    }();
+    if (!kept.ok()) {
+      (void)Release(*m);  // when lost, it returns once its lock ends
+      return kept;
+    }
+    if (after) after();
+    Status removed = Complete(*m);
+    if (!removed.ok()) {
+      log::Warn("dead letter kept but not removed from the broker; it is skipped when seen again",
+                {{"queue", queue}, {"message_id", d.id}, {"error", removed.ToString()}});
+    }
+    ++handled;
+  }
+  return handled;
 }
 
 }  // namespace di::queue

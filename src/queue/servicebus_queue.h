@@ -10,7 +10,8 @@
 //   lock acquisitions (0 on a first delivery), so delivery_count = it + 1,
 //   plus the application property di-delivery-count of a delayed-retry copy.
 //   RabbitMQ does not count: there a redelivery (first-acquirer=false) is 2.
-// - Complete = accepted; Abandon = modified(delivery-failed); DeadLetter =
+// - Complete = accepted; Release = released (the broker does not count the
+//   delivery); Abandon = modified(delivery-failed); DeadLetter =
 //   rejected with com.microsoft:dead-letter {DeadLetterReason,
 //   DeadLetterErrorDescription}; each returns the broker's verdict on Service
 //   Bus (kConflict when the lock was lost). Abandon with a delay on Service Bus
@@ -30,6 +31,11 @@
 //   them). RabbitMQ has no such interface: there `ready` counts only the
 //   outbox. A failed REST read is logged and the local counts returned; a
 //   missing queue is kNotFound.
+// - Dead letters: the broker dead-letters by itself (max delivery count), so
+//   the hook is not used; SweepDeadLetters receives from "<queue>/$DeadLetterQueue",
+//   applies the hook and keeps the dead letter in queue_dead_letters in one
+//   transaction, then removes it from the broker (a crash in between: seen
+//   again, skipped by its message id, removed).
 // Thread-safe.
 #pragma once
 
@@ -88,9 +94,12 @@ class ServiceBusQueue final : public Queue {
   Result<std::optional<Message>> Receive(const std::string& queue, Millis wait) override;
   Status Complete(const Message& message) override;
   Status Abandon(const Message& message, Millis delay) override;
+  Status Release(const Message& message) override;
   Status DeadLetter(const Message& message, const std::string& reason, const std::string& description) override;
   Status RenewLease(const Message& message) override;
   Result<Depth> GetDepth(const std::string& queue) override;
+  void SetDeadLetterHook(DeadLetterHook hook) override;
+  Result<int> SweepDeadLetters(const std::string& queue, int limit, const DeadLetterHook& hook) override;
 
   sb::ServiceBusConnection& connection() { return *connection_; }
   OutboxRelay& relay() { return *relay_; }

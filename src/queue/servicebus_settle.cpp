@@ -61,6 +61,9 @@ void ConnectionHandler::SettleOnLink(const std::string& token, Held& held, Outco
       SetDeadLetterCondition(d, reason, description);
       pn_delivery_update(d, PN_REJECTED);
       break;
+    case Outcome::kRelease:
+      pn_delivery_update(d, PN_RELEASED);
+      break;
   }
   if (!options_.service_bus) {
     pn_delivery_settle(d);
@@ -75,9 +78,11 @@ void ConnectionHandler::SettleByLockToken(const std::string& token, const Held& 
                                           StatusCallback done) {
   auto lock = LockTokenFromDeliveryTag(proton::binary(held.tag.begin(), held.tag.end()));
   if (!lock.ok()) return done(lock.status());
-  const DispositionStatus status = outcome == Outcome::kAccept    ? DispositionStatus::kCompleted
-                                   : outcome == Outcome::kAbandon ? DispositionStatus::kAbandoned
-                                                                  : DispositionStatus::kSuspended;
+  // By lock token there is no "released": a release becomes an abandon (counted).
+  const DispositionStatus status = outcome == Outcome::kAccept ? DispositionStatus::kCompleted
+                                   : outcome == Outcome::kAbandon || outcome == Outcome::kRelease
+                                       ? DispositionStatus::kAbandoned
+                                       : DispositionStatus::kSuspended;
   auto rit = receivers_.find(held.address);
   const std::string link_name = rit == receivers_.end() ? "" : rit->second.name();
   proton::message request =

@@ -4,6 +4,7 @@
 // tests build them from real servers. The parts are thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,7 +21,10 @@ struct Components {
   std::string database_url;
   std::shared_ptr<pg::Pool> pool;
   std::shared_ptr<queue::Queue> queue;
-  std::shared_ptr<cloud::WatermarkStore> watermark;
+  std::shared_ptr<cloud::WatermarkStore> watermark;  // of the first configured feed
+  // The watermark store of a feed (each feed has its own watermark); unset:
+  // `watermark` serves the first feed and PostgreSQL the others.
+  std::function<std::shared_ptr<cloud::WatermarkStore>(const std::string& feed)> watermark_for;
   std::shared_ptr<cloud::AlertSink> alerts;
   std::shared_ptr<nivoda::RateLimiter> limiter;
   std::unique_ptr<nivoda::NivodaClient> client;

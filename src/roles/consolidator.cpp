@@ -47,6 +47,10 @@ ConsolidatorDeps MakeConsolidatorDeps(const Components& components, const Config
   d.pool = components.pool;
   d.queue = components.queue;
   d.alerts = components.alerts;
+  if (components.watermark_for) {
+    d.watermark_for = components.watermark_for;
+    return d;
+  }
   const std::string configured = FeedName(config.feed);
   auto pool = components.pool;
   auto mine = components.watermark;
@@ -254,6 +258,11 @@ void Consolidator::Handle(const queue::Message& message, const std::atomic<bool>
     case ConsolidationOutcome::kAlreadyCompleted:
       ++counters_.duplicates;
       log::Info("consolidation message for a completed run: nothing to do", {{"run_id", run_id}});
+      WarnIfUnsettled(deps_.queue->Complete(message), "complete", run_id);
+      return;
+    case ConsolidationOutcome::kCancelled:
+      ++counters_.duplicates;
+      log::Info("consolidation message for a cancelled run: nothing to do", {{"run_id", run_id}});
       WarnIfUnsettled(deps_.queue->Complete(message), "complete", run_id);
       return;
     case ConsolidationOutcome::kNotReady:

@@ -99,8 +99,9 @@ class Consolidator {
 
 // Options from the configuration.
 ConsolidatorOptions MakeConsolidatorOptions(const Config& config);
-// Deps from the components: the configured feed uses components.watermark;
-// the other feed gets the embedded (database) watermark store.
+// Deps from the components: components.watermark_for when set; otherwise the
+// configured feed uses components.watermark and the other feed the embedded
+// (database) watermark store.
 ConsolidatorDeps MakeConsolidatorDeps(const Components& components, const Config& config);
 
 }  // namespace di

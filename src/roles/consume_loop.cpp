@@ -21,7 +21,12 @@ void ConsumeUntilStopped(queue::Queue& queue, const std::string& queue_name, Mil
       continue;
     }
     backoff.Success();
-    if (m->has_value()) handle(**m);
+    if (!m->has_value()) continue;
+    if (stop) {  // received while stopping (often an item another task just gave back): back untouched
+      (void)queue.Release(**m);
+      break;
+    }
+    handle(**m);
   }
 }
 

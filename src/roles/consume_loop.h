@@ -2,7 +2,9 @@
 // consolidator): receive from QUEUE (waiting up to POLL), hand each message to
 // HANDLE, until STOP. A queue that cannot be reached is retried with doubling
 // delays (1 s .. 30 s, FailureBackoff) and logged at failures 1, 2, 4, 8, ...
-// as "cannot receive WHAT; retrying".
+// as "cannot receive WHAT; retrying". A message received once STOP is set
+// (often one another task of the process just gave back) is released
+// untouched, its delivery not counted, and the loop ends.
 #pragma once
 
 #include <atomic>

@@ -6,6 +6,15 @@
 
 namespace di {
 
+CompletionOptions CompletionOptionsFrom(const Config& config) {
+  CompletionOptions o;
+  o.success_threshold = config.success_threshold;
+  o.consolidation_delay = config.consolidation_delay;
+  o.consolidate_queue = config.consolidate_queue;
+  o.work_queue = config.work_items_queue;
+  return o;
+}
+
 Status SendConsolidation(pg::Connection& tx, queue::Queue& queue, const std::string& run_id, bool force,
                          const CompletionOptions& options) {
   std::optional<WallTime> at;
@@ -34,58 +43,73 @@ Status SendNextStep(pg::Connection& tx, queue::Queue& queue, const PartitionEnd&
 
 }  // namespace
 
-Result<std::optional<ingest::RunOutcome>> EndPartitionAndDecide(pg::Pool& pool, queue::Queue& queue,
-                                                                cloud::AlertSink& alerts, const PartitionEnd& end,
+Result<std::optional<PartitionEnded>> EndPartitionInTransaction(pg::Connection& tx, queue::Queue& queue,
+                                                                const PartitionEnd& end,
                                                                 const CompletionOptions& options) {
-  DI_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
-  pg::Transaction tx(*conn);
-  DI_RETURN_IF_ERROR(tx.begin_status());
   DI_ASSIGN_OR_RETURN(auto counters,
-                      store::EndPartition(*conn, end.run_id, end.partition_id, end.succeeded, end.records, end.error));
-  if (!counters) return std::optional<ingest::RunOutcome>();  // a duplicate: nothing to do (rolled back)
-  ingest::RunOutcome outcome =
-      ingest::DecideRunOutcome({counters->expected, counters->completed, counters->failed}, options.success_threshold);
-  switch (outcome) {
+                      store::EndPartition(tx, end.run_id, end.partition_id, end.succeeded, end.records, end.error));
+  if (!counters) return std::optional<PartitionEnded>();  // a duplicate: nothing to do
+  PartitionEnded ended{
+      ingest::DecideRunOutcome({counters->expected, counters->completed, counters->failed}, options.success_threshold),
+      *counters};
+  switch (ended.outcome) {
     case ingest::RunOutcome::kStillRunning:
       break;
     case ingest::RunOutcome::kConsolidateNow:
-      DI_RETURN_IF_ERROR(SendNextStep(*conn, queue, end, /*force=*/false, counters->failed, options));
+      DI_RETURN_IF_ERROR(SendNextStep(tx, queue, end, /*force=*/false, counters->failed, options));
       break;
     case ingest::RunOutcome::kConsolidateForcedLater:
-      DI_RETURN_IF_ERROR(SendNextStep(*conn, queue, end, /*force=*/true, counters->failed, options));
+      DI_RETURN_IF_ERROR(SendNextStep(tx, queue, end, /*force=*/true, counters->failed, options));
       break;
     case ingest::RunOutcome::kFailRun:
       DI_RETURN_IF_ERROR(store::SetRunStatus(
-          *conn, end.run_id, "failed",
+          tx, end.run_id, "failed",
           std::to_string(counters->failed) + " of " + std::to_string(counters->expected) + " partitions failed"));
       break;
   }
-  DI_RETURN_IF_ERROR(tx.Commit());
+  return std::optional<PartitionEnded>(ended);
+}
+
+void ReportPartitionEnd(cloud::AlertSink& alerts, const PartitionEnd& end, const PartitionEnded& ended,
+                        const CompletionOptions& options) {
+  const store::RunCountersRow& counters = ended.counters;
   log::Info("partition ended", {{"run_id", end.run_id},
                                 {"partition_id", end.partition_id},
                                 {"succeeded", end.succeeded},
                                 {"records", end.records},
-                                {"completed", counters->completed},
-                                {"failed", counters->failed},
-                                {"expected", counters->expected},
-                                {"outcome", ingest::RunOutcomeName(outcome)}});
-  std::string counts = std::to_string(counters->completed) + " of " + std::to_string(counters->expected) +
-                       " partitions succeeded, " + std::to_string(counters->failed) + " failed";
-  if (outcome == ingest::RunOutcome::kConsolidateForcedLater) {
+                                {"completed", counters.completed},
+                                {"failed", counters.failed},
+                                {"expected", counters.expected},
+                                {"outcome", ingest::RunOutcomeName(ended.outcome)}});
+  std::string counts = std::to_string(counters.completed) + " of " + std::to_string(counters.expected) +
+                       " partitions succeeded, " + std::to_string(counters.failed) + " failed";
+  if (ended.outcome == ingest::RunOutcome::kConsolidateForcedLater) {
     alerts.Send({"consolidation_forced", end.run_id, "run " + end.run_id + ": forced consolidation scheduled",
                  counts + ". Consolidation will run with force in " +
                      std::to_string(options.consolidation_delay.count() / 1000) +
                      " s; stones are not soft-deleted on a forced run. To fetch the failed partitions first: "
                      "diamond-ingest retry --run-id " +
                      end.run_id});
-  } else if (outcome == ingest::RunOutcome::kFailRun) {
+  } else if (ended.outcome == ingest::RunOutcome::kFailRun) {
     alerts.Send({"run_failed", end.run_id, "run " + end.run_id + " failed: " + counts,
                  counts +
                      " (below the success threshold); nothing was consolidated and the watermark did not "
                      "move. Inspect: diamond-ingest status --run-id " +
                      end.run_id + "; re-run the failed partitions: diamond-ingest retry --run-id " + end.run_id});
   }
-  return std::optional<ingest::RunOutcome>(outcome);
+}
+
+Result<std::optional<ingest::RunOutcome>> EndPartitionAndDecide(pg::Pool& pool, queue::Queue& queue,
+                                                                cloud::AlertSink& alerts, const PartitionEnd& end,
+                                                                const CompletionOptions& options) {
+  DI_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
+  pg::Transaction tx(*conn);
+  DI_RETURN_IF_ERROR(tx.begin_status());
+  DI_ASSIGN_OR_RETURN(auto ended, EndPartitionInTransaction(*conn, queue, end, options));
+  if (!ended) return std::optional<ingest::RunOutcome>();  // a duplicate (rolled back)
+  DI_RETURN_IF_ERROR(tx.Commit());
+  ReportPartitionEnd(alerts, end, *ended, options);
+  return std::optional<ingest::RunOutcome>(ended->outcome);
 }
 
 }  // namespace di

@@ -11,6 +11,9 @@ Result<std::vector<int>> RetryFailedPartitions(pg::Pool& pool, queue::Queue& que
   DI_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   pg::Transaction tx(*conn);
   DI_RETURN_IF_ERROR(tx.begin_status());
+  DI_ASSIGN_OR_RETURN(auto status, store::LockRunStatus(*conn, run_id));
+  if (!status) return Status(Code::kNotFound, "no run " + run_id);
+  if (*status == "cancelled") return Status(Code::kConflict, "run " + run_id + " was cancelled; schedule a new run");
   DI_ASSIGN_OR_RETURN(auto failed, store::ResetFailedPartitions(*conn, run_id, partition));
   std::vector<int> ids;
   int64_t publication = DefaultClock().MonotonicMs();  // distinct from the original publication (0)

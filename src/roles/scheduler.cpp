@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "queue/messages.h"
 #include "roles/components.h"
+#include "roles/run_type_policy.h"
 #include "store/pg.h"
 #include "store/runs.h"
 
@@ -113,6 +114,7 @@ SchedulerSettings SchedulerSettingsFrom(const Config& config) {
   s.heatmap = AlgorithmFor(config.heatmap);
   s.queries_in_flight = config.heatmap_queries_in_flight;
   s.incremental_overlap = config.incremental_overlap;
+  s.full_run_interval = config.full_run_interval;
   s.full_plan.max_partitions = config.max_partitions_full;
   s.full_plan.min_records_per_partition = config.min_records_per_partition;
   s.incremental_plan.max_partitions = config.max_partitions_incremental;
@@ -161,23 +163,36 @@ Result<ScheduleResult> Scheduler::Run(const ScheduleRequest& request) {
   result.run_id = MakeRunId(settings_.feed, started);
   result.updated_to = FormatIso8601(started);
 
-  // 1. One scheduler at a time: the lock lives as long as this connection.
+  // 1. One scheduler at a time: the lock lives as long as this connection. A
+  // dry run takes no lock; it reads through its own connection, or plans
+  // without a database when it has none (database_url empty).
   std::unique_ptr<pg::Connection> conn;
-  if (!request.dry_run) {
+  if (!request.dry_run || !deps_.database_url.empty()) {
     auto opened = pg::Connection::Open(deps_.database_url);
     if (!opened.ok()) return Prefixed(opened.status(), "database unreachable");
     conn = std::move(*opened);
+  }
+  if (!request.dry_run) {
     auto locked = conn->Exec(kTryLock, {pg::P(kSchedulerLockKey)});
     if (!locked.ok()) return Prefixed(locked.status(), "database error taking the scheduler lock");
     if (!locked->GetBool(0, 0)) return Status(Code::kConflict, "another scheduler is running");
   }
   LockRelease release{conn.get()};
 
-  // 2. Full or incremental.
+  // 2. Full or incremental (run_type_policy.h).
   auto watermark = deps_.watermark->Read();
   if (!watermark.ok()) return Prefixed(watermark.status(), "cannot read the watermark");
   if (*watermark) result.watermark_before = FormatIso8601((*watermark)->last_updated_at);
-  result.incremental = watermark->has_value() && !request.full;
+  std::optional<WallTime> last_full;
+  if (conn) {
+    auto read = store::LastCompleteFullRun(*conn, feed);
+    if (!read.ok()) return Prefixed(read.status(), "database error");
+    last_full = *read;
+  }
+  const RunTypeDecision run_type =
+      DecideRunType({request.full, watermark->has_value(), last_full, started, settings_.full_run_interval});
+  result.incremental = !run_type.full;
+  result.run_type_reason = run_type.reason;
   if (result.incremental) {
     const WallTime from = (*watermark)->last_updated_at - settings_.incremental_overlap;
     if (from > started) {
@@ -201,6 +216,7 @@ Result<ScheduleResult> Scheduler::Run(const ScheduleRequest& request) {
   log::Info("planning partitions", {{"run_id", result.run_id},
                                     {"feed", feed},
                                     {"run_type", result.incremental ? "incremental" : "full"},
+                                    {"why", result.run_type_reason},
                                     {"heatmap", plan::HeatmapAlgorithmName(settings_.heatmap)},
                                     {"updated_from", result.updated_from.value_or("")},
                                     {"updated_to", result.updated_to}});

@@ -1,6 +1,7 @@
 // Scheduler: plans one sync run of one feed and publishes it. Run() takes the
-// scheduler advisory lock, reads the watermark (none or `full`: a full run;
-// else an incremental window), refuses while a run of the feed is in flight
+// scheduler advisory lock, decides full or incremental (run_type_policy.h: the
+// watermark, --full and the age of the feed's last complete full run against
+// FULL_RUN_INTERVAL), refuses while a run of the feed is in flight
 // (unless `force`), plans the partitions, and in ONE transaction records the
 // run and sends one work item per partition. A dry run takes no lock and writes
 // nothing (it still spends count queries). Flow, failures and settings:
@@ -38,6 +39,7 @@ struct SchedulerSettings {
   plan::HeatmapAlgorithm heatmap = plan::HeatmapAlgorithm::kAdaptive;
   int queries_in_flight = 24;  // HEATMAP_QUERIES_IN_FLIGHT
   Millis incremental_overlap{15 * 60 * 1000};
+  Millis full_run_interval{24 * 3600 * 1000};  // FULL_RUN_INTERVAL
   plan::PlanOptions full_plan = plan::FullRunPlanOptions();
   plan::PlanOptions incremental_plan = plan::IncrementalRunPlanOptions();
 };
@@ -68,6 +70,7 @@ struct ScheduleResult {
   ScheduleOutcome outcome = ScheduleOutcome::kDryRun;
   std::string run_id;  // also set for a dry run (not recorded)
   bool incremental = false;
+  std::string run_type_reason;                  // why full or incremental (run_type_policy.h)
   std::optional<std::string> watermark_before;  // ISO-8601, the watermark read
   std::optional<std::string> updated_from;      // incremental window start
   std::string updated_to;                       // the run's start time

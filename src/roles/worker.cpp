@@ -75,10 +75,7 @@ WorkerOptions MakeWorkerOptions(const Config& config) {
   o.retry_delay = config.queue_retry_delay;
   o.max_deliveries = config.queue_max_deliveries;
   o.work_queue = config.work_items_queue;
-  o.completion.success_threshold = config.success_threshold;
-  o.completion.consolidation_delay = config.consolidation_delay;
-  o.completion.consolidate_queue = config.consolidate_queue;
-  o.completion.work_queue = config.work_items_queue;
+  o.completion = CompletionOptionsFrom(config);
   return o;
 }
 
@@ -102,6 +99,23 @@ void Worker::Run(const std::atomic<bool>& stop) {
   for (auto& t : slots) t.join();
 }
 
+Status Worker::fatal() const {
+  std::lock_guard<std::mutex> lock(fatal_mu_);
+  return fatal_;
+}
+
+void Worker::Halt(const Status& why) {
+  {
+    std::lock_guard<std::mutex> lock(fatal_mu_);
+    if (fatal_.ok()) fatal_ = why;
+  }
+  if (!halted_.exchange(true)) log::Error("worker stopping: " + why.message());
+}
+
+bool Worker::CredentialsRefused(const Status& status) const {
+  return status.code() == Code::kPermanent && c_.client->counters().authentications_refused > 0;
+}
+
 void Worker::Slot(const std::atomic<bool>& stop) {
   ConsumeUntilStopped(*c_.queue, options_.work_queue, options_.poll, "work items", stop,
                       [&](const queue::Message& m) { Handle(m, stop); });
@@ -116,6 +130,10 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
                      "A work item could not be decoded (" + item.status().message() +
                          ") and was moved to the dead letters of " + message.queue +
                          ". Body: " + message.body.substr(0, 500)});
+    return;
+  }
+  if (halted_ || stop) {  // halted until the owner stops the worker, or stopping: give items back untouched
+    (void)c_.queue->Release(message);
     return;
   }
   const std::string& run = item->run_id;
@@ -179,7 +197,7 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
     std::atomic<bool> done{false};
     std::thread watcher([&] {
       while (!done) {
-        if (stop || lease_lost) cancel = true;
+        if (stop || lease_lost || halted_) cancel = true;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     });
@@ -237,6 +255,14 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
                                     {"order", fetched->order}});
   }
   if (lease_lost && !fetched.ok()) return;  // the item is someone else's now
+  if (!fetched.ok() && CredentialsRefused(fetched.status())) {
+    // Every partition would fail the same way: give the item back uncounted, fail nothing, stop.
+    ++counters_.abandoned;
+    (void)c_.queue->Release(message);
+    Halt(Status(Code::kUnauthenticated, "Nivoda refused the credentials (NIVODA_USERNAME, NIVODA_PASSWORD at " +
+                                            std::string("NIVODA_ENDPOINT): ") + fetched.status().message()));
+    return;
+  }
   if (item->sweep) {
     SettleSweep(message, *item, fetched.status());
   } else {
@@ -247,7 +273,7 @@ void Worker::Handle(const queue::Message& message, const std::atomic<bool>& stop
 void Worker::SettleSweep(const queue::Message& message, const queue::WorkItem& item, const Status& status) {
   if (status.code() == Code::kCancelled) {
     ++counters_.abandoned;
-    (void)c_.queue->Abandon(message, Millis(0));
+    (void)c_.queue->Release(message);
     return;
   }
   if (!status.ok() && !IsPermanent(status) && message.delivery_count < options_.max_deliveries) {
@@ -283,8 +309,9 @@ void Worker::SettleSweep(const queue::Message& message, const queue::WorkItem& i
 void Worker::Settle(const queue::Message& message, const queue::WorkItem& item, const Status& status, int64_t records) {
   const log::Fields where = {{"run_id", item.run_id}, {"partition_id", item.partition_id}};
   if (status.code() == Code::kCancelled) {
+    // A graceful stop: given back once, its delivery not counted toward QUEUE_MAX_DELIVERIES.
     ++counters_.abandoned;
-    (void)c_.queue->Abandon(message, Millis(0));
+    (void)c_.queue->Release(message);
     log::Info("partition interrupted; work item returned to the queue", where);
     return;
   }

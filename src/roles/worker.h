@@ -7,12 +7,17 @@
 // consolidation, with force when the catch-up gave up. Failure handling and
 // redelivery delays: src/roles/README.md; the paging: src/ingest/README.md.
 // On *stop: no new leases; in-flight fetches stop at the next page and their
-// items are abandoned at once (checkpoints are committed as a pass advances).
+// items are released at once, the delivery not counted toward
+// QUEUE_MAX_DELIVERIES (checkpoints are committed as a pass advances). When
+// Nivoda refuses the credentials the worker halts: it fails no partition,
+// stops its fetches and gives every item back the same way; fatal() says why
+// and its owner is expected to set *stop.
 // Thread-safe: Run() once; Handle() from any thread.
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/thread_pool.h"
@@ -64,8 +69,13 @@ class Worker {
   void Handle(const queue::Message& message, const std::atomic<bool>& stop);
 
   const WorkerCounters& counters() const { return counters_; }
+  // Why the worker stopped by itself (kUnauthenticated: Nivoda refused the
+  // credentials); ok while it has not.
+  Status fatal() const;
 
  private:
+  void Halt(const Status& why);
+  bool CredentialsRefused(const Status& status) const;
   void Slot(const std::atomic<bool>& stop);
   void Settle(const queue::Message& message, const queue::WorkItem& item, const Status& status, int64_t records);
   void SettleSweep(const queue::Message& message, const queue::WorkItem& item, const Status& status);
@@ -76,6 +86,9 @@ class Worker {
   // The paging order, chosen once per process (ingest/order_choice.h).
   std::shared_ptr<ingest::OrderChoice> orders_;
   WorkerCounters counters_;
+  std::atomic<bool> halted_{false};
+  mutable std::mutex fatal_mu_;
+  Status fatal_;  // guarded by fatal_mu_
 };
 
 // The options from the configuration (worker id from host name and pid).

@@ -45,7 +45,7 @@ constexpr const char* kBumpFailed =
     " RETURNING expected_partitions, completed_partitions, failed_partitions";
 constexpr const char* kSetStatus =
     "UPDATE run_metadata SET status = $2, error_message = coalesce(nullif($3, ''), error_message),"
-    "   completed_at = CASE WHEN $2 IN ('completed', 'failed') THEN now() ELSE completed_at END"
+    "   completed_at = CASE WHEN $2 IN ('completed', 'failed', 'cancelled') THEN now() ELSE completed_at END"
     " WHERE run_id = $1";
 constexpr const char* kResetFailed =
     "UPDATE partition_runs SET status = 'pending', error_message = NULL, completed_at = NULL"
@@ -55,6 +55,19 @@ constexpr const char* kUndoFailed =
     "UPDATE run_metadata SET failed_partitions = failed_partitions - $2, status = 'running', completed_at = NULL,"
     "  error_message = NULL"
     " WHERE run_id = $1";
+
+constexpr const char* kLockRun = "SELECT status FROM run_metadata WHERE run_id = $1 FOR UPDATE";
+constexpr const char* kFailAwaitingConsolidation =
+    "UPDATE run_metadata r SET status = 'failed', error_message = $2, completed_at = now()"
+    " WHERE run_id = $1 AND (status = 'consolidating' OR (status = 'running' AND NOT EXISTS"
+    "   (SELECT 1 FROM partition_runs p WHERE p.run_id = r.run_id AND p.status IN ('pending', 'running'))))"
+    " RETURNING 1";
+constexpr const char* kCancelPartitions =
+    "UPDATE partition_runs SET status = 'cancelled', completed_at = now()"
+    " WHERE run_id = $1 AND status IN ('pending', 'running')";
+constexpr const char* kLastCompleteFull =
+    "SELECT extract(epoch FROM max(updated_to)) * 1000 FROM run_metadata"
+    " WHERE feed = $1 AND run_type = 'full' AND status = 'completed' AND NOT consolidation_forced";
 
 }  // namespace
 
@@ -119,6 +132,29 @@ Result<std::optional<RunCountersRow>> EndPartition(pg::Connection& conn, const s
 Status SetRunStatus(pg::Connection& conn, const std::string& run_id, const std::string& status,
                     const std::string& error_message) {
   return conn.Exec(kSetStatus, {pg::P(run_id), pg::P(status), pg::P(error_message)}).status();
+}
+
+Result<std::optional<std::string>> LockRunStatus(pg::Connection& conn, const std::string& run_id) {
+  DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kLockRun, {pg::P(run_id)}));
+  if (r.rows() == 0) return std::optional<std::string>();
+  return std::optional<std::string>(r.GetString(0, 0));
+}
+
+Result<bool> FailRunAwaitingConsolidation(pg::Connection& conn, const std::string& run_id,
+                                          const std::string& error_message) {
+  DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kFailAwaitingConsolidation, {pg::P(run_id), pg::P(error_message)}));
+  return r.rows() == 1;
+}
+
+Result<int> CancelOpenPartitions(pg::Connection& conn, const std::string& run_id) {
+  DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kCancelPartitions, {pg::P(run_id)}));
+  return static_cast<int>(r.Affected());
+}
+
+Result<std::optional<WallTime>> LastCompleteFullRun(pg::Connection& conn, const std::string& feed) {
+  DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kLastCompleteFull, {pg::P(feed)}));
+  if (r.rows() == 0 || r.IsNull(0, 0)) return std::optional<WallTime>();
+  return std::optional<WallTime>(WallTime(Millis(static_cast<int64_t>(r.GetDouble(0, 0)))));
 }
 
 Result<std::vector<FailedPartition>> ResetFailedPartitions(pg::Connection& conn, const std::string& run_id,

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "store/pg.h"
 
@@ -70,9 +71,27 @@ struct RunCountersRow {
 Result<std::optional<RunCountersRow>> EndPartition(pg::Connection& conn, const std::string& run_id, int partition_id,
                                                    bool succeeded, int64_t records, const std::string& error_message);
 
-// Sets the run's status (and completed_at for completed/failed) and an optional error.
+// Sets the run's status (and completed_at for completed, failed, cancelled) and an optional error.
 Status SetRunStatus(pg::Connection& conn, const std::string& run_id, const std::string& status,
                     const std::string& error_message = "");
+
+// The run's status, its row locked until the end of the transaction; nullopt
+// when there is no such run. REQUIRES: an open transaction on CONN.
+Result<std::optional<std::string>> LockRunStatus(pg::Connection& conn, const std::string& run_id);
+
+// Fails a run whose consolidation cannot happen (its message was
+// dead-lettered): only a run that is consolidating, or running with every
+// partition ended. Returns whether it was failed.
+Result<bool> FailRunAwaitingConsolidation(pg::Connection& conn, const std::string& run_id,
+                                          const std::string& error_message);
+
+// Ends every partition of RUN_ID still pending or running as cancelled (their
+// ends are then no-ops). Returns how many. REQUIRES: an open transaction on CONN.
+Result<int> CancelOpenPartitions(pg::Connection& conn, const std::string& run_id);
+
+// The snapshot time (updated_to) of the latest complete full run of FEED: a
+// full run consolidated without force, the only kind that soft-deletes.
+Result<std::optional<WallTime>> LastCompleteFullRun(pg::Connection& conn, const std::string& feed);
 
 struct FailedPartition {
   int partition_id = 0;

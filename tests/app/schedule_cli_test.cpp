@@ -45,6 +45,7 @@ TEST_F(ScheduleCliTest, SchedulesARunAndPrintsOneLine) {
   EXPECT_LE(items, 5);  // floor(5,000 / 1,000)
   EXPECT_NE(p.out().find(" work items, 5000 expected offers, "), std::string::npos) << p.out();
   EXPECT_NE(p.out().find("(full): " + std::to_string(items) + " work items"), std::string::npos) << p.out();
+  EXPECT_NE(p.out().find("; full because no watermark yet"), std::string::npos) << p.out();
   EXPECT_EQ(CountRows(*conn_, "run_metadata"), 1);
   EXPECT_EQ(CountRows(*conn_, "queue_messages"), items);
 }
@@ -79,6 +80,109 @@ TEST_F(ScheduleCliTest, RefusesWhileARunIsInFlight) {
   EXPECT_NE(lines[0].find("is still in flight (use --force"), std::string::npos) << lines[0];
   IngestProcess forced = IngestProcess::Start({"schedule", "--force"}, Env(sim->endpoint()));
   EXPECT_EQ(forced.Wait(), 0) << forced.err();
+  EXPECT_EQ(CountRows(*conn_, "run_metadata"), 2);
+}
+
+// Deletions happen on a schedule: plain `schedule` starts a full run (the only
+// kind that soft-deletes) once the feed's last complete full run is
+// FULL_RUN_INTERVAL old, and an incremental run otherwise.
+TEST_F(ScheduleCliTest, FullRunWhenTheLastCompleteFullRunIsOlderThanTheInterval) {
+  auto sim = StartSim({"--natural", "3000", "--labgrown", "0"});
+  ASSERT_NE(sim, nullptr);
+  // A complete full run 25 h ago and the watermark it left (plus a newer incremental run).
+  ASSERT_TRUE(
+      conn_
+          ->ExecScript(
+              "INSERT INTO run_metadata (run_id, feed, run_type, status, expected_partitions, updated_to)"
+              " VALUES ('natural-old-full', 'natural', 'full', 'completed', 0, now() - interval '25 hours'),"
+              "        ('natural-old-inc', 'natural', 'incremental', 'completed', 0, now() - interval '1 hour');"
+              "INSERT INTO watermarks (feed, last_updated_at, last_run_id, last_run_completed_at)"
+              " VALUES ('natural', now() - interval '1 hour', 'natural-old-inc', now());")
+          .ok());
+  IngestProcess full = IngestProcess::Start({"schedule"}, Env(sim->endpoint()));
+  ASSERT_EQ(full.Wait(), 0) << full.err();
+  EXPECT_NE(full.out().find("(full): "), std::string::npos) << full.out();
+  EXPECT_NE(full.out().find("; full because the last complete full run is 25 h old (FULL_RUN_INTERVAL 24 h)"),
+            std::string::npos)
+      << full.out();
+  // That run completes (as if consolidated): the next one is incremental.
+  ASSERT_TRUE(
+      conn_->ExecScript("UPDATE run_metadata SET status = 'completed' WHERE run_type = 'full' AND status = 'running'")
+          .ok());
+  IngestProcess incremental = IngestProcess::Start({"schedule"}, Env(sim->endpoint()));
+  ASSERT_EQ(incremental.Wait(), 0) << incremental.err();
+  EXPECT_NE(incremental.out().find("(incremental): "), std::string::npos) << incremental.out();
+  EXPECT_NE(incremental.out().find("; incremental because the last complete full run is "), std::string::npos)
+      << incremental.out();
+  // A shorter interval makes it due again; a forced full run never counts as complete.
+  ASSERT_TRUE(conn_
+                  ->ExecScript("UPDATE run_metadata SET status = 'completed' WHERE status = 'running';"
+                               "UPDATE run_metadata SET consolidation_forced = true WHERE run_type = 'full'")
+                  .ok());
+  auto env = Env(sim->endpoint());
+  env["FULL_RUN_INTERVAL"] = "1h";
+  IngestProcess forced = IngestProcess::Start({"schedule"}, env);
+  ASSERT_EQ(forced.Wait(), 0) << forced.err();
+  EXPECT_NE(forced.out().find("(full): "), std::string::npos) << forced.out();
+  EXPECT_NE(forced.out().find("because the feed has no complete full run yet"), std::string::npos) << forced.out();
+}
+
+// FEED=natural,labgrown: one deployment schedules both feeds, one run each.
+TEST_F(ScheduleCliTest, BothFeedsOneRunEach) {
+  auto sim = StartSim({"--natural", "2000", "--labgrown", "1500"});
+  ASSERT_NE(sim, nullptr);
+  auto env = Env(sim->endpoint());
+  env["FEED"] = "natural,labgrown";
+  IngestProcess p = IngestProcess::Start({"schedule"}, env);
+  ASSERT_EQ(p.Wait(), 0) << p.err();
+  EXPECT_NE(p.out().find(" 2000 expected offers"), std::string::npos) << p.out();
+  EXPECT_NE(p.out().find(" 1500 expected offers"), std::string::npos) << p.out();
+  auto runs = conn_->Exec(
+      "SELECT string_agg(feed || ':' || run_type || ':' || expected_records, ',' ORDER BY feed)"
+      " FROM run_metadata");
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ(runs->GetString(0, 0), "labgrown:full:1500,natural:full:2000");
+  // Both in flight now: each feed refuses, one line per feed.
+  IngestProcess again = IngestProcess::Start({"schedule"}, env);
+  EXPECT_EQ(again.Wait(), 1);
+  std::vector<std::string> lines = PlainLines(again.err());
+  ASSERT_EQ(lines.size(), 2u) << again.err();
+  EXPECT_EQ(lines[0].rfind("diamond-ingest: schedule: natural: run natural-", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind("diamond-ingest: schedule: labgrown: run labgrown-", 0), 0u) << lines[1];
+}
+
+// A run left `running` by a work item an earlier version dead-lettered without
+// ending its partition: `schedule` applies the dead letter first (the partition
+// fails, the run fails by the 70% rule) and schedules, instead of exiting 1
+// "still in flight" every night.
+TEST_F(ScheduleCliTest, ADeadLetteredWorkItemNoLongerBlocksTheFeed) {
+  auto sim = StartSim({"--natural", "1500", "--labgrown", "0"});
+  ASSERT_NE(sim, nullptr);
+  auto env = Env(sim->endpoint());
+  env["MIN_RECORDS_PER_PARTITION"] = "1000";
+  IngestProcess first = IngestProcess::Start({"schedule"}, env);
+  ASSERT_EQ(first.Wait(), 0) << first.err();
+  ASSERT_EQ(CountRows(*conn_, "partition_runs"), 1);
+  ASSERT_TRUE(conn_
+                  ->ExecScript(
+                      "UPDATE partition_runs SET status = 'running', attempts = 10;"
+                      "WITH m AS (DELETE FROM queue_messages RETURNING *)"
+                      " INSERT INTO queue_dead_letters (id, queue, body, dedup_id, enqueued_at, delivery_count, reason,"
+                      "                                 description)"
+                      " SELECT id, queue, body, dedup_id, enqueued_at, 11, 'MaxDeliveryCountExceeded',"
+                      "        'delivered 10 times without completion (max 10)' FROM m;")
+                  .ok());
+  IngestProcess second = IngestProcess::Start({"schedule"}, env);
+  ASSERT_EQ(second.Wait(), 0) << second.err();
+  auto stuck = conn_->Exec(
+      "SELECT r.status, r.error_message, p.status, p.error_message FROM run_metadata r"
+      " JOIN partition_runs p USING (run_id) ORDER BY r.started_at LIMIT 1");
+  ASSERT_TRUE(stuck.ok() && stuck->rows() == 1);
+  EXPECT_EQ(stuck->GetString(0, 0), "failed");
+  EXPECT_EQ(stuck->GetString(0, 1), "1 of 1 partitions failed");
+  EXPECT_EQ(stuck->GetString(0, 2), "failed");
+  EXPECT_EQ(stuck->GetString(0, 3),
+            "work item dead-lettered: MaxDeliveryCountExceeded (delivered 10 times without completion (max 10))");
   EXPECT_EQ(CountRows(*conn_, "run_metadata"), 2);
 }
 

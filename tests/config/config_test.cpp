@@ -103,6 +103,16 @@ TEST(LoadConfigTest, EmptyValuesCountAsUnset) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->page_size, 20);
   EXPECT_EQ(c->feed, Feed::kNatural);
+  EXPECT_EQ(c->feeds, std::vector<Feed>{Feed::kNatural});
+  EXPECT_EQ(c->full_run_interval, std::chrono::hours(24));
+}
+
+TEST(LoadConfigTest, BothFeedsTheFirstIsTheFeed) {
+  auto c = LoadConfig(Sources({{"FEED", "labgrown,natural"}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->feeds, (std::vector<Feed>{Feed::kLabgrown, Feed::kNatural}));
+  EXPECT_EQ(c->feed, Feed::kLabgrown);
+  EXPECT_EQ(ConfiguredFeeds(*c), c->feeds);
 }
 
 TEST(LoadConfigTest, ErrorsNameTheVariableAndTheSource) {

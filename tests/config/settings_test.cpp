@@ -27,7 +27,7 @@ TEST(SettingsTableTest, NamesAndFlagsAreUniqueAndDerived) {
     EXPECT_TRUE(flags.insert(FlagName(s)).second) << s.name;
     EXPECT_FALSE(s.description.empty()) << s.name;
     EXPECT_EQ(s.description.find('\n'), std::string_view::npos) << s.name;
-    EXPECT_EQ(s.kind == SettingKind::kEnum, !s.choices.empty()) << s.name;
+    EXPECT_EQ(s.kind == SettingKind::kEnum || s.kind == SettingKind::kEnumList, !s.choices.empty()) << s.name;
     EXPECT_EQ(s.kind == SettingKind::kDuration, s.unit != DurationUnit::kNone) << s.name;
   }
   EXPECT_EQ(FlagName(Row("PAGE_SIZE")), "--page-size");
@@ -158,12 +158,38 @@ TEST(SettingKindTest, Duration) {
   EXPECT_EQ(FormatSetting(Row("NIVODA_TIMEOUT_SECONDS"), c), "1500ms");
 }
 
+TEST(SettingKindTest, EnumList) {
+  Config c;
+  EXPECT_EQ(Apply("FEED", "natural, LabGrown", &c), "");
+  EXPECT_EQ(c.feeds, (std::vector<Feed>{Feed::kNatural, Feed::kLabgrown}));
+  EXPECT_EQ(FormatSetting(Row("FEED"), c), "natural,labgrown");
+  EXPECT_EQ(Apply("FEED", "labgrown,natural", &c), "");
+  EXPECT_EQ(c.feeds, (std::vector<Feed>{Feed::kLabgrown, Feed::kNatural}));
+  EXPECT_EQ(Apply("FEED", "natural,natural"), "\"natural,natural\" names natural twice");
+  EXPECT_EQ(Apply("FEED", "natural,synthetic"),
+            "\"natural,synthetic\" lists \"synthetic\", not one of natural, labgrown");
+  EXPECT_NE(Apply("FEED", "natural,"), "");
+  EXPECT_NE(Apply("FEED", ","), "");
+}
+
+TEST(SettingKindTest, DurationInHours) {
+  Config c;
+  EXPECT_EQ(Apply("FULL_RUN_INTERVAL", "24", &c), "");
+  EXPECT_EQ(c.full_run_interval, std::chrono::hours(24));
+  EXPECT_EQ(Apply("FULL_RUN_INTERVAL", "90m", &c), "");
+  EXPECT_EQ(c.full_run_interval, std::chrono::minutes(90));
+  EXPECT_EQ(FormatSetting(Row("FULL_RUN_INTERVAL"), c), "5400000ms");
+  EXPECT_EQ(Apply("FULL_RUN_INTERVAL", "0"), "\"0\" is out of range (allowed: (0, 8760] hours)");
+  EXPECT_NE(Apply("FULL_RUN_INTERVAL", "8761"), "");
+  EXPECT_NE(Apply("FULL_RUN_INTERVAL", "daily").find("is not a duration (a whole number of hours"), std::string::npos);
+}
+
 TEST(SettingKindTest, Enum) {
   Config c;
   EXPECT_EQ(Apply("FEED", "labgrown", &c), "");
-  EXPECT_EQ(c.feed, Feed::kLabgrown);
+  EXPECT_EQ(c.feeds, std::vector<Feed>{Feed::kLabgrown});
   EXPECT_EQ(Apply("FEED", "Natural", &c), "");
-  EXPECT_EQ(c.feed, Feed::kNatural);
+  EXPECT_EQ(c.feeds, std::vector<Feed>{Feed::kNatural});
   EXPECT_EQ(Apply("FEED", "synthetic"), "\"synthetic\" is not one of natural, labgrown");
   EXPECT_EQ(Apply("HEATMAP", "seed", &c), "");
   EXPECT_EQ(c.heatmap, HeatmapMode::kSeed);

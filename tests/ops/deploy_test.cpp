@@ -187,12 +187,36 @@ TEST(Deploy, ScalersWatchTheWorkItemsQueueAtFiveMessages) {
   EXPECT_NE(pg.find("type: postgresql"), std::string::npos);
   EXPECT_NE(pg.find("FROM queue_messages WHERE queue = 'work-items'"), std::string::npos);
   const std::string tf = FileText(SourceDir() / "deploy/azure/apps.tf");
-  EXPECT_NE(tf.find("cron_expression          = \"0 2 * * *\""), std::string::npos);
+  EXPECT_NE(tf.find("cron_expression          = \"0 * * * *\""), std::string::npos);
   EXPECT_NE(tf.find("min_replicas = 1"), std::string::npos);
   EXPECT_NE(tf.find("max_replicas = 10"), std::string::npos);
   EXPECT_NE(tf.find("messageCount = \"5\""), std::string::npos);
   const std::string storage = FileText(SourceDir() / "deploy/azure/storage.tf");
   EXPECT_NE(storage.find("name                  = \"watermarks\""), std::string::npos);
+}
+
+// Deletions happen on a schedule: every target runs `schedule` hourly (full when
+// FULL_RUN_INTERVAL has passed, incremental otherwise) for both feeds.
+TEST(Deploy, EveryTargetSchedulesBothFeedsEveryHour) {
+  EXPECT_NE(FileText(SourceDir() / "deploy/systemd/diamond-ingest-schedule.timer").find("\nOnCalendar=hourly\n"),
+            std::string::npos);
+  EXPECT_NE(FileText(SourceDir() / "deploy/systemd/env.example").find("\nFEED=natural,labgrown\n"), std::string::npos);
+  EXPECT_NE(FileText(SourceDir() / "deploy/kubernetes/scheduler-cronjob.yaml").find("schedule: \"0 * * * *\""),
+            std::string::npos);
+  EXPECT_NE(FileText(SourceDir() / "deploy/kubernetes/config.yaml").find("  FEED: natural,labgrown\n"),
+            std::string::npos);
+  const std::string variables = FileText(SourceDir() / "deploy/azure/variables.tf");
+  EXPECT_NE(variables.find("default     = \"natural,labgrown\""), std::string::npos);
+  EXPECT_NE(FileText(SourceDir() / "deploy/azure/main.tf").find("FULL_RUN_INTERVAL           = var.full_run_interval"),
+            std::string::npos);
+  const std::string dockerfile = FileText(SourceDir() / "deploy/docker/Dockerfile");
+  EXPECT_NE(dockerfile.find("FEED=natural,labgrown"), std::string::npos);
+  EXPECT_NE(dockerfile.find("0 * * * * docker run --rm --env-file prod.env diamond-ingest schedule"),
+            std::string::npos);
+  // Each value is one the binary accepts.
+  auto r = RunCommand(
+      {"env", "-i", "FEED=natural,labgrown", "FULL_RUN_INTERVAL=24h", BinaryPath("diamond-ingest"), "config"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
 TEST(Deploy, TerraformIsFormatted) {

@@ -201,12 +201,20 @@ TEST_F(SchedulerTest, IncrementalWindowOverlapsTheWatermark) {
   auto scheduler = MakeScheduler({{"INCREMENTAL_OVERLAP_MINUTES", "15"}});
   ASSERT_NE(scheduler, nullptr);
   ASSERT_TRUE(components_->watermark->Advance({watermark_at, "natural-previous", watermark_at}).ok());
+  // A complete full run an hour ago: the next one is not due (FULL_RUN_INTERVAL 24 h).
+  ASSERT_TRUE(
+      conn_
+          ->ExecScript("INSERT INTO run_metadata (run_id, feed, run_type, status, expected_partitions, updated_to)"
+                       " VALUES ('natural-previous-full', 'natural', 'full', 'completed', 0,"
+                       "         now() - interval '1 hour')")
+          .ok());
 
   const WallTime before = std::chrono::system_clock::now();
   auto result = scheduler->Run({});
   const WallTime after = std::chrono::system_clock::now();
   ASSERT_TRUE(result.ok()) << result.status().ToString();
-  EXPECT_TRUE(result->incremental);
+  EXPECT_TRUE(result->incremental) << result->run_type_reason;
+  EXPECT_EQ(result->run_type_reason.rfind("the last complete full run is ", 0), 0u) << result->run_type_reason;
   ASSERT_TRUE(result->updated_from.has_value());
   EXPECT_EQ(*result->updated_from, FormatIso8601(watermark_at - std::chrono::minutes(15)));
   EXPECT_EQ(*result->watermark_before, FormatIso8601(watermark_at));
