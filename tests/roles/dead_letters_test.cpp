@@ -14,12 +14,12 @@
 #include <fstream>
 #include <thread>
 
-#include "http/curl_transport.h"
 #include "pipeline_fixture.h"
 #include "queue/messages.h"
 #include "queue/postgres_queue.h"
 #include "queue/servicebus_queue.h"
 #include "roles/retry.h"
+#include "servicebus.h"
 
 namespace di::testing {
 namespace {
@@ -113,45 +113,24 @@ TEST(DeadLettersTest, PostgresQueueEndsTheExhaustedItemsPartitionInTheSameTransa
 }
 
 #if DI_TEST_SERVICEBUS_SIM
-// servicebus-sim of the suite (tests/support/servicebus.cmake); port 0 when absent.
-int SimPort(const char* which) {
-  const char* dir = std::getenv("DI_TEST_SERVERS_DIR");
-  int port = 0;
-  if (dir) std::ifstream(std::string(dir) + "/servicebus/" + which) >> port;
-  return port;
-}
-
 TEST(DeadLettersTest, ServiceBusDeadLetterIsSweptAndEndsItsPartition) {
-  ASSERT_NE(SimPort("port"), 0) << "no servicebus-sim fixture ports in $DI_TEST_SERVERS_DIR/servicebus";
+  ServiceBusSim bus = ServiceBusSim::Fixture();
+  ASSERT_NE(bus.amqp_port(), 0) << "no servicebus-sim fixture ports in $DI_TEST_SERVERS_DIR/servicebus";
   Pipeline p(SimFlags());
   const std::string run = p.ScheduleFull(4, 500);
-  // Queues of this test only (the fixture's are shared).
+  // Queues of this test only (the fixture's are shared): 2 deliveries, then the dead-letter queue.
   const std::string name = "wi-dlq-" + run.substr(run.size() - 4);
   CompletionOptions co = Completion(name);
   co.consolidate_queue = name + "-consolidate";
-  http::CurlTransport admin;
   for (const std::string& queue_name : {co.work_queue, co.consolidate_queue}) {
-    auto created = admin.Send({"POST",
-                               "http://127.0.0.1:" + std::to_string(SimPort("http_port")) +
-                                   "/admin/queues?name=" + queue_name + "&maxdc=2&lock=30&dup=0",
-                               {},
-                               "",
-                               Millis(5000)});
-    ASSERT_TRUE(created.ok() && created->status / 100 == 2)
-        << (created.ok() ? created->body : created.status().ToString());
+    Status created = bus.CreateQueue(queue_name, 30, 2, 0);
+    ASSERT_TRUE(created.ok()) << created.ToString();
   }
-
-  queue::ServiceBusQueueOptions so;
-  so.amqp.port = SimPort("port");
-  so.amqp.sasl_mechanism = "PLAIN";
-  so.amqp.user = "RootManageSharedAccessKey";
-  so.amqp.password = "servicebus-sim-key";
-  so.amqp.abandon_as_modified = true;  // counted, as Service Bus counts an abandon
-  so.send_timeout = Millis(10000);
-  queue::ServiceBusQueue sb(p.components.pool, so);
+  // As the binary builds them from the connection string (Service Bus mode: an abandon is counted).
+  queue::ServiceBusQueue sb(p.components.pool, bus.QueueOptions());
   std::string body =
       Text(p, "SELECT work_item_payload::text FROM partition_runs WHERE run_id = $1 AND partition_id = 1", run);
-  ASSERT_TRUE(sb.connection().WaitConnected(Millis(10000))) << "servicebus-sim on port " << SimPort("port");
+  ASSERT_TRUE(sb.connection().WaitConnected(Millis(10000))) << "servicebus-sim on port " << bus.amqp_port();
   Status sent = sb.Send({name, body, run + ":p1:0", std::nullopt});
   ASSERT_TRUE(sent.ok()) << sent.ToString();
   // Two deliveries given back counted (abandon): the broker dead-letters it by itself.
