@@ -8,41 +8,15 @@
 
 #include <thread>
 
-#include "servicebus.h"
-#include "store/pool.h"
-#include "test_database.h"
+#include "servicebus_queue_fixture.h"
 
 namespace di::queue {
 namespace {
 
 using testing::ServiceBusSim;
 
-class ServiceBusLinksTest : public ::testing::Test {
+class ServiceBusLinksTest : public ServiceBusQueueFixture {
  protected:
-  void SetUp() override {
-    ASSERT_NE(sim_.amqp_port(), 0) << "the servicebus fixture is not running";
-    pool_ = std::make_shared<pg::Pool>(db_.url(), 4);
-    name_ = testing::UniqueServiceBusQueue();
-  }
-
-  std::unique_ptr<ServiceBusQueue> Connect() {
-    auto q = std::make_unique<ServiceBusQueue>(pool_, sim_.QueueOptions());
-    EXPECT_TRUE(q->connection().WaitConnected(Millis(10000)));
-    return q;
-  }
-
-  std::optional<Message> ReceiveOne(ServiceBusQueue& q, Millis wait = Millis(5000)) {
-    auto r = q.Receive(name_, wait);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : std::nullopt;
-  }
-
-  int64_t Counter(const std::string& name) {
-    auto c = sim_.QueueCounters(name_);
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return c.ok() ? c->value(name, int64_t{-1}) : -1;
-  }
-
   // The broker's view of the queue's one message ("" when there is none).
   std::string OnlyMessageState() {
     auto m = sim_.Messages(name_);
@@ -50,11 +24,6 @@ class ServiceBusLinksTest : public ::testing::Test {
     if (!m.ok() || m->empty()) return "";
     return (*m)[0]["state"].get<std::string>();
   }
-
-  ServiceBusSim sim_ = ServiceBusSim::Fixture();
-  testing::TestDatabase db_ = testing::TestDatabase::Create();
-  std::shared_ptr<pg::Pool> pool_;
-  std::string name_;
 };
 
 TEST_F(ServiceBusLinksTest, AnIdleDetachReattachesTheLinkAloneAndKeepsTheLock) {

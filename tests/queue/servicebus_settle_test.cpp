@@ -8,48 +8,13 @@
 
 #include <thread>
 
-#include "servicebus.h"
-#include "store/pool.h"
-#include "test_database.h"
+#include "servicebus_queue_fixture.h"
 
 namespace di::queue {
 namespace {
 
-using testing::ServiceBusSim;
 
-class ServiceBusSettleTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_NE(sim_.amqp_port(), 0) << "the servicebus fixture is not running";
-    pool_ = std::make_shared<pg::Pool>(db_.url(), 4);
-    name_ = testing::UniqueServiceBusQueue();
-  }
-
-  std::unique_ptr<ServiceBusQueue> Connect(Millis lease = Millis(60000)) {
-    ServiceBusQueueOptions o = sim_.QueueOptions();
-    o.lease = lease;
-    auto q = std::make_unique<ServiceBusQueue>(pool_, o);
-    EXPECT_TRUE(q->connection().WaitConnected(Millis(10000)));
-    return q;
-  }
-
-  std::optional<Message> ReceiveOne(ServiceBusQueue& q, Millis wait = Millis(5000)) {
-    auto r = q.Receive(name_, wait);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : std::nullopt;
-  }
-
-  int64_t Counter(const std::string& name) {
-    auto c = sim_.QueueCounters(name_);
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return c.ok() ? c->value(name, int64_t{-1}) : -1;
-  }
-
-  ServiceBusSim sim_ = ServiceBusSim::Fixture();
-  testing::TestDatabase db_ = testing::TestDatabase::Create();
-  std::shared_ptr<pg::Pool> pool_;
-  std::string name_;
-};
+using ServiceBusSettleTest = ServiceBusQueueFixture;
 
 TEST_F(ServiceBusSettleTest, AFirstDeliveryCountsOneAndEachRedeliveryOneMore) {
   ASSERT_TRUE(sim_.CreateQueue(name_, /*lock=*/30).ok());
