@@ -16,6 +16,33 @@
 namespace di::nivoda {
 namespace {
 
+// PROCESSES limiters of account "acct" at RATE, each with its own pool of
+// POOL_SIZE connections and its own client of SIM, as that many processes have.
+struct Processes {
+  std::vector<std::shared_ptr<ratelimit::AccountRateLimiter>> limiters;
+  std::vector<std::unique_ptr<NivodaClient>> clients;
+};
+Processes MakeProcesses(const std::string& db_url, const testing::SimProcess& sim, int processes, double rate,
+                        int pool_size) {
+  Processes out;
+  for (int p = 0; p < processes; ++p) {
+    ratelimit::AccountRateLimiterOptions lo;
+    lo.account = "acct";
+    lo.requests_per_second = rate;
+    out.limiters.push_back(
+        std::make_shared<ratelimit::AccountRateLimiter>(std::make_shared<pg::Pool>(db_url, pool_size), lo));
+    ClientOptions co;
+    co.endpoint = sim.endpoint();
+    co.username = testing::SimProcess::kUsername;
+    co.password = testing::SimProcess::kPassword;
+    co.limiter = out.limiters.back();
+    auto client = NivodaClient::Create(co);
+    EXPECT_TRUE(client.ok()) << client.status().ToString();
+    if (client.ok()) out.clients.push_back(std::move(client).value());
+  }
+  return out;
+}
+
 TEST(LimiterVsSimTest, ThirtyProcessesNeverTripTheVendorsLimit) {
   auto db = testing::TestDatabase::Create();
   // The simulator's bucket: 25/s with its default burst allowance (one second).
@@ -23,22 +50,8 @@ TEST(LimiterVsSimTest, ThirtyProcessesNeverTripTheVendorsLimit) {
       {"--natural", "2000", "--labgrown", "0", "--rate-limit", "25", "--latency-base-ms", "30"});
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   constexpr int kProcesses = 30;
-  std::vector<std::shared_ptr<ratelimit::AccountRateLimiter>> limiters;
-  std::vector<std::unique_ptr<NivodaClient>> clients;
-  for (int p = 0; p < kProcesses; ++p) {
-    ratelimit::AccountRateLimiterOptions lo;
-    lo.account = "acct";
-    lo.requests_per_second = 25;
-    limiters.push_back(std::make_shared<ratelimit::AccountRateLimiter>(std::make_shared<pg::Pool>(db.url(), 1), lo));
-    ClientOptions co;
-    co.endpoint = (*sim)->endpoint();
-    co.username = testing::SimProcess::kUsername;
-    co.password = testing::SimProcess::kPassword;
-    co.limiter = limiters.back();
-    auto client = NivodaClient::Create(co);
-    ASSERT_TRUE(client.ok());
-    clients.push_back(std::move(client).value());
-  }
+  auto [limiters, clients] = MakeProcesses(db.url(), **sim, kProcesses, 25, 1);
+  ASSERT_EQ(clients.size(), static_cast<size_t>(kProcesses));
   ASSERT_TRUE((*sim)->ResetCounters().ok());
   std::atomic<bool> stop{false};
   std::atomic<int64_t> ok{0}, failed{0};
@@ -97,22 +110,8 @@ TEST(LimiterVsSimTest, ASettingAboveTheVendorsLimitCostsSpeedNotCalls) {
                                          "--latency-base-ms", "20", "--latency-jitter", "0"});
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   constexpr int kProcesses = 2;
-  std::vector<std::shared_ptr<ratelimit::AccountRateLimiter>> limiters;
-  std::vector<std::unique_ptr<NivodaClient>> clients;
-  for (int p = 0; p < kProcesses; ++p) {
-    ratelimit::AccountRateLimiterOptions lo;
-    lo.account = "acct";
-    lo.requests_per_second = 50;
-    limiters.push_back(std::make_shared<ratelimit::AccountRateLimiter>(std::make_shared<pg::Pool>(db.url(), 2), lo));
-    ClientOptions co;
-    co.endpoint = (*sim)->endpoint();
-    co.username = testing::SimProcess::kUsername;
-    co.password = testing::SimProcess::kPassword;
-    co.limiter = limiters.back();
-    auto client = NivodaClient::Create(co);
-    ASSERT_TRUE(client.ok());
-    clients.push_back(std::move(client).value());
-  }
+  auto [limiters, clients] = MakeProcesses(db.url(), **sim, kProcesses, 50, 2);
+  ASSERT_EQ(clients.size(), static_cast<size_t>(kProcesses));
   std::atomic<bool> stop{false};
   std::atomic<int64_t> ok{0}, failed{0};
   std::vector<std::thread> threads;
