@@ -27,15 +27,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
-#include "cloud/db_watermark_store.h"
+#include "bench_support.h"
 #include "common/log.h"
 #include "common/sha256.h"
-#include "queue/postgres_queue.h"
 #include "roles/consolidator.h"
-#include "store/runs.h"
 #include "table_health.h"
 #include "test_database.h"
 
@@ -46,35 +43,14 @@ constexpr const char* kFeed = "labgrown";
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
-void Die(const std::string& what, const di::Status& s) {
-  std::fprintf(stderr, "bench_consolidate: %s: %s\n", what.c_str(), s.ToString().c_str());
-  std::exit(1);
-}
-
-void Must(const di::Status& s, const std::string& what) {
-  if (!s.ok()) Die(what, s);
-}
-
-nlohmann::json Template() {
-  const char* src = std::getenv("DI_SOURCE_DIR");
-  std::ifstream in(std::string(src ? src : ".") + "/tests/fixtures/mapping/labgrown_sim_item.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto fixture = nlohmann::json::parse(text.str(), nullptr, false);
-  if (fixture.is_discarded() || !fixture.contains("raw")) {
-    std::fprintf(stderr,
-                 "bench_consolidate: cannot read tests/fixtures/mapping/labgrown_sim_item.json (DI_SOURCE_DIR)\n");
-    std::exit(1);
-  }
-  return fixture["raw"];
-}
+using di::bench::Must;
 
 // The COPY text of raw rows [BEGIN, END) of RUN_ID (varied copies of the template).
 std::string RawCopyData(int begin, int end, const std::string& run_id) {
   static const char* kColors[] = {"D", "E", "F", "G", "H", "I", "J", "K"};
   static const char* kAvailability[] = {"AVAILABLE", "AVAILABLE", "AVAILABLE", "ON HOLD", "MEMO", "SOLD"};
   static const char* kEye[] = {"yes", "100%", "", "no", "E1"};
-  static const nlohmann::json base = Template();
+  static const nlohmann::json base = di::bench::FixtureItem("labgrown_sim_item.json");
   nlohmann::json item = base;
   std::string data;
   data.reserve(static_cast<size_t>(end - begin) * 2400);
@@ -101,18 +77,7 @@ std::string RawCopyData(int begin, int end, const std::string& run_id) {
 }
 
 void CreateRun(di::pg::Connection& conn, const std::string& run_id, const std::string& updated_to) {
-  di::store::NewRun run;
-  run.run_id = run_id;
-  run.feed = kFeed;
-  run.run_type = "full";
-  run.updated_to = updated_to;
-  di::store::NewPartition p;
-  p.work_item_json = "{}";
-  di::pg::Transaction tx(conn);
-  Must(di::store::InsertRun(conn, run, {p}), "insert run");
-  Must(tx.Commit(), "commit run");
-  Must(conn.Exec("UPDATE partition_runs SET status = 'completed' WHERE run_id = $1", {di::pg::P(run_id)}).status(),
-       "complete partition");
+  di::bench::CreateCompletedRun(conn, run_id, kFeed, "full", updated_to);
 }
 
 // Peak RSS of this process since the last ResetPeakRss (Linux: VmHWM).
@@ -133,7 +98,7 @@ void Script(di::pg::Connection& conn, std::initializer_list<const char*> stateme
 di::bench::TableHealth Health(di::pg::Connection& conn, bool exact) {
   Must(di::bench::RefreshStatistics(conn), "refresh statistics");
   auto h = di::bench::ReadTableHealth(conn, "diamonds", exact);
-  if (!h.ok()) Die("table health", h.status());
+  Must(h.status(), "table health");
   return *h;
 }
 
@@ -154,7 +119,7 @@ Pass Consolidate(di::Consolidator& consolidator, di::pg::Connection& conn, const
   auto report = consolidator.ConsolidateRun(run_id, false);
   p.seconds = Seconds(t0);
   p.rss_mb = PeakRssMb();
-  if (!report.ok()) Die("consolidation of " + run_id, report.status());
+  Must(report.status(), "consolidation of " + run_id);
   p.report = *report;
   p.after = Health(conn, true);
   p.updates = p.after.updates - before.updates;
@@ -202,17 +167,11 @@ int main() {
   std::printf("setup: %d raw %s offers (%.0f MB of COPY text) generated and loaded in %.1f s\n", n, kFeed,
               static_cast<double>(payload_bytes) / 1e6, Seconds(t0));
 
-  auto pool = std::make_shared<di::pg::Pool>(db.url(), 6);
-  di::ConsolidatorDeps deps;
-  deps.pool = pool;
-  deps.queue = std::make_shared<di::queue::PostgresQueue>(pool, di::queue::QueueOptions{});
-  deps.alerts = std::make_shared<di::cloud::LogAlertSink>();
-  auto watermark = std::make_shared<di::cloud::DbWatermarkStore>(pool, kFeed);
-  deps.watermark_for = [watermark](const std::string&) { return watermark; };
   di::ConsolidatorOptions options;  // defaults: batch 2000, 2 batch loops
   if (const char* v = std::getenv("DI_BENCH_LOOPS")) options.parallelism = std::atoi(v);
   if (const char* v = std::getenv("DI_BENCH_BATCH")) options.batch_size = std::atoi(v);
-  di::Consolidator consolidator(deps, options);
+  auto consolidator_ptr = di::bench::MakeConsolidator(db.url(), kFeed, options);
+  di::Consolidator& consolidator = *consolidator_ptr;
 
   const Pass first = Consolidate(consolidator, *conn, "bench-r1");
   if (first.report.stats.mapped != n) {

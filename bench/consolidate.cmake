@@ -4,4 +4,4 @@
 # full run and one that saw all but 1% (wall, dead tuples, peak RSS).
 add_executable(bench_consolidate ${CMAKE_CURRENT_LIST_DIR}/bench_consolidate.cpp)
 target_link_libraries(bench_consolidate PRIVATE di_options di_app di_consolidate di_test_pg di_bench_health
-                      nlohmann_json::nlohmann_json)
+                      di_bench_support nlohmann_json::nlohmann_json)
