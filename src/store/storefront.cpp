@@ -1,17 +1,10 @@
 #include "store/storefront.h"
 
 #include <algorithm>
-#include <array>
-#include <cmath>
 #include <cstdio>
 
 namespace di::store {
 namespace {
-
-// The bounds of diamond_carat_band() in sql/016_storefront_indexes.sql
-// (storefront_test checks that both agree).
-constexpr std::array<double, 15> kCaratBandBounds = {0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
-                                                     1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0};
 
 // "{a,b}": a text[] literal of plain words (shapes and grades: letters and digits).
 std::string ArrayLiteral(const std::vector<std::string>& words) {
@@ -27,17 +20,6 @@ std::string Carats(double v) {
 }
 
 }  // namespace
-
-int CaratBand(double carats) {
-  // width_bucket(carats, bounds): the number of bounds <= carats. Carats carry
-  // two decimals: compare in hundredths so 0.30 is band 1 as in SQL.
-  const long hundredths = std::lround(carats * 100);
-  int band = 0;
-  while (band < static_cast<int>(kCaratBandBounds.size()) && hundredths >= std::lround(kCaratBandBounds[band] * 100)) {
-    ++band;
-  }
-  return band;
-}
 
 StorefrontStatement StorefrontPageSql(const StorefrontSearch& s) {
   StorefrontStatement st;
@@ -64,38 +46,31 @@ StorefrontStatement StorefrontPageSql(const StorefrontSearch& s) {
     where += param(std::to_string(s.after->second)) + "::bigint)";
   }
   const std::string order = s.descending ? "price_cents DESC, id DESC" : "price_cents, id";
+  // One walk per (shape, carat band) in price order, each up to the page's
+  // end, the page taken from their rows (a sort of at most walks x (offset +
+  // 50) rows). One statement, planned once: the walks are a LATERAL subquery
+  // over the shapes and bands, not one branch each. One walk over every carat
+  // would pass every cheaper smaller stone before the first big one (price
+  // follows carats); a walk per band reads only its own.
+  const std::string lo = s.carats ? param(Carats(s.carats->first)) + "::numeric" : "0";
+  const std::string hi = s.carats ? param(Carats(s.carats->second)) + "::numeric" : "1000";
+  const std::string walk_limit = param(std::to_string(s.offset + kStorefrontPageSize));
+  std::string from = "generate_series(diamond_carat_band(" + lo + "), diamond_carat_band(" + hi + ")) b (band)";
+  std::string walk_where = where + " AND diamond_carat_band(carats) = b.band";
+  if (!s.shapes.empty()) {
+    std::vector<std::string> shapes = s.shapes;
+    std::sort(shapes.begin(), shapes.end());
+    shapes.erase(std::unique(shapes.begin(), shapes.end()), shapes.end());
+    from = "unnest(" + param(ArrayLiteral(shapes)) + "::text[]) s (shape), " + from;
+    walk_where += " AND shape = s.shape";
+  }
   const std::string offset = s.offset > 0 ? " OFFSET " + param(std::to_string(s.offset)) + "::bigint" : "";
-  const std::string columns =
+  st.sql =
       "SELECT d.id, d.supplier_stone_id, d.shape, d.carats, d.color, d.clarity, d.cut, d.price_cents, d.image_url"
-      " FROM (";
-  const std::string tail = " LIMIT " + std::to_string(kStorefrontPageSize) + offset +
-                           ") page JOIN diamonds d USING (id) ORDER BY " + order;
-  if (!s.carats) {
-    // No carat range: one walk of the price index, filtering on its entries.
-    if (!s.shapes.empty()) where += " AND shape = ANY (" + param(ArrayLiteral(s.shapes)) + "::text[])";
-    st.sql = columns + "SELECT id, price_cents FROM diamonds WHERE " + where + " ORDER BY " + order + tail;
-    return st;
-  }
-  // A carat range: one walk per (shape, carat band), each up to the page's
-  // end; Merge Append takes the page from their heads. One walk over every
-  // carat would pass every cheaper smaller stone before the first big one
-  // (price follows carats).
-  const std::string branch_limit = param(std::to_string(s.offset + kStorefrontPageSize));
-  std::vector<std::string> shapes = s.shapes;
-  std::sort(shapes.begin(), shapes.end());
-  shapes.erase(std::unique(shapes.begin(), shapes.end()), shapes.end());
-  if (shapes.empty()) shapes.push_back("");  // any shape: diamonds_storefront_band
-  std::string branches;
-  for (const std::string& shape : shapes) {
-    const std::string shape_cond = shape.empty() ? "" : " AND shape = " + param(shape);
-    for (int band = CaratBand(s.carats->first); band <= CaratBand(s.carats->second); ++band) {
-      if (!branches.empty()) branches += " UNION ALL ";
-      branches += "(SELECT id, price_cents FROM diamonds WHERE " + where + shape_cond +
-                  " AND diamond_carat_band(carats) = " + param(std::to_string(band)) + "::integer ORDER BY " + order +
-                  " LIMIT " + branch_limit + "::bigint)";
-    }
-  }
-  st.sql = columns + "SELECT id, price_cents FROM (" + branches + ") branches ORDER BY " + order + tail;
+      " FROM (SELECT w.id, w.price_cents FROM " + from +
+      ", LATERAL (SELECT id, price_cents FROM diamonds WHERE " + walk_where + " ORDER BY " + order + " LIMIT " +
+      walk_limit + "::bigint) w ORDER BY " + order + " LIMIT " + std::to_string(kStorefrontPageSize) + offset +
+      ") page JOIN diamonds d USING (id) ORDER BY " + order;
   return st;
 }
 

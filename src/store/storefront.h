@@ -8,12 +8,12 @@
 // colours, clarities and a price range; it sorts by price (then id) ascending
 // or descending; the next page continues after the previous page's last
 // (price, id) (keyset: the same cost on every page), or skips OFFSET rows.
-// The statement picks the page's ids from the storefront indexes of
-// sql/016_storefront_indexes.sql alone, then reads the page's rows:
-//   - no carat range: one price-ordered walk of diamonds_storefront_walk;
-//   - a carat range: one walk per (shape, carat band) of
-//     diamonds_storefront_shape (any shape: per band of
-//     diamonds_storefront_band), merged by price (Merge Append).
+// The statement walks the storefront indexes of sql/016_storefront_indexes.sql
+// in price order, one walk per (shape, carat band) the search touches
+// (diamonds_storefront_shape; any shape: per band, diamonds_storefront_band),
+// each up to the page's end, takes the page from their rows and reads its 50
+// rows. The walks are a LATERAL subquery over the shapes and bands: one
+// statement, planned once, whatever the number of walks.
 // Pure functions, thread-safe.
 #pragma once
 
@@ -55,9 +55,5 @@ StorefrontStatement StorefrontPageSql(const StorefrontSearch& search);
 
 // Runs StorefrontPageSql(SEARCH) on CONN.
 Result<pg::QueryResult> RunStorefrontSearch(pg::Connection& conn, const StorefrontSearch& search);
-
-// diamond_carat_band(CARATS) of sql/016 (the same bounds): 0 below 0.30 ct,
-// 15 from 5.00 ct.
-int CaratBand(double carats);
 
 }  // namespace di::store
