@@ -39,6 +39,7 @@ ConsolidatorOptions MakeConsolidatorOptions(const Config& config) {
   o.queue = config.consolidate_queue;
   o.lease = config.queue_lease;
   o.retry_delay = config.queue_retry_delay;
+  o.retention = MakeRetentionPolicy(config);
   return o;
 }
 
@@ -197,6 +198,11 @@ Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_
                                         {"wall_ms", report.wall_ms},
                                         {"batches_ms", report.batches_ms},
                                         {"finalize_ms", report.finalize_ms}});
+  if (report.outcome == ConsolidationOutcome::kCompleted && options_.retention) {
+    // The run is complete whatever pruning does: a failure is logged, retried after the next run.
+    auto pruned = PruneHistory(*deps_.pool, *options_.retention, DefaultClock().Now());
+    if (!pruned.ok()) log::Warn("pruning history failed", {{"run_id", run_id}, {"error", pruned.status().ToString()}});
+  }
   return report;
 }
 
