@@ -45,9 +45,9 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr int kRunsPerDay = 24;
 constexpr Millis kHour{3600000};
 
-const char* kTables[] = {"raw_diamonds_nivoda", "diamonds",        "queue_messages",     "queue_dead_letters",
-                         "queue_dedup",         "run_metadata",    "partition_runs",     "partition_progress",
-                         "run_price_bins",      "request_seconds", "diamond_changes",    "raw_offer_failures"};
+const char* kTables[] = {"raw_diamonds_nivoda", "diamonds",        "queue_messages",  "queue_dead_letters",
+                         "queue_dedup",         "run_metadata",    "partition_runs",  "partition_progress",
+                         "run_price_bins",      "request_seconds", "diamond_changes", "raw_offer_failures"};
 
 std::mutex print_mu;
 void Progress(const std::string& world, int day, double seconds) {
@@ -239,9 +239,10 @@ int main() {
   const char* env_days = std::getenv("BENCH_HEALTH_DAYS");
   const int64_t offers = env_offers ? std::atoll(env_offers) : 20000;
   const int days = env_days ? std::atoi(env_days) : 30;
-  std::printf("bench_table_health: %lld natural offers, %d simulated days x (1 full + 23 incremental runs),"
-              " 2%%/day churn; two worlds side by side\n",
-              static_cast<long long>(offers), days);
+  std::printf(
+      "bench_table_health: %lld natural offers, %d simulated days x (1 full + 23 incremental runs),"
+      " 2%%/day churn; two worlds side by side\n",
+      static_cast<long long>(offers), days);
   const std::vector<std::string> sim_flags = {"--natural", std::to_string(offers), "--labgrown", "0", "--seed", "7"};
   // Time is compressed ~3,600x (a run every ~0.5 s instead of every hour):
   // autovacuum looks at each database every second instead of every minute,
@@ -272,11 +273,12 @@ int main() {
     std::printf("\n%s: %lld runs (%lld failed) in %.0f s; database %.1f MB\n", w->name.c_str(),
                 static_cast<long long>(w->runs), static_cast<long long>(w->failed), w->seconds, Mb(w->database_bytes));
     if (w->retention) {
-      std::printf("  pruned: %lld runs, %lld diamond_changes rows, %lld request_seconds rows, %lld dead letters"
-                  " in %lld transactions\n",
-                  static_cast<long long>(w->pruned.runs), static_cast<long long>(w->pruned.diamond_changes),
-                  static_cast<long long>(w->pruned.request_seconds), static_cast<long long>(w->pruned.dead_letters),
-                  static_cast<long long>(w->pruned.transactions));
+      std::printf(
+          "  pruned: %lld runs, %lld diamond_changes rows, %lld request_seconds rows, %lld dead letters"
+          " in %lld transactions\n",
+          static_cast<long long>(w->pruned.runs), static_cast<long long>(w->pruned.diamond_changes),
+          static_cast<long long>(w->pruned.request_seconds), static_cast<long long>(w->pruned.dead_letters),
+          static_cast<long long>(w->pruned.transactions));
     }
     for (const auto& h : w->health) std::printf("  %s\n", bench::Describe(h).c_str());
   }
@@ -293,9 +295,10 @@ int main() {
     }
     std::printf("%-20s | %-31s | %-31s\n", with.health[i].table.c_str(), cells[0], cells[1]);
   }
-  std::printf("database: %.1f MB with retention, %.1f MB baseline (ratio %.2f)\n", Mb(with.database_bytes),
-              Mb(base.database_bytes),
-              static_cast<double>(with.database_bytes) / static_cast<double>(std::max<int64_t>(1, base.database_bytes)));
+  std::printf(
+      "database: %.1f MB with retention, %.1f MB baseline (ratio %.2f)\n", Mb(with.database_bytes),
+      Mb(base.database_bytes),
+      static_cast<double>(with.database_bytes) / static_cast<double>(std::max<int64_t>(1, base.database_bytes)));
   // How much of raw_diamonds_nivoda's indexes is bloat: rebuild them (retention world).
   {
     auto conn = with.p->db.Connect();
@@ -304,7 +307,8 @@ int main() {
     Must(after.ok(), "health after reindex");
     std::printf("raw_diamonds_nivoda indexes: %.1f MB; after REINDEX %.1f MB (", Mb(with.health[0].index_bytes),
                 Mb(after->index_bytes));
-    for (const auto& i : after->indexes) std::printf(" %s %.1f MB, leaf %.0f%%;", i.name.c_str(), Mb(i.bytes), i.leaf_density);
+    for (const auto& i : after->indexes)
+      std::printf(" %s %.1f MB, leaf %.0f%%;", i.name.c_str(), Mb(i.bytes), i.leaf_density);
     std::printf(" )\n");
   }
   return with.ok && base.ok ? 0 : 1;

@@ -18,11 +18,12 @@ int RunPrune(const Config& config, const PruneOptions&) {
     std::fprintf(stderr, "diamond-ingest prune: %s\n", pruned.status().ToString().c_str());
     return kExitFailure;
   }
-  std::printf("pruned: %lld runs (with their partitions), %lld diamond_changes rows, %lld offer failures, "
-              "%lld request_seconds rows, %lld dead letters\n",
-              static_cast<long long>(pruned->runs), static_cast<long long>(pruned->diamond_changes),
-              static_cast<long long>(pruned->offer_failures), static_cast<long long>(pruned->request_seconds),
-              static_cast<long long>(pruned->dead_letters));
+  std::printf(
+      "pruned: %lld runs (with their partitions), %lld diamond_changes rows, %lld offer failures, "
+      "%lld request_seconds rows, %lld dead letters\n",
+      static_cast<long long>(pruned->runs), static_cast<long long>(pruned->diamond_changes),
+      static_cast<long long>(pruned->offer_failures), static_cast<long long>(pruned->request_seconds),
+      static_cast<long long>(pruned->dead_letters));
   return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
 }
 

@@ -18,7 +18,8 @@ constexpr const char* kWatermarkRuns = "SELECT last_run_id FROM watermarks";
 constexpr const char* kDeleteRuns =
     "DELETE FROM run_metadata WHERE run_id = ANY (string_to_array($1, E'\\n'))"
     " AND status IN ('completed', 'failed', 'cancelled') RETURNING run_id";
-constexpr const char* kDeleteRunChanges = "DELETE FROM diamond_changes WHERE run_id = ANY (string_to_array($1, E'\\n'))";
+constexpr const char* kDeleteRunChanges =
+    "DELETE FROM diamond_changes WHERE run_id = ANY (string_to_array($1, E'\\n'))";
 constexpr const char* kDeleteRunOfferFailures =
     "DELETE FROM raw_offer_failures WHERE run_id = ANY (string_to_array($1, E'\\n'))";
 constexpr const char* kDeleteRunRequestSeconds =
@@ -36,9 +37,7 @@ constexpr const char* kDeleteDeadLetters =
     "  SELECT id FROM queue_dead_letters WHERE dead_lettered_at < to_timestamp($1::double precision / 1000)"
     "  AND handled_at IS NOT NULL ORDER BY id LIMIT $2))";
 
-bool Ended(const std::string& status) {
-  return status == "completed" || status == "failed" || status == "cancelled";
-}
+bool Ended(const std::string& status) { return status == "completed" || status == "failed" || status == "cancelled"; }
 
 std::optional<WallTime> Before(WallTime now, Millis age) {
   if (age.count() <= 0) return std::nullopt;
@@ -164,8 +163,8 @@ Result<PruneCounts> PruneOlderThan(pg::Pool& pool, const RetentionPolicy& policy
                                    &counts.request_seconds, &counts.transactions));
   }
   if (cutoffs.dead_letters_before) {
-    DI_RETURN_IF_ERROR(DeleteOlder(*conn, kDeleteDeadLetters, *cutoffs.dead_letters_before, batch,
-                                   &counts.dead_letters, &counts.transactions));
+    DI_RETURN_IF_ERROR(DeleteOlder(*conn, kDeleteDeadLetters, *cutoffs.dead_letters_before, batch, &counts.dead_letters,
+                                   &counts.transactions));
   }
   log::Info("history pruned", {{"runs", counts.runs},
                                {"diamond_changes", counts.diamond_changes},

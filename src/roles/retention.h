@@ -34,10 +34,10 @@ namespace di {
 
 struct RetentionPolicy {
   Millis run_history{Millis(90LL * 86400000)};      // RUN_HISTORY_RETENTION_DAYS; 0: keep every run
-  int keep_runs = 48;                                // RUN_HISTORY_KEEP_RUNS per feed, whatever their age
+  int keep_runs = 48;                               // RUN_HISTORY_KEEP_RUNS per feed, whatever their age
   Millis request_seconds{Millis(14LL * 86400000)};  // REQUEST_SECONDS_RETENTION_DAYS; 0: keep
   Millis dead_letters{Millis(30LL * 86400000)};     // DEAD_LETTER_RETENTION_DAYS; 0: keep
-  int batch_size = 500;                              // rows (runs: run ids) per delete transaction
+  int batch_size = 500;                             // rows (runs: run ids) per delete transaction
 };
 
 RetentionPolicy MakeRetentionPolicy(const Config& config);

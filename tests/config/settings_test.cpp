@@ -187,7 +187,8 @@ TEST(SettingKindTest, DurationInHours) {
 TEST(SettingKindTest, RetentionInDays) {
   using std::chrono::hours;
   Config c;
-  for (const char* name : {"RUN_HISTORY_RETENTION_DAYS", "REQUEST_SECONDS_RETENTION_DAYS", "DEAD_LETTER_RETENTION_DAYS"}) {
+  for (const char* name :
+       {"RUN_HISTORY_RETENTION_DAYS", "REQUEST_SECONDS_RETENTION_DAYS", "DEAD_LETTER_RETENTION_DAYS"}) {
     EXPECT_EQ(Apply(name, "7", &c), "") << name;
     EXPECT_EQ(Apply(name, "36h", &c), "") << name;
     EXPECT_EQ(Apply(name, "0", &c), "") << name;  // keep forever

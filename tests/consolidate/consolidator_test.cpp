@@ -84,8 +84,9 @@ TEST(Consolidator, PrunesHistoryAfterACompletedRun) {
   ConsolidationEnv env;
   env.CreateRun("old", "incremental", 1, 1, 0);
   env.CreateRun("old-running", "incremental", 1, 0, 0);
-  ASSERT_TRUE(env.conn->Exec("UPDATE run_metadata SET started_at = now() - interval '100 days',"
-                             " status = CASE run_id WHEN 'old' THEN 'completed' ELSE 'running' END")
+  ASSERT_TRUE(env.conn
+                  ->Exec("UPDATE run_metadata SET started_at = now() - interval '100 days',"
+                         " status = CASE run_id WHEN 'old' THEN 'completed' ELSE 'running' END")
                   .ok());
   env.CreateRun("r1", "full", 2, 2, 0);
   env.WriteRaw("r1", Stones(10));
@@ -100,8 +101,9 @@ TEST(Consolidator, PrunesHistoryAfterACompletedRun) {
   // Without a policy nothing is pruned.
   env.CreateRun("old2", "incremental", 1, 1, 0);
   env.CreateRun("r2", "full", 1, 1, 0);
-  ASSERT_TRUE(env.conn->Exec("UPDATE run_metadata SET started_at = now() - interval '100 days',"
-                             " status = 'completed' WHERE run_id = 'old2'")
+  ASSERT_TRUE(env.conn
+                  ->Exec("UPDATE run_metadata SET started_at = now() - interval '100 days',"
+                         " status = 'completed' WHERE run_id = 'old2'")
                   .ok());
   env.WriteRaw("r2", Stones(10));
   Consolidator plain = env.MakeConsolidator();

@@ -19,7 +19,7 @@ constexpr hours kDay{24};
 const WallTime kNow = WallTime(std::chrono::seconds(1'800'000'000));
 
 RunFacts Facts(std::string id, std::string feed, std::string type, std::string status, int days_ago,
-             bool forced = false) {
+               bool forced = false) {
   return {std::move(id), std::move(feed), std::move(type), std::move(status), kNow - kDay * days_ago, forced};
 }
 
@@ -36,16 +36,16 @@ TEST(RetentionPolicyTest, ZeroKeepsForever) {
 
 TEST(RunsToPruneTest, OnlyOldEndedRunsThatNothingRefersTo) {
   const std::vector<RunFacts> runs = {
-      Facts("n-new", "natural", "incremental", "completed", 1),        // recent
-      Facts("n-complete-full", "natural", "full", "completed", 100),   // the feed's latest complete full run
+      Facts("n-new", "natural", "incremental", "completed", 1),          // recent
+      Facts("n-complete-full", "natural", "full", "completed", 100),     // the feed's latest complete full run
       Facts("n-forced-full", "natural", "full", "completed", 99, true),  // forced: not a complete full run
       Facts("n-old-full", "natural", "full", "completed", 150),
       Facts("n-failed", "natural", "incremental", "failed", 120),
       Facts("n-cancelled", "natural", "incremental", "cancelled", 121),
-      Facts("n-running", "natural", "incremental", "running", 130),          // in flight
-      Facts("n-consolidating", "natural", "full", "consolidating", 131),     // in flight
-      Facts("n-watermark", "natural", "incremental", "completed", 140),      // named by a watermark row
-      Facts("l-only", "labgrown", "incremental", "completed", 200),          // labgrown's latest completed run
+      Facts("n-running", "natural", "incremental", "running", 130),       // in flight
+      Facts("n-consolidating", "natural", "full", "consolidating", 131),  // in flight
+      Facts("n-watermark", "natural", "incremental", "completed", 140),   // named by a watermark row
+      Facts("l-only", "labgrown", "incremental", "completed", 200),       // labgrown's latest completed run
       Facts("l-old", "labgrown", "incremental", "failed", 210),
   };
   const auto due = RunsToPrune(runs, {"n-watermark"}, kNow - kDay * 90, 2);
@@ -61,10 +61,9 @@ TEST(RunsToPruneTest, OnlyOldEndedRunsThatNothingRefersTo) {
 }
 
 TEST(RunsToPruneTest, TheLatestCompletedRunIsKeptWhateverItsAge) {
-  const std::vector<RunFacts> runs = {Facts("a", "natural", "incremental", "failed", 95),
-                                      Facts("b", "natural", "incremental", "completed", 96),
-                                      Facts("c", "natural", "full", "completed", 97),
-                                      Facts("d", "natural", "full", "completed", 98)};
+  const std::vector<RunFacts> runs = {
+      Facts("a", "natural", "incremental", "failed", 95), Facts("b", "natural", "incremental", "completed", 96),
+      Facts("c", "natural", "full", "completed", 97), Facts("d", "natural", "full", "completed", 98)};
   EXPECT_EQ(RunsToPrune(runs, {}, kNow - kDay * 90, 1), (std::vector<std::string>{"d"}));
 }
 
@@ -109,15 +108,17 @@ class PruneHistoryTest : public ::testing::Test {
     Exec("INSERT INTO diamond_changes (run_id, change, supplier_stone_ids) VALUES ($1, 'added', '{s1,s2}')",
          {pg::P(id)});
     Exec("INSERT INTO raw_offer_failures (run_id, reason, raw) VALUES ($1, 'no id', '{}')", {pg::P(id)});
-    Exec("INSERT INTO request_seconds (run_id, second, requests)"
-         " VALUES ($1, date_trunc('second', now() - make_interval(days => $2::int)), 3)",
-         {pg::P(id), pg::P(ago)});
+    Exec(
+        "INSERT INTO request_seconds (run_id, second, requests)"
+        " VALUES ($1, date_trunc('second', now() - make_interval(days => $2::int)), 3)",
+        {pg::P(id), pg::P(ago)});
   }
   void AddDeadLetter(int days_ago, bool handled) {
-    Exec("INSERT INTO queue_dead_letters (queue, body, enqueued_at, delivery_count, reason, dead_lettered_at,"
-         " handled_at) VALUES ('work-items', '{}', now(), 10, 'MaxDeliveryCountExceeded',"
-         " now() - make_interval(days => $1::int), CASE WHEN $2::bool THEN now() END)",
-         {pg::P(std::to_string(days_ago)), pg::P(handled)});
+    Exec(
+        "INSERT INTO queue_dead_letters (queue, body, enqueued_at, delivery_count, reason, dead_lettered_at,"
+        " handled_at) VALUES ('work-items', '{}', now(), 10, 'MaxDeliveryCountExceeded',"
+        " now() - make_interval(days => $1::int), CASE WHEN $2::bool THEN now() END)",
+        {pg::P(std::to_string(days_ago)), pg::P(handled)});
   }
 
   testing::TestDatabase db_ = testing::TestDatabase::Create();
@@ -127,18 +128,21 @@ class PruneHistoryTest : public ::testing::Test {
 
 TEST_F(PruneHistoryTest, DeletesExactlyTheOldRowsAndKeepsWhatIsReferenced) {
   // 6 old ended runs to delete (more than one batch of 4), and the ones kept.
-  for (int i = 0; i < 6; ++i) AddRun("old-" + std::to_string(i), "incremental", i % 2 ? "failed" : "completed", 100 + i);
-  AddRun("old-complete-full", "full", "completed", 95);   // the latest complete full run
-  AddRun("old-running", "incremental", "running", 97);    // in flight
+  for (int i = 0; i < 6; ++i)
+    AddRun("old-" + std::to_string(i), "incremental", i % 2 ? "failed" : "completed", 100 + i);
+  AddRun("old-complete-full", "full", "completed", 95);      // the latest complete full run
+  AddRun("old-running", "incremental", "running", 97);       // in flight
   AddRun("old-watermark", "incremental", "completed", 110);  // named by the watermark row
   AddRun("recent", "incremental", "completed", 10);
   AddRun("latest", "incremental", "completed", 0);
   AddRun("labgrown-old", "incremental", "completed", 300, "labgrown");  // labgrown's latest completed run
-  Exec("INSERT INTO watermarks (feed, last_updated_at, last_run_id, last_run_completed_at)"
-       " VALUES ('natural', now(), 'old-watermark', now())");
+  Exec(
+      "INSERT INTO watermarks (feed, last_updated_at, last_run_id, last_run_completed_at)"
+      " VALUES ('natural', now(), 'old-watermark', now())");
   // request tallies of no run (a run deleted before, or a recorder late), old and recent
-  Exec("INSERT INTO request_seconds (run_id, second, requests) VALUES"
-       " ('gone', now() - interval '20 days', 1), ('gone', now() - interval '13 days', 1)");
+  Exec(
+      "INSERT INTO request_seconds (run_id, second, requests) VALUES"
+      " ('gone', now() - interval '20 days', 1), ('gone', now() - interval '13 days', 1)");
   AddDeadLetter(31, true);   // old, handled: deleted
   AddDeadLetter(40, true);   // old, handled: deleted
   AddDeadLetter(45, false);  // old, its consequence not applied yet: kept
@@ -161,10 +165,11 @@ TEST_F(PruneHistoryTest, DeletesExactlyTheOldRowsAndKeepsWhatIsReferenced) {
 
   EXPECT_EQ(Count("SELECT count(*) FROM run_metadata WHERE run_id LIKE 'old-_'"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM run_metadata"), 6);
-  for (const char* table : {"partition_runs", "partition_progress", "run_price_bins", "diamond_changes",
-                            "raw_offer_failures"}) {
+  for (const char* table :
+       {"partition_runs", "partition_progress", "run_price_bins", "diamond_changes", "raw_offer_failures"}) {
     EXPECT_EQ(Count(std::string("SELECT count(*) FROM ") + table + " WHERE run_id LIKE 'old-_'"), 0) << table;
-    EXPECT_EQ(Count(std::string("SELECT count(*) FROM ") + table + " t WHERE NOT EXISTS"
+    EXPECT_EQ(Count(std::string("SELECT count(*) FROM ") + table +
+                    " t WHERE NOT EXISTS"
                     " (SELECT 1 FROM run_metadata r WHERE r.run_id = t.run_id)"),
               0)
         << table;
