@@ -37,6 +37,9 @@ struct ConsolidatorOptions {
   // Pruned after every run this consolidator completes (roles/retention.h);
   // nullopt: nothing is pruned (tests that count history).
   std::optional<RetentionPolicy> retention;
+  // Rebuild raw_diamonds_nivoda's run_id indexes after every complete full run
+  // (roles/raw_index_upkeep.h); the command line's consolidators do.
+  bool rebuild_raw_run_indexes = false;
 };
 
 // What the consolidator works with. WATERMARK_FOR returns the watermark store
