@@ -9,13 +9,15 @@
 //
 // Two worlds run side by side, each with its own database and simulator (same
 // seed, same churn calls):
-//   * "retention": the retention pass (roles/retention.h, default policy)
-//     after every completed run, on the schema's autovacuum settings, its
+//   * "retention": the consolidator's upkeep as `consolidate` and `run` do it:
+//     the raw run_id indexes rebuilt after every complete full run
+//     (roles/raw_index_upkeep.h), and the retention pass (roles/retention.h,
+//     default policy) after every completed run, its
 //     cutoffs mapped from simulated onto real time (a run starts at simulated
 //     day d, hour r; rows older than a cutoff are the rows of runs that started
 //     before the simulated instant now - retention);
-//   * "baseline": no retention, every table's autovacuum options reset to the
-//     server's defaults.
+//   * "baseline": no retention, no index rebuild, every table's autovacuum
+//     options reset to the server's defaults.
 // Then, per table, size, live/dead tuples, free space and index leaf density
 // (pg_stat_user_tables + pgstattuple/pgstatindex), both worlds side by side,
 // and what a REINDEX of raw_diamonds_nivoda would give back.
@@ -109,7 +111,8 @@ void Simulate(World* w, int days) {
   co2.poll = Millis(100);
   co2.not_ready_delay = Millis(200);
   co2.retry_delay = Millis(500);
-  Consolidator consolidator(cd, co2);  // retention: run by this loop with simulated cutoffs
+  co2.rebuild_raw_run_indexes = w->retention;  // after each complete full run (roles/raw_index_upkeep.h)
+  Consolidator consolidator(cd, co2);          // retention: run by this loop with simulated cutoffs
   std::atomic<bool> stop{false};
   Worker worker(p.components, wo);
   std::thread work([&] { worker.Run(stop); });
@@ -282,7 +285,7 @@ int main() {
     }
     for (const auto& h : w->health) std::printf("  %s\n", bench::Describe(h).c_str());
   }
-  std::printf("\n%-20s | %-31s | %-31s\n", "table", "with retention", "baseline: no retention");
+  std::printf("\n%-20s | %-31s | %-31s\n", "table", "retention + index rebuild", "baseline: neither");
   std::printf("%-20s | %-31s | %-31s\n", "", "MB total, live/dead, free, leaf", "MB total, live/dead, free, leaf");
   for (size_t i = 0; i < with.health.size(); ++i) {
     char cells[2][96];
