@@ -166,12 +166,15 @@ Result<PruneCounts> PruneOlderThan(pg::Pool& pool, const RetentionPolicy& policy
     DI_RETURN_IF_ERROR(DeleteOlder(*conn, kDeleteDeadLetters, *cutoffs.dead_letters_before, batch, &counts.dead_letters,
                                    &counts.transactions));
   }
-  log::Info("history pruned", {{"runs", counts.runs},
-                               {"diamond_changes", counts.diamond_changes},
-                               {"offer_failures", counts.offer_failures},
-                               {"request_seconds", counts.request_seconds},
-                               {"dead_letters", counts.dead_letters},
-                               {"transactions", counts.transactions}});
+  // Info when something went, debug otherwise (the consolidator prunes after every run).
+  const bool any = counts.runs + counts.request_seconds + counts.dead_letters > 0;
+  log::Write(any ? log::Level::kInfo : log::Level::kDebug, "history pruned",
+             {{"runs", counts.runs},
+              {"diamond_changes", counts.diamond_changes},
+              {"offer_failures", counts.offer_failures},
+              {"request_seconds", counts.request_seconds},
+              {"dead_letters", counts.dead_letters},
+              {"transactions", counts.transactions}});
   return counts;
 }
 
