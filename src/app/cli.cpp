@@ -143,6 +143,10 @@ void RegisterCommands(CLI::App& app, CommandSet& commands) {
     cmd->add_option("--change", opts->change, "Only this kind: added, changed, deleted or undeleted");
     cmd->add_option("--limit", opts->limit, "Stones listed at most (default 0: all)");
   }
+  commands.Add<PruneOptions>(app, "prune",
+                             "Delete run history, request tallies and dead letters past their retention now "
+                             "(the consolidator does it after every run)",
+                             RunPrune);
 }
 
 // One global flag per setting; values land in FLAGS keyed by setting name.

@@ -144,4 +144,11 @@ struct ChangesOptions {
 };
 int RunChanges(const Config& config, const ChangesOptions& options);
 
+// diamond-ingest prune (roles/retention.h): deletes what RUN_HISTORY_*,
+// REQUEST_SECONDS_RETENTION_DAYS and DEAD_LETTER_RETENTION_DAYS say is old,
+// as the consolidator does after every run it completes, and prints the
+// counts. Exit 1 with one stderr line on a database error.
+struct PruneOptions {};
+int RunPrune(const Config& config, const PruneOptions& options);
+
 }  // namespace di

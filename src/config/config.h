@@ -85,6 +85,12 @@ struct Config {
   Millis consolidation_delay{};
   int consolidate_batch_size = 0;
 
+  // --- retention (roles/retention.h); 0: keep forever ---
+  Millis run_history_retention{};     // runs (and their partitions, changes) older than this are deleted
+  int run_history_keep_runs = 0;      // the latest runs of each feed kept whatever their age
+  Millis request_seconds_retention{};
+  Millis dead_letter_retention{};
+
   // --- production backends (unset: embedded defaults) ---
   std::optional<StorageConnectionString> azure_storage;
   std::optional<ServiceBusConnectionString> azure_service_bus;

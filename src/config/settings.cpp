@@ -186,6 +186,35 @@ const Setting kSettings[] = {
     {"CONSOLIDATE_BATCH_SIZE", K::kInt, "2000", "Raw offers mapped per consolidation batch",
      &Config::consolidate_batch_size, Range(1, 100000)},
 
+    // --- retention (pruned by the consolidator after each run it completes, and `prune`) ---
+    {"RUN_HISTORY_RETENTION_DAYS",
+     K::kDuration,
+     "90",
+     "Runs started longer ago are deleted with their partitions, changes and offer failures (never a run in "
+     "flight, the latest RUN_HISTORY_KEEP_RUNS, or the feed's latest completed and complete full runs); 0: keep",
+     &Config::run_history_retention,
+     Range(0, 36500),
+     {},
+     U::kDays},
+    {"RUN_HISTORY_KEEP_RUNS", K::kInt, "48", "Latest runs of each feed kept whatever their age",
+     &Config::run_history_keep_runs, Range(1, 1000000)},
+    {"REQUEST_SECONDS_RETENTION_DAYS",
+     K::kDuration,
+     "14",
+     "Per-second Nivoda request tallies (the report's request chart) older than this are deleted; 0: keep",
+     &Config::request_seconds_retention,
+     Range(0, 36500),
+     {},
+     U::kDays},
+    {"DEAD_LETTER_RETENTION_DAYS",
+     K::kDuration,
+     "30",
+     "Dead letters older than this whose consequence was applied are deleted; 0: keep",
+     &Config::dead_letter_retention,
+     Range(0, 36500),
+     {},
+     U::kDays},
+
     // --- production backends ---
     {"AZURE_STORAGE_CONNECTION_STRING",
      K::kStorageConnectionString,
@@ -284,6 +313,8 @@ std::string FormatNumber(double v) {
 
 int64_t UnitMs(DurationUnit unit) {
   switch (unit) {
+    case DurationUnit::kDays:
+      return 86400000;
     case DurationUnit::kHours:
       return 3600000;
     case DurationUnit::kMinutes:
@@ -297,6 +328,8 @@ int64_t UnitMs(DurationUnit unit) {
 
 const char* UnitName(DurationUnit unit) {
   switch (unit) {
+    case DurationUnit::kDays:
+      return "days";
     case DurationUnit::kHours:
       return "hours";
     case DurationUnit::kMinutes:
@@ -466,7 +499,7 @@ Status ApplySetting(const Setting& s, std::string_view raw, Config* config) {
     }
     case K::kDuration: {
       static constexpr std::pair<std::string_view, int64_t> kSuffixes[] = {
-          {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+          {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
       int64_t scale = UnitMs(s.unit);
       std::string_view digits = text;
       for (const auto& [suffix, ms] : kSuffixes) {
@@ -478,10 +511,10 @@ Status ApplySetting(const Setting& s, std::string_view raw, Config* config) {
         }
       }
       int64_t v = 0;
-      if (!ParseInt64(digits, &v) || v > INT64_MAX / 3600000 || v < 0) {
+      if (!ParseInt64(digits, &v) || v > INT64_MAX / scale || v < 0) {
         return Bad(What(s, raw,
                         std::string("is not a duration (a whole number of ") + UnitName(s.unit) +
-                            ", or with a suffix ms, s, m or h)"));
+                            ", or with a suffix ms, s, m, h or d)"));
       }
       int64_t ms = v * scale;
       if (!InBounds(s.bounds, static_cast<double>(ms) / static_cast<double>(UnitMs(s.unit)))) {

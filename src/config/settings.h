@@ -32,7 +32,7 @@ enum class SettingKind {
   kDouble,
   kBool,         // true/false, 1/0, yes/no, on/off
   kUrl,          // http(s)://host[:port][/path]
-  kDuration,     // integer in the setting's unit, or with a suffix ms/s/m/h
+  kDuration,     // integer in the setting's unit, or with a suffix ms/s/m/h/d
   kEnum,         // one of the row's choices (case-insensitive)
   kEnumList,     // one or more of the row's choices, comma-separated, none twice
   kHostPort,     // host:port
@@ -44,7 +44,7 @@ enum class SettingKind {
 };
 const char* SettingKindName(SettingKind kind);
 
-enum class DurationUnit { kNone, kMilliseconds, kSeconds, kMinutes, kHours };
+enum class DurationUnit { kNone, kMilliseconds, kSeconds, kMinutes, kHours, kDays };
 
 // Inclusive unless marked exclusive; in the setting's unit for durations.
 struct Bounds {

@@ -12,6 +12,7 @@
 #include "consolidate/batch.h"
 #include "queue/messages.h"
 #include "roles/consume_loop.h"
+#include "roles/raw_index_upkeep.h"
 
 namespace di {
 namespace {
@@ -39,6 +40,8 @@ ConsolidatorOptions MakeConsolidatorOptions(const Config& config) {
   o.queue = config.consolidate_queue;
   o.lease = config.queue_lease;
   o.retry_delay = config.queue_retry_delay;
+  o.retention = MakeRetentionPolicy(config);
+  o.rebuild_raw_run_indexes = true;
   return o;
 }
 
@@ -197,6 +200,18 @@ Result<ConsolidationReport> Consolidator::ConsolidateRun(const std::string& run_
                                         {"wall_ms", report.wall_ms},
                                         {"batches_ms", report.batches_ms},
                                         {"finalize_ms", report.finalize_ms}});
+  if (report.outcome == ConsolidationOutcome::kCompleted && options_.retention) {
+    // The run is complete whatever pruning does: a failure is logged, retried after the next run.
+    auto pruned = PruneHistory(*deps_.pool, *options_.retention, DefaultClock().Now());
+    if (!pruned.ok()) log::Warn("pruning history failed", {{"run_id", run_id}, {"error", pruned.status().ToString()}});
+  }
+  if (report.outcome == ConsolidationOutcome::kCompleted && report.soft_delete && options_.rebuild_raw_run_indexes) {
+    // The full run moved every raw row's run_id: rebuild the indexes it bloated (after the run is complete).
+    auto rebuilt = RebuildRawRunIndexes(*deps_.pool);
+    if (!rebuilt.ok()) {
+      log::Warn("rebuilding the raw run indexes failed", {{"run_id", run_id}, {"error", rebuilt.status().ToString()}});
+    }
+  }
   return report;
 }
 

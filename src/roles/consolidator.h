@@ -21,6 +21,7 @@
 #include "consolidate/run_gate.h"
 #include "consolidate/run_store.h"
 #include "roles/components.h"
+#include "roles/retention.h"
 
 namespace di {
 
@@ -33,6 +34,12 @@ struct ConsolidatorOptions {
   Millis not_ready_delay{60000};            // abandon delay while partitions are in progress
   Millis retry_delay{30000};                // after an error; doubled per delivery, at most 10 min
   Millis wait_for_others{100};              // poll while other consolidators hold the last rows
+  // Pruned after every run this consolidator completes (roles/retention.h);
+  // nullopt: nothing is pruned (tests that count history).
+  std::optional<RetentionPolicy> retention;
+  // Rebuild raw_diamonds_nivoda's run_id indexes after every complete full run
+  // (roles/raw_index_upkeep.h); the command line's consolidators do.
+  bool rebuild_raw_run_indexes = false;
 };
 
 // What the consolidator works with. WATERMARK_FOR returns the watermark store

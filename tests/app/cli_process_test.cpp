@@ -54,6 +54,18 @@ TEST_F(CliTest, InvalidPageSizes) {
   EXPECT_EQ(r.err, "diamond-ingest: invalid configuration: PAGE_SIZE: \"51\" is out of range (allowed: 1..50)\n");
 }
 
+TEST_F(CliTest, InvalidRetentionSettings) {
+  const std::pair<const char*, const char*> bad[] = {{"RUN_HISTORY_RETENTION_DAYS", "-1"},
+                                                     {"RUN_HISTORY_RETENTION_DAYS", "forever"},
+                                                     {"RUN_HISTORY_KEEP_RUNS", "0"},
+                                                     {"REQUEST_SECONDS_RETENTION_DAYS", "14 days"},
+                                                     {"DEAD_LETTER_RETENTION_DAYS", "99999"}};
+  for (const auto& [name, value] : bad) {
+    ProcessResult r = Run({"prune"}, {std::string(name) + "=" + value});
+    ExpectConfigError(r, name);
+  }
+}
+
 TEST_F(CliTest, InvalidEndpoint) {
   ProcessResult r = Run({"config"}, {"NIVODA_ENDPOINT=notaurl"});
   ExpectConfigError(r, "NIVODA_ENDPOINT");

@@ -69,6 +69,10 @@ TEST(LoadConfigTest, DefaultsMatchTheDocumentedValues) {
   EXPECT_EQ(c->max_partitions_incremental, 10);
   EXPECT_EQ(c->min_records_per_partition, 1000);
   EXPECT_EQ(c->records_per_partition, 5000);
+  EXPECT_EQ(c->run_history_retention, std::chrono::hours(90 * 24));
+  EXPECT_EQ(c->run_history_keep_runs, 48);
+  EXPECT_EQ(c->request_seconds_retention, std::chrono::hours(14 * 24));
+  EXPECT_EQ(c->dead_letter_retention, std::chrono::hours(30 * 24));
   EXPECT_EQ(c->heatmap, HeatmapMode::kAdaptive);
   EXPECT_EQ(c->stall_alert, milliseconds(30 * 60000));
   EXPECT_EQ(c->metrics_addr.ToString(), "127.0.0.1:9464");

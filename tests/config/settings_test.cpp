@@ -184,6 +184,32 @@ TEST(SettingKindTest, DurationInHours) {
   EXPECT_NE(Apply("FULL_RUN_INTERVAL", "daily").find("is not a duration (a whole number of hours"), std::string::npos);
 }
 
+TEST(SettingKindTest, RetentionInDays) {
+  using std::chrono::hours;
+  Config c;
+  for (const char* name :
+       {"RUN_HISTORY_RETENTION_DAYS", "REQUEST_SECONDS_RETENTION_DAYS", "DEAD_LETTER_RETENTION_DAYS"}) {
+    EXPECT_EQ(Apply(name, "7", &c), "") << name;
+    EXPECT_EQ(Apply(name, "36h", &c), "") << name;
+    EXPECT_EQ(Apply(name, "0", &c), "") << name;  // keep forever
+    EXPECT_EQ(Apply(name, "36501"), "\"36501\" is out of range (allowed: 0..36500 days)") << name;
+    EXPECT_NE(Apply(name, "-1").find("is not a duration (a whole number of days, or with a suffix ms, s, m, h or d)"),
+              std::string::npos)
+        << name;
+    EXPECT_NE(Apply(name, "weekly").find("is not a duration"), std::string::npos) << name;
+  }
+  EXPECT_EQ(Apply("RUN_HISTORY_RETENTION_DAYS", "7", &c), "");
+  EXPECT_EQ(c.run_history_retention, hours(7 * 24));
+  EXPECT_EQ(Apply("REQUEST_SECONDS_RETENTION_DAYS", "2d", &c), "");
+  EXPECT_EQ(c.request_seconds_retention, hours(48));
+  EXPECT_EQ(Apply("DEAD_LETTER_RETENTION_DAYS", "36h", &c), "");
+  EXPECT_EQ(c.dead_letter_retention, hours(36));
+  EXPECT_EQ(FormatSetting(Row("DEAD_LETTER_RETENTION_DAYS"), c), "129600000ms");
+  EXPECT_EQ(Apply("RUN_HISTORY_KEEP_RUNS", "0"), "\"0\" is out of range (allowed: 1..1000000)");
+  EXPECT_EQ(Apply("RUN_HISTORY_KEEP_RUNS", "100", &c), "");
+  EXPECT_EQ(c.run_history_keep_runs, 100);
+}
+
 TEST(SettingKindTest, Enum) {
   Config c;
   EXPECT_EQ(Apply("FEED", "labgrown", &c), "");

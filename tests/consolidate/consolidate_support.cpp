@@ -133,7 +133,7 @@ void ConsolidationEnv::WriteRaw(const std::string& run_id, const std::vector<Sto
 }
 
 Consolidator ConsolidationEnv::MakeConsolidator(std::shared_ptr<cloud::WatermarkStore> store, int batch_size,
-                                                int parallelism) {
+                                                int parallelism, std::optional<RetentionPolicy> retention) {
   ConsolidatorDeps deps;
   deps.pool = pool;
   deps.queue = queue;
@@ -147,6 +147,7 @@ Consolidator ConsolidationEnv::MakeConsolidator(std::shared_ptr<cloud::Watermark
   o.not_ready_delay = Millis(5000);
   o.retry_delay = Millis(5000);
   o.wait_for_others = Millis(20);
+  o.retention = std::move(retention);
   return Consolidator(deps, o);
 }
 

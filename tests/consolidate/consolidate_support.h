@@ -73,8 +73,9 @@ class ConsolidationEnv {
   // Writes STONES as RUN_ID saw them (ingest::WriteRawBatch).
   void WriteRaw(const std::string& run_id, const std::vector<Stone>& stones, const std::string& feed = "natural");
 
+  // RETENTION: pruned after each completed run (none by default).
   Consolidator MakeConsolidator(std::shared_ptr<cloud::WatermarkStore> watermark = nullptr, int batch_size = 7,
-                                int parallelism = 2);
+                                int parallelism = 2, std::optional<RetentionPolicy> retention = std::nullopt);
 
   // Reads.
   std::string RunStatus(const std::string& run_id);

@@ -78,6 +78,39 @@ TEST(Consolidator, EndToEndFullRun) {
   EXPECT_EQ(env.Scalar("SELECT last_run_id FROM watermarks WHERE feed = 'natural'"), "r1");
 }
 
+// A completed run is followed by the retention pass: an old ended run goes,
+// the run just consolidated and a run in flight stay.
+TEST(Consolidator, PrunesHistoryAfterACompletedRun) {
+  ConsolidationEnv env;
+  env.CreateRun("old", "incremental", 1, 1, 0);
+  env.CreateRun("old-running", "incremental", 1, 0, 0);
+  ASSERT_TRUE(env.conn
+                  ->Exec("UPDATE run_metadata SET started_at = now() - interval '100 days',"
+                         " status = CASE run_id WHEN 'old' THEN 'completed' ELSE 'running' END")
+                  .ok());
+  env.CreateRun("r1", "full", 2, 2, 0);
+  env.WriteRaw("r1", Stones(10));
+  RetentionPolicy policy;
+  policy.keep_runs = 1;
+  Consolidator c = env.MakeConsolidator(nullptr, 7, 2, policy);
+  MustConsolidate(c, "r1");
+  EXPECT_EQ(env.RunStatus("r1"), "completed");
+  EXPECT_EQ(env.Count("SELECT count(*) FROM run_metadata WHERE run_id = 'old'"), 0);
+  EXPECT_EQ(env.Count("SELECT count(*) FROM partition_runs WHERE run_id = 'old'"), 0);
+  EXPECT_EQ(env.Count("SELECT count(*) FROM run_metadata WHERE run_id IN ('r1', 'old-running')"), 2);
+  // Without a policy nothing is pruned.
+  env.CreateRun("old2", "incremental", 1, 1, 0);
+  env.CreateRun("r2", "full", 1, 1, 0);
+  ASSERT_TRUE(env.conn
+                  ->Exec("UPDATE run_metadata SET started_at = now() - interval '100 days',"
+                         " status = 'completed' WHERE run_id = 'old2'")
+                  .ok());
+  env.WriteRaw("r2", Stones(10));
+  Consolidator plain = env.MakeConsolidator();
+  MustConsolidate(plain, "r2");
+  EXPECT_EQ(env.Count("SELECT count(*) FROM run_metadata WHERE run_id = 'old2'"), 1);
+}
+
 TEST(Consolidator, SecondPassAndDuplicateMessagesChangeNothing) {
   ConsolidationEnv env;
   env.CreateRun("r1", "full", 2, 2, 0);
