@@ -47,11 +47,15 @@ int64_t BoundaryOf(const std::vector<std::pair<int64_t, int64_t>>& pts, const Br
 // that is, and it holds at least min_records_per_partition. That is the final
 // plan's partition i when the final plan is regular (one cut per level, no
 // merge); otherwise the caller finds out by comparing (adaptive_planner.h).
-// Nothing while a heavy dollar is known (its cuts make the plan irregular).
+// Nothing while a heavy dollar is known (its cuts make the plan irregular), nor
+// when the target is under twice the minimum (merges are likely).
 std::vector<Partition> DecidedPartitions(const TailCounts& tails, const std::vector<double>& levels,
                                          const std::vector<bool>& searching, int64_t target,
                                          const PlanOptions& options) {
   if (InitialCuts(tails, {}, target).size() > 1) return {};
+  // Parts near the minimum may still be merged with a neighbour: no overlap
+  // for plans whose target is under twice the minimum.
+  if (target < 2 * options.min_records_per_partition) return {};
   const auto pts = tails.Points();
   std::vector<Bracket> brackets;
   std::set<size_t> searched;  // brackets (by lo) a later round may probe into

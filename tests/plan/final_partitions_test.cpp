@@ -104,6 +104,19 @@ TEST(FinalPartitionsTest, ReportedPartitionsAreThePlansWithoutReporting) {
   EXPECT_GE(cases_reporting_early, 4) << "most realistic inventories publish partitions before the last round";
 }
 
+TEST(FinalPartitionsTest, PlansNearTheMinimumReportNothing) {
+  const auto inv = Uniform(5500, 0, 3000, 10);  // 5 partitions of ~1,100: merges are likely
+  int reported = 0;
+  auto plan = PlanAdaptive(inv.BatchFn(), IncrementalRunPlanOptions(), AdaptiveOptions(),
+                           [&](int64_t, const std::vector<Partition>& parts) {
+                             reported += static_cast<int>(parts.size());
+                             return Status::Ok();
+                           });
+  ASSERT_TRUE(plan.ok());
+  EXPECT_GT(plan->count_rounds, 1);
+  EXPECT_EQ(reported, 0);
+}
+
 TEST(FinalPartitionsTest, TheRealDensityReportsMostPartitionsBeforeTheLastRound) {
   const auto inv = SyntheticInventory::Nivoda2026(7);
   size_t reported = 0;
