@@ -38,9 +38,7 @@ class ScheduleOverlapTest : public ::testing::Test {
   }
 
   std::unique_ptr<Scheduler> MakeScheduler(const std::map<std::string, std::string>& extra = {}) {
-    auto env = ScheduleEnvironment(db_->url(), sim_->endpoint());
-    for (const auto& [k, v] : extra) env[k] = v;
-    return MakeTestScheduler(env, &components_);
+    return MakeTestScheduler(db_->url(), sim_->endpoint(), extra, &components_);
   }
 
   // Work items on the queue now (a connection of its own).

@@ -52,9 +52,7 @@ class SchedulerTest : public ::testing::Test {
 
   // Builds components and a Scheduler for the settings in ENV plus EXTRA.
   std::unique_ptr<Scheduler> MakeScheduler(const std::map<std::string, std::string>& extra = {}) {
-    auto env = ScheduleEnvironment(db_->url(), sim_->endpoint());
-    for (const auto& [k, v] : extra) env[k] = v;
-    return MakeTestScheduler(env, &components_);
+    return MakeTestScheduler(db_->url(), sim_->endpoint(), extra, &components_);
   }
 
   // Checks the partitions of RUN_ID in the database: contiguous from $0,

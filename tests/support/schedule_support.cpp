@@ -32,8 +32,11 @@ std::map<std::string, std::string> ScheduleEnvironment(const std::string& databa
   };
 }
 
-std::unique_ptr<Scheduler> MakeTestScheduler(const std::map<std::string, std::string>& env,
+std::unique_ptr<Scheduler> MakeTestScheduler(const std::string& database_url, const std::string& endpoint,
+                                             const std::map<std::string, std::string>& extra,
                                              std::unique_ptr<Components>* components) {
+  auto env = ScheduleEnvironment(database_url, endpoint);
+  for (const auto& [k, v] : extra) env[k] = v;
   const Config config = LoadTestConfig(env);
   auto built = BuildComponents(config, ComponentNeeds{});
   EXPECT_TRUE(built.ok()) << built.status().ToString();
