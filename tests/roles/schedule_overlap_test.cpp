@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/components.h"
+#include "roles/run_publisher.h"
 #include "roles/scheduler.h"
 #include "schedule_support.h"
 #include "sim_process.h"
@@ -200,6 +201,58 @@ TEST_F(ScheduleOverlapTest, ARunLeftPlanningByADeadSchedulerIsFailedByTheNext) {
   ASSERT_TRUE(partition.ok() && partition->rows() == 1);
   EXPECT_EQ(partition->GetString(0, 0), "cancelled");
   EXPECT_EQ(RunColumn(result->run_id, "status"), "running");
+}
+
+// The rare case (a heavy dollar found after partitions were published): the
+// publisher sees its published partition is not the plan's; the scheduler then
+// fails that run and records the plan whole as a new one (what this replays).
+TEST_F(ScheduleOverlapTest, APublishedPartitionTheFinalPlanChangedIsReplacedByANewRun) {
+  auto scheduler = MakeScheduler();  // components: the queue
+  ASSERT_NE(scheduler, nullptr);
+  store::NewRun run;
+  run.run_id = "natural-20261203T000000Z-aaaa";
+  run.feed = "natural";
+  run.run_type = "full";
+  run.updated_to = "2026-12-03T00:00:00Z";
+  queue::WorkItem item;
+  item.run_id = run.run_id;
+  item.updated_to = run.updated_to;
+  RunPublisher first(*conn_, *components_->queue, run, item);
+  ASSERT_TRUE(first.PublishEarly(3000, {{1, 500, 1016, 1006}}).ok());
+  EXPECT_EQ(RunColumn(run.run_id, "planning"), "true");
+
+  plan::Plan changed;  // a heavy dollar [$1,234, $1,235] became partition 1
+  changed.total_records = 3000;
+  changed.partitions = {{0, 0, 1234, 990}, {1, 1234, 1235, 1010}, {2, 1235, std::nullopt, 1000}};
+  EXPECT_FALSE(first.PublishedMatch(changed));
+  ASSERT_TRUE(first.Abort("the plan changed after its first work items were published").ok());
+  EXPECT_EQ(RunColumn(run.run_id, "status"), "failed");
+
+  store::NewRun replacement = run;
+  replacement.run_id = "natural-20261203T000000Z-bbbb";
+  item.run_id = replacement.run_id;
+  RunPublisher second(*conn_, *components_->queue, replacement, item);
+  ASSERT_TRUE(second.Finish(changed).ok());
+  EXPECT_EQ(RunColumn(replacement.run_id, "status"), "running");
+  EXPECT_EQ(RunColumn(replacement.run_id, "planning"), "false");
+  EXPECT_EQ(RunColumn(replacement.run_id, "expected_partitions"), "3");
+  auto cancelled = conn_->Exec("SELECT status FROM partition_runs WHERE run_id = $1", {pg::P(run.run_id)});
+  ASSERT_TRUE(cancelled.ok() && cancelled->rows() == 1);
+  EXPECT_EQ(cancelled->GetString(0, 0), "cancelled");
+  auto in_flight = store::RunInFlight(*conn_, "natural");
+  ASSERT_TRUE(in_flight.ok() && in_flight->has_value());
+  EXPECT_EQ(**in_flight, replacement.run_id);
+
+  // Every partition published early: the end of planning refuses (the run
+  // could never complete).
+  plan::Plan all;
+  all.total_records = 1006;
+  all.partitions = {{0, 0, std::nullopt, 1006}};
+  store::NewRun third_run = run;
+  third_run.run_id = "natural-20261203T000000Z-cccc";
+  RunPublisher third(*conn_, *components_->queue, third_run, item);
+  ASSERT_TRUE(third.PublishEarly(1006, all.partitions).ok());
+  EXPECT_EQ(third.Finish(all).code(), Code::kInternal);
 }
 
 }  // namespace
