@@ -72,6 +72,8 @@ Result<Started> ResumeOrSchedule(const Config& config, const RunOptions& options
   const std::string feed_name = FeedName(feed);
   {
     DI_ASSIGN_OR_RETURN(auto conn, components.pool->Acquire());
+    // A run a dead scheduler left half-published is failed, not resumed.
+    DI_RETURN_IF_ERROR(FailRunsLeftPlanning(*conn).status());
     DI_ASSIGN_OR_RETURN(auto in_flight, store::RunInFlight(*conn, feed_name));
     if (in_flight) {
       log::Warn("resuming the run of feed " + feed_name + " still in flight" +

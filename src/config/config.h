@@ -60,6 +60,7 @@ struct Config {
   // --- scheduler / planning ---
   HeatmapMode heatmap = HeatmapMode::kAdaptive;
   int heatmap_queries_in_flight = 0;
+  bool schedule_overlap = true;
   Millis incremental_overlap{};
   int max_partitions_full = 0;
   int max_partitions_incremental = 0;

@@ -17,11 +17,6 @@ PartitionTarget ComputeTarget(int64_t total, const PlanOptions& options) {
 
 namespace {
 
-struct Cut {
-  int64_t price;
-  bool heavy;  // bounds a single dollar holding more than the target
-};
-
 // Size of the part between cuts[i] and cuts[i+1] (the last part is open-ended).
 int64_t PartSize(const TailCounts& tails, const std::vector<Cut>& cuts, size_t i) {
   return i + 1 < cuts.size() ? tails.Between(cuts[i].price, cuts[i + 1].price) : tails.Tail(cuts[i].price);
@@ -47,8 +42,7 @@ size_t CheapestCut(const TailCounts& tails, const std::vector<Cut>& cuts, size_t
 
 }  // namespace
 
-std::vector<Partition> BuildPartitions(const TailCounts& tails, std::vector<int64_t> boundaries, int64_t target,
-                                       const PlanOptions& options) {
+std::vector<Cut> InitialCuts(const TailCounts& tails, const std::vector<int64_t>& boundaries, int64_t target) {
   std::set<int64_t> heavy_bounds;
   const auto points = tails.Points();
   for (size_t k = 0; k + 1 < points.size(); ++k) {
@@ -65,6 +59,12 @@ std::vector<Partition> BuildPartitions(const TailCounts& tails, std::vector<int6
   for (int64_t p : prices) {
     if (p >= 0) cuts.push_back(Cut{p, heavy_bounds.count(p) > 0});
   }
+  return cuts;
+}
+
+std::vector<Partition> BuildPartitions(const TailCounts& tails, std::vector<int64_t> boundaries, int64_t target,
+                                       const PlanOptions& options) {
+  std::vector<Cut> cuts = InitialCuts(tails, boundaries, target);
 
   const size_t max_parts = static_cast<size_t>(std::max(1, options.max_partitions));
   while (cuts.size() > max_parts) RemoveCut(cuts, CheapestCut(tails, cuts, cuts.size()));

@@ -31,6 +31,18 @@ struct PartitionTarget {
 };
 PartitionTarget ComputeTarget(int64_t total, const PlanOptions& options);
 
+// A price where BuildPartitions may cut, and whether it bounds a heavy dollar
+// (a known [x, x+1) holding more than the target).
+struct Cut {
+  int64_t price = 0;
+  bool heavy = false;
+};
+
+// The cuts BuildPartitions starts from, before any merge, ascending: $0, every
+// boundary > 0 and both bounds of every heavy dollar known to `tails`.
+// REQUIRES: every boundary known to `tails`.
+std::vector<Cut> InitialCuts(const TailCounts& tails, const std::vector<int64_t>& boundaries, int64_t target);
+
 // REQUIRES: tails.Known(0), tails.Tail(0) > 0, every boundary known to `tails`.
 // Boundaries <= 0 and duplicates are ignored.
 std::vector<Partition> BuildPartitions(const TailCounts& tails, std::vector<int64_t> boundaries, int64_t target,

@@ -55,6 +55,15 @@ struct Partition {
   bool operator==(const Partition&) const = default;
 };
 
+// Told of partitions that are final before planning ends (the adaptive
+// algorithm; see adaptive_planner.h): each call carries partitions of the final
+// plan not reported before, with their final ids and expected_records, in price
+// order within the call; never every partition (at least two are left for the
+// end of planning). TOTAL is the plan's total_records. A non-ok Status stops
+// planning and is returned unchanged. A reported partition is the final plan's
+// except in the rare case adaptive_planner.h names: compare before relying on it.
+using FinalPartitionsFn = std::function<Status(int64_t total, const std::vector<Partition>& partitions)>;
+
 // One bar of the density histogram: `count` offers with from <= p < to (to unset:
 // p >= from). The seed algorithm's samples are its scanned chunks {from, to - 1},
 // inclusive, which leave out offers priced strictly between to - 1 and to.

@@ -18,9 +18,10 @@ const char* HeatmapAlgorithmName(HeatmapAlgorithm algorithm) {
   return algorithm == HeatmapAlgorithm::kSeed ? "seed" : "adaptive";
 }
 
-Result<Plan> PlanPartitions(HeatmapAlgorithm algorithm, const CountBatchFn& count_batch, const PlanOptions& options) {
+Result<Plan> PlanPartitions(HeatmapAlgorithm algorithm, const CountBatchFn& count_batch, const PlanOptions& options,
+                            const FinalPartitionsFn& on_final) {
   if (algorithm == HeatmapAlgorithm::kSeed) return PlanSeed(count_batch, options);
-  return PlanAdaptive(count_batch, options);
+  return PlanAdaptive(count_batch, options, AdaptiveOptions(), on_final);
 }
 
 double LargestOverMean(const Plan& plan) {

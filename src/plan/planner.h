@@ -21,6 +21,9 @@ Result<HeatmapAlgorithm> ParseHeatmapAlgorithm(std::string_view name);
 const char* HeatmapAlgorithmName(HeatmapAlgorithm algorithm);
 
 // Plans with the algorithm's default tuning. Count errors come back unchanged.
-Result<Plan> PlanPartitions(HeatmapAlgorithm algorithm, const CountBatchFn& count_batch, const PlanOptions& options);
+// ON_FINAL (optional) hears of partitions final before planning ends
+// (adaptive only; the seed scan reports none: all come in the Plan).
+Result<Plan> PlanPartitions(HeatmapAlgorithm algorithm, const CountBatchFn& count_batch, const PlanOptions& options,
+                            const FinalPartitionsFn& on_final = nullptr);
 
 }  // namespace di::plan

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "queue/messages.h"
 #include "roles/components.h"
+#include "roles/run_publisher.h"
 #include "roles/run_type_policy.h"
 #include "store/pg.h"
 #include "store/runs.h"
@@ -77,31 +78,6 @@ Result<std::vector<int64_t>> CountBatch(nivoda::NivodaClient* client, const nivo
   return counts;
 }
 
-// The run's rows and messages, committed together.
-Status RecordRun(pg::Connection& conn, queue::Queue& queue, const store::NewRun& run,
-                 const std::vector<queue::WorkItem>& items, bool no_offers) {
-  std::vector<store::NewPartition> partitions;
-  partitions.reserve(items.size());
-  std::vector<std::string> bodies;
-  bodies.reserve(items.size());
-  for (const auto& item : items) {
-    bodies.push_back(queue::EncodeWorkItem(item));
-    partitions.push_back({item.partition_id, item.price_min, item.price_max, item.expected_records, bodies.back()});
-  }
-  pg::Transaction tx(conn);
-  DI_RETURN_IF_ERROR(tx.begin_status());
-  DI_RETURN_IF_ERROR(store::InsertRun(conn, run, partitions));
-  for (size_t i = 0; i < items.size(); ++i) {
-    queue::OutMessage message;
-    message.queue = queue::kWorkItems;
-    message.body = bodies[i];
-    message.dedup_id = queue::WorkItemDedupId(run.run_id, items[i].partition_id, 0);
-    DI_RETURN_IF_ERROR(queue.SendInTransaction(conn, message));
-  }
-  if (no_offers) DI_RETURN_IF_ERROR(store::SetRunStatus(conn, run.run_id, "completed"));
-  return tx.Commit();
-}
-
 Status Prefixed(const Status& status, const std::string& what) {
   return Status(status.code(), what + ": " + status.message(), status.sqlstate());
 }
@@ -113,6 +89,7 @@ SchedulerSettings SchedulerSettingsFrom(const Config& config) {
   s.feed = config.feed;
   s.heatmap = AlgorithmFor(config.heatmap);
   s.queries_in_flight = config.heatmap_queries_in_flight;
+  s.overlap = config.schedule_overlap;
   s.incremental_overlap = config.incremental_overlap;
   s.full_run_interval = config.full_run_interval;
   s.full_plan.max_partitions = config.max_partitions_full;
@@ -150,6 +127,18 @@ std::string MakeRunId(Feed feed, WallTime now) {
   return std::string(FeedName(feed)) + "-" + stamp + "-" + suffix;
 }
 
+Result<std::vector<std::string>> FailRunsLeftPlanning(pg::Connection& conn) {
+  auto locked = conn.Exec(kTryLock, {pg::P(kSchedulerLockKey)});
+  if (!locked.ok()) return locked.status();
+  if (!locked->GetBool(0, 0)) return std::vector<std::string>();  // a scheduler is alive: its runs are its own
+  LockRelease release{&conn};
+  auto failed = store::FailRunsStillPlanning(conn, "the scheduler ended before it published every partition");
+  if (failed.ok()) {
+    for (const auto& id : *failed) log::Warn("run left planning by a scheduler that ended: failed", {{"run_id", id}});
+  }
+  return failed;
+}
+
 Scheduler::Scheduler(SchedulerSettings settings, SchedulerDeps deps)
     : settings_(std::move(settings)), deps_(std::move(deps)) {
   if (deps_.clock == nullptr) deps_.clock = &DefaultClock();
@@ -178,6 +167,11 @@ Result<ScheduleResult> Scheduler::Run(const ScheduleRequest& request) {
     if (!locked->GetBool(0, 0)) return Status(Code::kConflict, "another scheduler is running");
   }
   LockRelease release{conn.get()};
+  if (!request.dry_run) {
+    // A run whose scheduler died while planning would block its feed forever.
+    auto left = FailRunsLeftPlanning(*conn);
+    if (!left.ok()) return Prefixed(left.status(), "database error");
+  }
 
   // 2. Full or incremental (run_type_policy.h).
   auto watermark = deps_.watermark->Read();
@@ -212,24 +206,70 @@ Result<ScheduleResult> Scheduler::Run(const ScheduleRequest& request) {
     }
   }
 
-  // 4. Plan.
+  // 4. Plan; with overlap, each partition is published as soon as it is final.
   log::Info("planning partitions", {{"run_id", result.run_id},
                                     {"feed", feed},
                                     {"run_type", result.incremental ? "incremental" : "full"},
                                     {"why", result.run_type_reason},
                                     {"heatmap", plan::HeatmapAlgorithmName(settings_.heatmap)},
+                                    {"overlap", settings_.overlap},
                                     {"updated_from", result.updated_from.value_or("")},
                                     {"updated_to", result.updated_to}});
+  queue::WorkItem item;
+  item.run_id = result.run_id;
+  item.feed = feed;
+  item.is_incremental = result.incremental;
+  item.watermark_before = result.watermark_before;
+  item.updated_from = result.updated_from;
+  item.updated_to = result.updated_to;
+  store::NewRun run;
+  run.run_id = result.run_id;
+  run.feed = feed;
+  run.run_type = result.incremental ? "incremental" : "full";
+  run.watermark_before = result.watermark_before;
+  run.updated_from = result.updated_from;
+  run.updated_to = result.updated_to;
+  std::optional<RunPublisher> publisher;
+  if (!request.dry_run) publisher.emplace(*conn, *deps_.queue, run, item);
   const int64_t plan_start = clock.MonotonicMs();
+  plan::FinalPartitionsFn on_final;
+  bool publish_failed = false;
+  if (publisher && settings_.overlap) {
+    on_final = [&](int64_t total, const std::vector<plan::Partition>& partitions) -> Status {
+      Status published = publisher->PublishEarly(total, partitions);
+      publish_failed = !published.ok();
+      DI_RETURN_IF_ERROR(published);
+      if (result.first_item_ms < 0) result.first_item_ms = clock.MonotonicMs() - plan_start;
+      return Status::Ok();
+    };
+  }
   plan::CountBatchFn count = MakeCountBatchFn(
       deps_.client, RunBaseQuery(settings_.feed, result.updated_from, result.updated_to), settings_.queries_in_flight);
   auto planned = plan::PlanPartitions(settings_.heatmap, count,
-                                      result.incremental ? settings_.incremental_plan : settings_.full_plan);
+                                      result.incremental ? settings_.incremental_plan : settings_.full_plan, on_final);
   result.planning_ms = clock.MonotonicMs() - plan_start;
-  if (!planned.ok()) return Prefixed(planned.status(), "Nivoda count queries failed");
+  if (!planned.ok()) {
+    std::string what = publish_failed ? "database error publishing work items of run " + result.run_id
+                                      : "Nivoda count queries failed";
+    if (publisher && publisher->recorded()) {
+      what = "planning failed after publishing " + std::to_string(publisher->published()) + " work items of run " +
+             result.run_id + (publish_failed ? " (database)" : "");
+    }
+    const Status failed = Prefixed(planned.status(), what);
+    if (publisher) {
+      Status aborted = publisher->Abort(failed.message());
+      if (!aborted.ok()) {
+        log::Error("cannot fail the run; the next schedule fails it",
+                   {{"run_id", result.run_id}, {"error", aborted.ToString()}});
+      }
+    }
+    return failed;
+  }
   result.plan = std::move(*planned);
+  result.early_partitions = publisher ? publisher->published() : 0;
   log::Info("plan ready", {{"run_id", result.run_id},
                            {"partitions", static_cast<int64_t>(result.plan.partitions.size())},
+                           {"published_early", static_cast<int64_t>(result.early_partitions)},
                            {"total_records", result.plan.total_records},
                            {"count_queries", result.plan.count_queries},
                            {"count_rounds", result.plan.count_rounds},
@@ -240,41 +280,41 @@ Result<ScheduleResult> Scheduler::Run(const ScheduleRequest& request) {
     return result;
   }
 
-  // 5. Run + work items, one transaction.
-  std::vector<queue::WorkItem> items;
-  for (const auto& p : result.plan.partitions) {
-    queue::WorkItem w;
-    w.run_id = result.run_id;
-    w.partition_id = p.id;
-    w.feed = feed;
-    w.price_min = p.price_min;
-    w.price_max = p.price_max;
-    w.expected_records = p.expected_records;
-    w.is_incremental = result.incremental;
-    w.watermark_before = result.watermark_before;
-    w.updated_from = result.updated_from;
-    w.updated_to = result.updated_to;
-    items.push_back(std::move(w));
+  // 5. The rest of the work items (all of them without overlap) and the end of
+  // planning, one transaction. In the rare case where a partition published
+  // early is not the plan's (a heavy dollar found after it was published, see
+  // adaptive_planner.h), that run fails and the plan is recorded whole as a
+  // new run: the feed never runs on a plan other than the one planned.
+  if (publisher->recorded() && !publisher->PublishedMatch(result.plan)) {
+    const std::string replaced = result.run_id;
+    result.run_id = MakeRunId(settings_.feed, clock.Now());
+    Status aborted = publisher->Abort("the plan changed after its first work items were published; replaced by run " +
+                                      result.run_id);
+    if (!aborted.ok()) return Prefixed(aborted, "database error failing run " + replaced);
+    log::Warn("the plan changed after publishing: recording it whole as a new run",
+              {{"run_id", result.run_id}, {"replaced", replaced}});
+    run.run_id = result.run_id;
+    item.run_id = result.run_id;
+    publisher.emplace(*conn, *deps_.queue, run, item);
+    result.early_partitions = 0;
   }
-  store::NewRun run;
-  run.run_id = result.run_id;
-  run.feed = feed;
-  run.run_type = result.incremental ? "incremental" : "full";
-  run.watermark_before = result.watermark_before;
-  run.updated_from = result.updated_from;
-  run.updated_to = result.updated_to;
-  run.count_queries = result.plan.count_queries;
-  const bool no_offers = items.empty();
+  const bool no_offers = result.plan.partitions.empty();
   if (no_offers) {
     log::Warn("zero offers match: recording a run with no work items",
               {{"run_id", result.run_id}, {"feed", feed}, {"run_type", run.run_type}});
   }
-  Status recorded = RecordRun(*conn, *deps_.queue, run, items, no_offers);
-  if (!recorded.ok()) return Prefixed(recorded, "database error recording run " + result.run_id);
+  Status recorded = publisher->Finish(result.plan);
+  if (!recorded.ok()) {
+    const Status failed = Prefixed(recorded, "database error recording run " + result.run_id);
+    (void)publisher->Abort(failed.message());
+    return failed;
+  }
+  if (result.first_item_ms < 0 && !no_offers) result.first_item_ms = clock.MonotonicMs() - plan_start;
   result.outcome = no_offers ? ScheduleOutcome::kNoOffers : ScheduleOutcome::kScheduled;
   log::Info("run scheduled", {{"run_id", result.run_id},
                               {"run_type", run.run_type},
-                              {"work_items", static_cast<int64_t>(items.size())},
+                              {"work_items", static_cast<int64_t>(result.plan.partitions.size())},
+                              {"published_early", static_cast<int64_t>(result.early_partitions)},
                               {"expected_records", result.plan.total_records}});
   return result;
 }

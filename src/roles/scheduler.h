@@ -2,8 +2,11 @@
 // scheduler advisory lock, decides full or incremental (run_type_policy.h: the
 // watermark, --full and the age of the feed's last complete full run against
 // FULL_RUN_INTERVAL), refuses while a run of the feed is in flight
-// (unless `force`), plans the partitions, and in ONE transaction records the
-// run and sends one work item per partition. A dry run takes no lock and writes
+// (unless `force`), plans the partitions and records the run with one work
+// item per partition (run_publisher.h): with `overlap`, each batch of
+// partitions final before planning ends is published in its own transaction
+// while later rounds refine the rest; without it, all in ONE transaction. A
+// planning failure after the first batch fails the run. A dry run takes no lock and writes
 // nothing (it still spends count queries). Flow, failures and settings:
 // src/roles/README-scheduler.md.
 //
@@ -27,6 +30,7 @@
 #include "plan/plan_types.h"
 #include "plan/planner.h"
 #include "queue/queue.h"
+#include "store/pg.h"
 
 namespace di {
 
@@ -38,6 +42,7 @@ struct SchedulerSettings {
   Feed feed = Feed::kNatural;
   plan::HeatmapAlgorithm heatmap = plan::HeatmapAlgorithm::kAdaptive;
   int queries_in_flight = 24;  // HEATMAP_QUERIES_IN_FLIGHT
+  bool overlap = true;         // SCHEDULE_OVERLAP: publish partitions as they become final
   Millis incremental_overlap{15 * 60 * 1000};
   Millis full_run_interval{24 * 3600 * 1000};  // FULL_RUN_INTERVAL
   plan::PlanOptions full_plan = plan::FullRunPlanOptions();
@@ -76,6 +81,10 @@ struct ScheduleResult {
   std::string updated_to;                       // the run's start time
   plan::Plan plan;
   int64_t planning_ms = 0;  // wall time of the heatmap scan
+  // From the start of planning to the commit of the first work item; -1: none
+  // published (dry run, zero offers).
+  int64_t first_item_ms = -1;
+  int early_partitions = 0;  // work items published before planning ended
 };
 
 // The fixed filters of a run's count and page queries: the feed (labgrown
@@ -91,6 +100,12 @@ plan::CountBatchFn MakeCountBatchFn(nivoda::NivodaClient* client, nivoda::Diamon
 
 // "<feed>-<yyyymmddThhmmssZ>-<4 random hex>", e.g. natural-20260212T190113Z-3fa9.
 std::string MakeRunId(Feed feed, WallTime now);
+
+// Fails the runs a dead scheduler left planning (some partitions published,
+// not all: they would block their feed forever), unless a scheduler holds the
+// lock (its runs are its own); returns their ids. Scheduler::Run calls it
+// under the lock; `run` calls it before resuming a run in flight.
+Result<std::vector<std::string>> FailRunsLeftPlanning(pg::Connection& conn);
 
 class Scheduler {
  public:

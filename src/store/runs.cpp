@@ -5,8 +5,18 @@ namespace {
 
 constexpr const char* kInsertRun =
     "INSERT INTO run_metadata (run_id, feed, run_type, expected_partitions, expected_records, count_queries,"
-    "  watermark_before, updated_from, updated_to)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9::timestamptz)";
+    "  watermark_before, updated_from, updated_to, planning)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9::timestamptz, $10)";
+constexpr const char* kAddExpectedPartitions =
+    "UPDATE run_metadata SET expected_partitions = expected_partitions + $2 WHERE run_id = $1 AND planning";
+constexpr const char* kFinishPlanning =
+    "UPDATE run_metadata r SET planning = false, count_queries = $2,"
+    "   expected_partitions = (SELECT count(*) FROM partition_runs p WHERE p.run_id = r.run_id)"
+    " WHERE run_id = $1 AND planning RETURNING 1";
+constexpr const char* kRunsStillPlanning =
+    "SELECT run_id FROM run_metadata WHERE planning AND status = 'running' AND ($1::text IS NULL OR run_id = $1)"
+    " ORDER BY started_at FOR UPDATE";
+constexpr const char* kStopPlanning = "UPDATE run_metadata SET planning = false WHERE run_id = $1";
 constexpr const char* kInsertPartitionRun =
     "INSERT INTO partition_runs (run_id, partition_id, work_item_payload) VALUES ($1, $2, $3::jsonb)";
 constexpr const char* kInsertProgress =
@@ -71,22 +81,60 @@ constexpr const char* kLastCompleteFull =
 
 }  // namespace
 
-Status InsertRun(pg::Connection& conn, const NewRun& run, const std::vector<NewPartition>& partitions) {
-  int64_t expected = 0;
-  for (const auto& p : partitions) expected += p.expected_records;
-  DI_RETURN_IF_ERROR(
-      conn.Exec(kInsertRun, {pg::P(run.run_id), pg::P(run.feed), pg::P(run.run_type),
-                             pg::P(static_cast<int>(partitions.size())), pg::P(expected), pg::P(run.count_queries),
-                             pg::P(run.watermark_before), pg::P(run.updated_from), pg::P(run.updated_to)})
-          .status());
+namespace {
+
+Status InsertPartitions(pg::Connection& conn, const std::string& run_id, const std::vector<NewPartition>& partitions) {
   for (const auto& p : partitions) {
     DI_RETURN_IF_ERROR(
-        conn.Exec(kInsertPartitionRun, {pg::P(run.run_id), pg::P(p.partition_id), pg::P(p.work_item_json)}).status());
-    DI_RETURN_IF_ERROR(conn.Exec(kInsertProgress, {pg::P(run.run_id), pg::P(p.partition_id), pg::P(p.price_min),
+        conn.Exec(kInsertPartitionRun, {pg::P(run_id), pg::P(p.partition_id), pg::P(p.work_item_json)}).status());
+    DI_RETURN_IF_ERROR(conn.Exec(kInsertProgress, {pg::P(run_id), pg::P(p.partition_id), pg::P(p.price_min),
                                                    pg::P(p.price_max), pg::P(p.expected_records)})
                            .status());
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status InsertRun(pg::Connection& conn, const NewRun& run, const std::vector<NewPartition>& partitions) {
+  int64_t expected = 0;
+  for (const auto& p : partitions) expected += p.expected_records;
+  const int expected_partitions = static_cast<int>(partitions.size()) + (run.planning ? 1 : 0);
+  DI_RETURN_IF_ERROR(conn.Exec(kInsertRun, {pg::P(run.run_id), pg::P(run.feed), pg::P(run.run_type),
+                                            pg::P(expected_partitions), pg::P(run.expected_records.value_or(expected)),
+                                            pg::P(run.count_queries), pg::P(run.watermark_before),
+                                            pg::P(run.updated_from), pg::P(run.updated_to), pg::P(run.planning)})
+                         .status());
+  return InsertPartitions(conn, run.run_id, partitions);
+}
+
+Status AddPartitions(pg::Connection& conn, const std::string& run_id, const std::vector<NewPartition>& partitions) {
+  DI_ASSIGN_OR_RETURN(auto r,
+                      conn.Exec(kAddExpectedPartitions, {pg::P(run_id), pg::P(static_cast<int>(partitions.size()))}));
+  if (r.Affected() != 1) return Status(Code::kConflict, "run " + run_id + " is not planning");
+  return InsertPartitions(conn, run_id, partitions);
+}
+
+Status FinishPlanning(pg::Connection& conn, const std::string& run_id, int count_queries) {
+  DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kFinishPlanning, {pg::P(run_id), pg::P(count_queries)}));
+  if (r.rows() != 1) return Status(Code::kConflict, "run " + run_id + " is not planning");
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> FailRunsStillPlanning(pg::Connection& conn, const std::string& error_message,
+                                                       const std::optional<std::string>& run_id) {
+  pg::Transaction tx(conn);
+  DI_RETURN_IF_ERROR(tx.begin_status());
+  DI_ASSIGN_OR_RETURN(auto r, conn.Exec(kRunsStillPlanning, {pg::P(run_id)}));
+  std::vector<std::string> ids;
+  for (int i = 0; i < r.rows(); ++i) ids.push_back(r.GetString(i, 0));
+  for (const auto& id : ids) {
+    DI_RETURN_IF_ERROR(CancelOpenPartitions(conn, id).status());
+    DI_RETURN_IF_ERROR(conn.Exec(kStopPlanning, {pg::P(id)}).status());
+    DI_RETURN_IF_ERROR(SetRunStatus(conn, id, "failed", error_message));
+  }
+  DI_RETURN_IF_ERROR(tx.Commit());
+  return ids;
 }
 
 Result<std::optional<std::string>> RunInFlight(pg::Connection& conn, const std::string& feed) {

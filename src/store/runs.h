@@ -24,6 +24,11 @@ struct NewRun {
   std::optional<std::string> updated_from;
   std::string updated_to;
   int count_queries = 0;
+  // More partitions follow (AddPartitions, then FinishPlanning): the run is
+  // recorded with planning = true and expected_partitions one more than the
+  // partitions given, so its counters cannot complete it yet.
+  bool planning = false;
+  std::optional<int64_t> expected_records;  // unset: the partitions' sum
 };
 
 struct NewPartition {
@@ -37,6 +42,23 @@ struct NewPartition {
 // Inserts the run and one partition_runs + partition_progress row per partition.
 // REQUIRES: an open transaction on CONN.
 Status InsertRun(pg::Connection& conn, const NewRun& run, const std::vector<NewPartition>& partitions);
+
+// Adds partitions to a run still planning and raises its expected_partitions
+// by as many (it stays one more than the partitions recorded).
+// REQUIRES: an open transaction on CONN.
+Status AddPartitions(pg::Connection& conn, const std::string& run_id, const std::vector<NewPartition>& partitions);
+
+// Ends the planning of RUN_ID: its expected_partitions becomes the number of
+// its partitions, count_queries is set, planning false.
+// REQUIRES: an open transaction on CONN.
+Status FinishPlanning(pg::Connection& conn, const std::string& run_id, int count_queries);
+
+// Fails every run still planning (`running` with planning = true; only RUN_ID
+// when set) with ERROR_MESSAGE and cancels its open partitions, in one
+// transaction of its own; returns their ids. REQUIRES: no scheduler is
+// planning them (the caller holds the scheduler lock, or is their scheduler).
+Result<std::vector<std::string>> FailRunsStillPlanning(pg::Connection& conn, const std::string& error_message,
+                                                       const std::optional<std::string>& run_id = std::nullopt);
 
 // run_id of a run of FEED still in flight (running or consolidating), if any.
 Result<std::optional<std::string>> RunInFlight(pg::Connection& conn, const std::string& feed);

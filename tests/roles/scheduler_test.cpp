@@ -52,19 +52,7 @@ class SchedulerTest : public ::testing::Test {
 
   // Builds components and a Scheduler for the settings in ENV plus EXTRA.
   std::unique_ptr<Scheduler> MakeScheduler(const std::map<std::string, std::string>& extra = {}) {
-    auto env = ScheduleEnvironment(db_->url(), sim_->endpoint());
-    for (const auto& [k, v] : extra) env[k] = v;
-    config_ = LoadTestConfig(env);
-    auto built = BuildComponents(config_, ComponentNeeds{});
-    EXPECT_TRUE(built.ok()) << built.status().ToString();
-    if (!built.ok()) return nullptr;
-    components_ = std::make_unique<Components>(std::move(*built));
-    SchedulerDeps deps;
-    deps.database_url = components_->database_url;
-    deps.queue = components_->queue.get();
-    deps.watermark = components_->watermark.get();
-    deps.client = components_->client.get();
-    return std::make_unique<Scheduler>(SchedulerSettingsFrom(config_), deps);
+    return MakeTestScheduler(db_->url(), sim_->endpoint(), extra, &components_);
   }
 
   // Checks the partitions of RUN_ID in the database: contiguous from $0,
@@ -109,7 +97,6 @@ class SchedulerTest : public ::testing::Test {
   static inline std::vector<SimDumpRow>* labgrown_ = nullptr;
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<pg::Connection> conn_;
-  Config config_;
   std::unique_ptr<Components> components_;
 };
 

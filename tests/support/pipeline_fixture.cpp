@@ -105,8 +105,10 @@ std::string Pipeline::ScheduleIncremental() {
   return r.ok() ? r->run_id : "";
 }
 
-std::string Pipeline::ScheduleFull(int max_partitions, std::optional<int64_t> min_records_per_partition) {
+std::string Pipeline::ScheduleFull(int max_partitions, std::optional<int64_t> min_records_per_partition, bool overlap,
+                                   ScheduleResult* result) {
   SchedulerSettings settings;
+  settings.overlap = overlap;
   settings.full_plan.max_partitions = max_partitions;
   if (min_records_per_partition) settings.full_plan.min_records_per_partition = *min_records_per_partition;
   SchedulerDeps deps;
@@ -119,6 +121,7 @@ std::string Pipeline::ScheduleFull(int max_partitions, std::optional<int64_t> mi
   request.full = true;
   auto r = scheduler.Run(request);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (r.ok() && result != nullptr) *result = *r;
   return r.ok() ? r->run_id : "";
 }
 

@@ -42,8 +42,11 @@ class Pipeline {
 
   // Schedules a full run (at most MAX_PARTITIONS, of at least
   // MIN_RECORDS_PER_PARTITION offers when given) with the in-process client;
-  // returns its id ("" on failure, with a test failure).
-  std::string ScheduleFull(int max_partitions = 30, std::optional<int64_t> min_records_per_partition = std::nullopt);
+  // returns its id ("" on failure, with a test failure). OVERLAP: publish
+  // partitions as they become final (SCHEDULE_OVERLAP); RESULT: the
+  // scheduler's result, when given.
+  std::string ScheduleFull(int max_partitions = 30, std::optional<int64_t> min_records_per_partition = std::nullopt,
+                           bool overlap = true, ScheduleResult* result = nullptr);
   // Schedules an incremental run (the watermark must exist).
   std::string ScheduleIncremental();
   WorkerOptions FastWorkerOptions() const;

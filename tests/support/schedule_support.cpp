@@ -12,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <gtest/gtest.h>
+
 namespace di::testing {
 
 std::map<std::string, std::string> ScheduleEnvironment(const std::string& database_url, const std::string& endpoint) {
@@ -28,6 +30,21 @@ std::map<std::string, std::string> ScheduleEnvironment(const std::string& databa
       {"LOG_FORMAT", "json"},
       {"LOG_LEVEL", "info"},
   };
+}
+
+std::unique_ptr<Scheduler> MakeTestScheduler(const std::string& database_url, const std::string& endpoint,
+                                             const std::map<std::string, std::string>& extra,
+                                             std::unique_ptr<Components>* components) {
+  auto env = ScheduleEnvironment(database_url, endpoint);
+  for (const auto& [k, v] : extra) env[k] = v;
+  const Config config = LoadTestConfig(env);
+  auto built = BuildComponents(config, ComponentNeeds{});
+  EXPECT_TRUE(built.ok()) << built.status().ToString();
+  if (!built.ok()) return nullptr;
+  *components = std::make_unique<Components>(std::move(*built));
+  SchedulerDeps deps{(*components)->database_url, (*components)->queue.get(), (*components)->watermark.get(),
+                     (*components)->client.get(), nullptr};
+  return std::make_unique<Scheduler>(SchedulerSettingsFrom(config), deps);
 }
 
 Config LoadTestConfig(const std::map<std::string, std::string>& env) {

@@ -8,11 +8,14 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "app/components.h"
 #include "config/config.h"
+#include "roles/scheduler.h"
 #include "sim_process.h"
 #include "store/pg.h"
 
@@ -24,6 +27,13 @@ std::map<std::string, std::string> ScheduleEnvironment(const std::string& databa
 
 // LoadConfig over ENV (no .env file); aborts the test binary on a bad value.
 Config LoadTestConfig(const std::map<std::string, std::string>& env);
+
+// A Scheduler over components built from ScheduleEnvironment(DATABASE_URL,
+// ENDPOINT) plus EXTRA; COMPONENTS must outlive it. nullptr (with a test
+// failure) when the components cannot be built.
+std::unique_ptr<Scheduler> MakeTestScheduler(const std::string& database_url, const std::string& endpoint,
+                                             const std::map<std::string, std::string>& extra,
+                                             std::unique_ptr<Components>* components);
 
 // One row of partition_progress.
 struct PartitionRow {
