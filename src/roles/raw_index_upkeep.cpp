@@ -8,11 +8,11 @@ namespace di {
 namespace {
 
 // Fixed identifiers of sql/001 and sql/004 (REINDEX takes no parameters).
-constexpr const char* kIndexes[] = {"raw_diamonds_run", "raw_diamonds_run_price"};
+constexpr const char* kIndexes[] = {"raw_diamonds_run", "raw_diamonds_run_price_stone"};
 
 constexpr const char* kSizes =
     "SELECT coalesce(sum(pg_relation_size(c.oid)), 0)::bigint FROM pg_class c"
-    " WHERE c.relname IN ('raw_diamonds_run', 'raw_diamonds_run_price') AND c.relkind = 'i'"
+    " WHERE c.relname IN ('raw_diamonds_run', 'raw_diamonds_run_price_stone') AND c.relkind = 'i'"
     " AND c.relnamespace = current_schema()::regnamespace";
 // What a failed REINDEX CONCURRENTLY leaves: an invalid index named <index>_ccnew[N].
 constexpr const char* kLeftovers =

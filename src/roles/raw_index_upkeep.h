@@ -25,7 +25,7 @@ struct IndexRebuild {
   int64_t ms = 0;
 };
 
-// Rebuilds raw_diamonds_run and raw_diamonds_run_price, waiting at most
+// Rebuilds raw_diamonds_run and raw_diamonds_run_price_stone, waiting at most
 // LOCK_TIMEOUT for each lock. On failure, drops the invalid copy a failed
 // concurrent rebuild leaves behind and returns the error; the old index stays.
 Result<IndexRebuild> RebuildRawRunIndexes(pg::Pool& pool, Millis lock_timeout = Millis(60000));

@@ -29,7 +29,9 @@ void CreateRun(pg::Connection& conn, const std::string& run_id, const char* star
              "2026-02-11T00:00:00.250Z",
              "2026-02-11T00:00:00.250Z",
              "2026-02-12T02:00:00.500Z",
-             17};
+             17,
+             false,
+             std::nullopt};
   std::vector<NewPartition> parts;
   for (int i = 0; i < 4; ++i) {
     parts.push_back({i, i * 100, i < 3 ? std::optional<int64_t>((i + 1) * 100) : std::nullopt, 250, "{}"});

@@ -8,7 +8,7 @@ namespace di::store {
 namespace {
 
 void CreateRun(pg::Connection& conn, int partitions) {
-  NewRun run{"run-1", "natural", "full", std::nullopt, std::nullopt, "2026-02-12T02:00:00Z", 12};
+  NewRun run{"run-1", "natural", "full", std::nullopt, std::nullopt, "2026-02-12T02:00:00Z", 12, false, std::nullopt};
   std::vector<NewPartition> parts;
   for (int i = 0; i < partitions; ++i) {
     parts.push_back({i, i * 100, i + 1 < partitions ? std::optional<int64_t>((i + 1) * 100) : std::nullopt, 1000,

@@ -8,7 +8,7 @@ target_link_libraries(di_test_pipeline PUBLIC di_options di_app di_test_pg di_te
 target_include_directories(di_test_pipeline PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 
 add_library(di_test_schedule STATIC ${CMAKE_CURRENT_LIST_DIR}/schedule_support.cpp)
-target_link_libraries(di_test_schedule PUBLIC di_options di_app di_test_pg di_test_sim)
+target_link_libraries(di_test_schedule PUBLIC di_options di_app di_test_pg di_test_sim GTest::gtest)
 target_include_directories(di_test_schedule PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 
 add_library(di_test_process STATIC ${CMAKE_CURRENT_LIST_DIR}/process.cpp)
