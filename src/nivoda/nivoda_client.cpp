@@ -17,6 +17,13 @@ constexpr Millis kSleepSlice{100};
 
 Status Cancelled() { return Status(Code::kCancelled, "Nivoda client cancelled"); }
 
+// The flow a request belongs to for the account's fair share (rate_limiter.h):
+// the feed it reads; none when the query does not say.
+std::string FlowOf(const DiamondQuery& query) {
+  if (!query.labgrown.has_value()) return std::string();
+  return *query.labgrown ? "labgrown" : "natural";
+}
+
 // Offers in a call's result, for the observer: a page's items (bad ones too); 0 otherwise.
 int64_t ItemCount(const Page& page) { return static_cast<int64_t>(page.item_count()); }
 int64_t ItemCount(int64_t) { return 0; }
@@ -40,14 +47,14 @@ class NivodaClient::Impl {
   Result<int64_t> Count(const DiamondQuery& query) {
     DI_RETURN_IF_ERROR(query.Validate());
     return Call<int64_t>(
-        "count", [&](const std::string& token) { return BuildCountBody(token, query); }, &ParseCountResponse);
+        "count", FlowOf(query), [&](const std::string& token) { return BuildCountBody(token, query); }, &ParseCountResponse);
   }
 
   Result<Page> FetchPage(const DiamondQuery& query, int64_t offset, int limit, const Order& order, bool with_count) {
     // Validate once up front: an invalid request never reaches the limiter.
     DI_RETURN_IF_ERROR(BuildPageBody("validation", query, offset, limit, order, with_count).status());
     return Call<Page>(
-        "page", [&](const std::string& token) { return BuildPageBody(token, query, offset, limit, order, with_count); },
+        "page", FlowOf(query), [&](const std::string& token) { return BuildPageBody(token, query, offset, limit, order, with_count); },
         &ParsePageResponse);
   }
 
@@ -67,14 +74,14 @@ class NivodaClient::Impl {
  private:
   // One HTTP exchange: the body of an HTTP 200, or the classified failure.
   // EVENT receives what happened, for the observer.
-  Result<std::string> Exchange(const char* operation, int attempt, const std::string& body,
+  Result<std::string> Exchange(const char* operation, const std::string& flow, int attempt, const std::string& body,
                                std::optional<Millis>* retry_after, CallEvent* event_out) {
     CallEvent& event = *event_out;
     event.operation = operation;
     event.attempt = attempt;
     if (cancelled_.load()) return Cancelled();
     const int64_t wait_start = clock_->MonotonicMs();
-    Status admitted = options_.limiter->Acquire();
+    Status admitted = options_.limiter->AcquireFor(flow);
     event.limiter_wait_ms = clock_->MonotonicMs() - wait_start;
     if (!admitted.ok()) return admitted;
     ++requests_;
@@ -157,7 +164,7 @@ class NivodaClient::Impl {
     for (int attempt = 1;; ++attempt) {
       std::optional<Millis> retry_after;
       CallEvent event;
-      Result<std::string> response = Exchange("authenticate", attempt, body, &retry_after, &event);
+      Result<std::string> response = Exchange("authenticate", std::string(), attempt, body, &retry_after, &event);
       Result<std::string> token =
           response.ok() ? ParseTokenResponse(response.value()) : Result<std::string>(response.status());
       if (token.ok()) {
@@ -181,7 +188,7 @@ class NivodaClient::Impl {
   }
 
   template <typename T>
-  Result<T> Call(const char* operation, const std::function<Result<std::string>(const std::string&)>& build,
+  Result<T> Call(const char* operation, const std::string& flow, const std::function<Result<std::string>(const std::string&)>& build,
                  Result<T> (*parse)(std::string_view)) {
     bool reauthenticated = false;
     int throttled = 0;
@@ -190,7 +197,7 @@ class NivodaClient::Impl {
       DI_ASSIGN_OR_RETURN(std::string body, build(token));
       std::optional<Millis> retry_after;
       CallEvent event;
-      Result<std::string> response = Exchange(operation, attempt, body, &retry_after, &event);
+      Result<std::string> response = Exchange(operation, flow, attempt, body, &retry_after, &event);
       Result<T> result = response.ok() ? parse(response.value()) : Result<T>(response.status());
       if (result.ok()) {
         event.items = ItemCount(*result);

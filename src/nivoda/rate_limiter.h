@@ -1,7 +1,8 @@
 // RateLimiter: admission control for requests to Nivoda.
 //
 // Every HTTP request the client sends (authentication, count, page, retries)
-// first calls Acquire(); every HTTP 429 it receives is reported through
+// first calls AcquireFor(flow) (the flow: the feed the request reads,
+// `natural` or `labgrown`; empty for authentication); every HTTP 429 it receives is reported through
 // OnRateLimited(). Implementations: TokenBucketRateLimiter (one process, a
 // fixed rate) and ratelimit::AccountRateLimiter (src/ratelimit: the
 // account-wide limit, shared by every process through PostgreSQL, lowered on
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -21,10 +23,14 @@ namespace di::nivoda {
 class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
-  // Blocks until one request may be sent and consumes that permission. Returns
-  // kCancelled once Shutdown() was called (also to callers already waiting), or
-  // an error if the limiter's backing store fails.
-  virtual Status Acquire() = 0;
+  // Blocks until one request of FLOW may be sent and consumes that permission.
+  // Returns kCancelled once Shutdown() was called (also to callers already
+  // waiting), or an error if the limiter's backing store fails. Limiters that
+  // share a budget between flows (ratelimit/fair_share.h) give each flow with
+  // requests waiting an equal part; the others ignore FLOW.
+  virtual Status AcquireFor(const std::string& flow) = 0;
+  // A request of no flow.
+  Status Acquire() { return AcquireFor(std::string()); }
   // Wakes every waiter with kCancelled; later Acquire() calls fail at once.
   virtual void Shutdown() = 0;
   // The vendor answered HTTP 429 to a request admitted at SENT_AT_MS
@@ -39,7 +45,7 @@ class RateLimiter {
 // A limiter that never waits (until shut down). For tests and tools.
 class UnlimitedRateLimiter final : public RateLimiter {
  public:
-  Status Acquire() override;
+  Status AcquireFor(const std::string& flow) override;
   void Shutdown() override;
 
  private:

@@ -5,7 +5,7 @@
 
 namespace di::nivoda {
 
-Status UnlimitedRateLimiter::Acquire() {
+Status UnlimitedRateLimiter::AcquireFor(const std::string&) {
   if (shut_down_.load()) return Status(Code::kCancelled, "rate limiter shut down");
   return Status::Ok();
 }
@@ -21,7 +21,7 @@ TokenBucketRateLimiter::TokenBucketRateLimiter(Options options, Clock* clock)
   theoretical_arrival_ms_ = 0;
 }
 
-Status TokenBucketRateLimiter::Acquire() {
+Status TokenBucketRateLimiter::AcquireFor(const std::string&) {
   if (shut_down_.load()) return Status(Code::kCancelled, "rate limiter shut down");
   double send_at;
   {

@@ -30,7 +30,7 @@ class TokenBucketRateLimiter final : public RateLimiter {
   // CLOCK must outlive the limiter; nullptr means DefaultClock().
   TokenBucketRateLimiter(Options options, Clock* clock);
 
-  Status Acquire() override;
+  Status AcquireFor(const std::string& flow) override;
   void Shutdown() override;
 
   // Requests admitted so far.

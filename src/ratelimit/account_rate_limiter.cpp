@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/log.h"
+#include "ratelimit/fair_share.h"
 
 namespace di::ratelimit {
 namespace {
@@ -15,6 +16,16 @@ constexpr const char* kLockRow =
     " extract(epoch FROM clock_timestamp()) * 1000"
     " FROM rate_limit_slots WHERE account = $1 FOR UPDATE";
 constexpr const char* kGrant = "UPDATE rate_limit_slots SET next_free_ms = $2, grants = grants + 1 WHERE account = $1";
+// The account's flows (fair_share.h), read and written under the account row's lock.
+constexpr const char* kFlows =
+    "SELECT flow, last_slot_ms, last_asked_ms FROM rate_limit_flows WHERE account = $1";
+constexpr const char* kFlowAsked =
+    "INSERT INTO rate_limit_flows AS f (account, flow, last_asked_ms) VALUES ($1, $2, $3)"
+    " ON CONFLICT (account, flow) DO UPDATE SET last_asked_ms = EXCLUDED.last_asked_ms";
+constexpr const char* kFlowGrant =
+    "INSERT INTO rate_limit_flows AS f (account, flow, last_slot_ms, last_asked_ms, grants) VALUES ($1, $2, $3, $4, 1)"
+    " ON CONFLICT (account, flow) DO UPDATE SET last_slot_ms = EXCLUDED.last_slot_ms,"
+    "  last_asked_ms = EXCLUDED.last_asked_ms, grants = f.grants + 1";
 constexpr const char* kThrottle =
     "UPDATE rate_limit_slots SET base_rate = nullif($2::float8, 0), base_ms = $3, paused_until_ms = $4,"
     " rate_limited = rate_limited + 1, decreases = decreases + $5::int WHERE account = $1";
@@ -38,6 +49,13 @@ Result<LockedRow> LockRow(pg::Connection& conn, const std::string& account) {
   return row;
 }
 
+Result<std::vector<FlowRow>> ReadFlows(pg::Connection& conn, const std::string& account) {
+  DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kFlows, {pg::P(account)}));
+  std::vector<FlowRow> flows;
+  for (int i = 0; i < r.rows(); ++i) flows.push_back({r.GetString(i, 0), r.GetDouble(i, 1), r.GetDouble(i, 2)});
+  return flows;
+}
+
 }  // namespace
 
 AccountRateLimiter::AccountRateLimiter(std::shared_ptr<pg::Pool> pool, AccountRateLimiterOptions options)
@@ -56,7 +74,7 @@ void AccountRateLimiter::Shutdown() {
   cv_.notify_all();
 }
 
-Result<Millis> AccountRateLimiter::Reserve() {
+Result<Millis> AccountRateLimiter::Reserve(const std::string& flow) {
   uint64_t generation;
   bool ensured;
   {
@@ -73,14 +91,29 @@ Result<Millis> AccountRateLimiter::Reserve() {
   pg::Transaction tx(*conn);
   DI_RETURN_IF_ERROR(tx.begin_status());
   DI_ASSIGN_OR_RETURN(LockedRow row, LockRow(*conn, options_.account));
+  const double horizon_ms = static_cast<double>(options_.horizon.count());
+  if (!flow.empty()) {
+    DI_ASSIGN_OR_RETURN(std::vector<FlowRow> flows, ReadFlows(*conn, options_.account));
+    const FairShareDecision share = DecideFairShare(flows, flow, row.db_now_ms, horizon_ms);
+    if (!share.may_reserve) {
+      DI_RETURN_IF_ERROR(conn->Exec(kFlowAsked, {pg::P(options_.account), pg::P(flow), pg::P(row.db_now_ms)}).status());
+      DI_RETURN_IF_ERROR(tx.Commit());
+      return Millis(static_cast<int64_t>(share.wait_ms));
+    }
+  }
   const Grant g = ratelimit::Reserve(options_.policy, row.state, row.db_now_ms, options_.block,
-                                     static_cast<double>(options_.horizon.count()));
+                                     horizon_ms);
   current_rate_ = g.rate;
   if (g.slots == 0) {
     DI_RETURN_IF_ERROR(tx.Commit());
     return Millis(static_cast<int64_t>(g.wait_ms));
   }
   DI_RETURN_IF_ERROR(conn->Exec(kGrant, {pg::P(options_.account), pg::P(g.next.next_free_ms)}).status());
+  if (!flow.empty()) {
+    DI_RETURN_IF_ERROR(conn->Exec(kFlowGrant, {pg::P(options_.account), pg::P(flow), pg::P(g.next.next_free_ms),
+                                               pg::P(row.db_now_ms)})
+                           .status());
+  }
   DI_RETURN_IF_ERROR(tx.Commit());
   const int64_t local_now = DefaultClock().MonotonicMs();
   db_minus_local_ms_ = static_cast<int64_t>(std::llround(row.db_now_ms)) - local_now;
@@ -88,9 +121,10 @@ Result<Millis> AccountRateLimiter::Reserve() {
   std::lock_guard<std::mutex> lock(mu_);
   ++reservations_;
   if (generation != generation_) return Millis(0);  // a 429 meanwhile: these slots may predate its pause
+  std::deque<int64_t>& slots = flows_[flow].slots;
   for (int i = 0; i < g.slots; ++i) {
     const double at = g.first_ms + i * g.interval_ms;
-    slots_.push_back(local_now + static_cast<int64_t>(std::ceil(at - row.db_now_ms)));
+    slots.push_back(local_now + static_cast<int64_t>(std::ceil(at - row.db_now_ms)));
   }
   return Millis(0);
 }
@@ -106,33 +140,34 @@ Result<bool> AccountRateLimiter::SleepUntil(int64_t local_ms, uint64_t generatio
   return Cancelled();
 }
 
-Status AccountRateLimiter::Acquire() {
+Status AccountRateLimiter::AcquireFor(const std::string& flow) {
   while (true) {
     std::unique_lock<std::mutex> lock(mu_);
+    FlowSlots& mine = flows_[flow];
     if (shut_down_) return Cancelled();
     const int64_t now = DefaultClock().MonotonicMs();
     if (paused_until_ > now) {
       cv_.wait_for(lock, Millis(paused_until_ - now));
       continue;
     }
-    if (!slots_.empty()) {
-      const int64_t slot = slots_.front();
-      slots_.pop_front();
+    if (!mine.slots.empty()) {
+      const int64_t slot = mine.slots.front();
+      mine.slots.pop_front();
       const uint64_t generation = generation_;
       lock.unlock();
       DI_ASSIGN_OR_RETURN(bool kept, SleepUntil(slot, generation));
       if (kept) return Status::Ok();
       continue;
     }
-    if (reserving_) {
+    if (mine.reserving) {
       cv_.wait(lock);
       continue;
     }
-    reserving_ = true;
+    mine.reserving = true;
     lock.unlock();
-    Result<Millis> wait = Reserve();
+    Result<Millis> wait = Reserve(flow);
     lock.lock();
-    reserving_ = false;
+    mine.reserving = false;
     cv_.notify_all();
     if (!wait.ok()) return wait.status();
     if (wait->count() > 0) {
@@ -148,7 +183,7 @@ void AccountRateLimiter::OnRateLimited(int64_t sent_at_ms, std::optional<Millis>
     const Millis pause =
         std::clamp(retry_after.value_or(options_.policy.default_pause), Millis(0), options_.policy.max_pause);
     std::lock_guard<std::mutex> lock(mu_);
-    slots_.clear();
+    for (auto& [name, f] : flows_) f.slots.clear();
     ++generation_;
     paused_until_ = std::max(paused_until_, DefaultClock().MonotonicMs() + pause.count());
     cv_.notify_all();

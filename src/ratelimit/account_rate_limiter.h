@@ -10,6 +10,10 @@
 // others for long. Any 1-second window therefore holds at most rate + 1 sends
 // (plus clock skew between machines), and an idle account starts again at once.
 //
+// The budget is shared between flows (the feeds; policy: fair_share.h): each
+// flow reserves its own blocks, at most its share of the horizon ahead, so
+// every flow with requests waiting gets an equal part, account-wide.
+//
 // The rate adapts (policy: adaptive_rate.h): a 429 reported through
 // OnRateLimited() pauses the whole account for Retry-After, lowers the rate
 // (stored in the account's row, so every process follows) and the rate then
@@ -23,6 +27,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -46,7 +51,7 @@ struct AccountRateLimiterOptions {
 class AccountRateLimiter final : public nivoda::RateLimiter {
  public:
   AccountRateLimiter(std::shared_ptr<pg::Pool> pool, AccountRateLimiterOptions options);
-  Status Acquire() override;
+  Status AcquireFor(const std::string& flow) override;
   void Shutdown() override;
   // SENT_AT_MS: DefaultClock().MonotonicMs() when the refused request was admitted.
   void OnRateLimited(int64_t sent_at_ms, std::optional<Millis> retry_after) override;
@@ -60,9 +65,14 @@ class AccountRateLimiter final : public nivoda::RateLimiter {
   int64_t decreases() const { return decreases_.load(); }
 
  private:
-  // Reserves a block of slots; fills slots_ (local steady-clock ms) or returns
-  // how long to wait before asking again.
-  Result<Millis> Reserve();
+  // Send slots reserved for one flow, local monotonic ms.
+  struct FlowSlots {
+    std::deque<int64_t> slots;
+    bool reserving = false;
+  };
+  // Reserves a block of slots for FLOW; fills its slots (local steady-clock
+  // ms) or returns how long to wait before asking again.
+  Result<Millis> Reserve(const std::string& flow);
   // Records a 429 in the account's row.
   Status Throttle(int64_t sent_at_ms, std::optional<Millis> retry_after);
   // Sleeps until LOCAL_MS; false when this process's slots were dropped
@@ -73,10 +83,9 @@ class AccountRateLimiter final : public nivoda::RateLimiter {
   AccountRateLimiterOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<int64_t> slots_;  // reserved send times, local monotonic ms
-  uint64_t generation_ = 0;    // bumped when slots_ is dropped
+  std::map<std::string, FlowSlots> flows_;  // reserved send times per flow
+  uint64_t generation_ = 0;                 // bumped when the slots are dropped
   int64_t paused_until_ = 0;   // local monotonic ms: this process's own view of a pause
-  bool reserving_ = false;
   bool shut_down_ = false;
   bool row_ensured_ = false;
   int64_t reservations_ = 0;

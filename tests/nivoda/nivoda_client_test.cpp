@@ -26,7 +26,7 @@ using testing::TokenBody;
 
 class CountingLimiter final : public RateLimiter {
  public:
-  Status Acquire() override {
+  Status AcquireFor(const std::string&) override {
     ++acquired;
     return shut_down ? Status(Code::kCancelled, "x") : Status::Ok();
   }
