@@ -42,19 +42,26 @@ constexpr const char* kClaimAny = DI_CLAIM_SQL("true LIMIT $2");
 constexpr const char* kClaimListed = DI_CLAIM_SQL("r.supplier_stone_id = ANY ($2::text[])");
 #undef DI_CLAIM_SQL
 
-// The listing: one scan of the feed's raw rows, split by PostgreSQL between
-// parallel workers (the scan runs while nothing else does; the default
-// parallel setup cost kept it in one process), each handing back stretches
-// of the heap in order. Without JIT: its cost estimate crosses
-// jit_above_cost and compiling took 0.45 s, longer than the query.
-// (Planned and run at once: a plan kept while the batches fill `diamonds`,
-// as a cursor's, probes it the way it was planned, possibly as an empty
-// table: by a sequential scan, or any index on `feed`, 2.4 ms per probe.)
-constexpr const char* kListingSettings =
-    "SET LOCAL jit = off; SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0";
-constexpr const char* kList = "SELECT r.supplier_stone_id FROM" DI_RAW_AND_HASH " WHERE" DI_UNCONSOLIDATED;
+// The listing: the feed's pending notes (raw_pending, sql/019), in the order
+// they were written (near the raw rows' heap order). A note may name a stone
+// consolidated already (a payload that changed back, a stone another
+// consolidator took): the claim skips it and Settle removes its note.
+constexpr const char* kList = "SELECT supplier_stone_id FROM raw_pending WHERE feed = $1";
 #undef DI_UNCONSOLIDATED
 #undef DI_RAW_AND_HASH
+
+// Removes the notes of stones $1 (a text[]) whose noted payload is
+// consolidated: in `diamonds` (this transaction's writes included) or recorded
+// as failing to map, or whose raw row is gone. A note rewritten by a writer
+// meanwhile names a newer payload: it is re-checked on its new version (the
+// row lock of DELETE) and stays.
+constexpr const char* kSettle =
+    "DELETE FROM raw_pending p WHERE p.supplier_stone_id = ANY ($1::text[]) AND ("
+    "  EXISTS (SELECT 1 FROM diamonds d WHERE d.feed = p.feed AND d.supplier_stone_id = p.supplier_stone_id"
+    "    AND d.payload_hash = p.payload_hash)"
+    "  OR EXISTS (SELECT 1 FROM consolidation_failures f WHERE f.supplier_stone_id = p.supplier_stone_id"
+    "    AND f.payload_hash = p.payload_hash)"
+    "  OR NOT EXISTS (SELECT 1 FROM raw_diamonds_nivoda r WHERE r.supplier_stone_id = p.supplier_stone_id))";
 
 // Only a new failure counts (Affected() == 1): a consolidator that raced
 // another over the same payload finds its failure recorded already.
@@ -130,6 +137,7 @@ void BatchCounts::Add(const BatchCounts& o) {
   failed += o.failed;
   changed += o.changed;
   raced += o.raced;
+  settled += o.settled;
   map_us += o.map_us;
   claim_us += o.claim_us;
   write_us += o.write_us;
@@ -161,9 +169,17 @@ int64_t MicrosSince(std::chrono::steady_clock::time_point since) {
 // inserted by another consolidator since (see DI_CLAIM_SQL).
 constexpr const char* kUniqueViolation = "23505";
 
-// One batch over the rows CLAIM_SQL claims with PARAMS.
+// Settles the notes of STONES (a text[] literal) in the open transaction.
+Status Settle(pg::Connection& conn, const std::string& stones, BatchCounts* counts) {
+  DI_ASSIGN_OR_RETURN(pg::QueryResult settled, conn.Exec(kSettle, {pg::P(stones)}));
+  counts->settled = settled.Affected();
+  return Status::Ok();
+}
+
+// One batch over the rows CLAIM_SQL claims with PARAMS; then settles the
+// notes of LISTED (a text[] literal; empty: of the rows claimed).
 Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
-                             const char* claim_sql, const pg::Params& params) {
+                             const char* claim_sql, const pg::Params& params, const std::string& listed) {
   BatchCounts counts;
   pg::Transaction tx(conn);
   DI_RETURN_IF_ERROR(tx.begin_status());
@@ -171,7 +187,12 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
   DI_ASSIGN_OR_RETURN(pg::QueryResult claimed, conn.Exec(claim_sql, params));
   counts.claim_us = MicrosSince(started);
   counts.claimed = claimed.rows();
-  if (counts.claimed == 0) return counts;  // rolled back: nothing to do
+  if (counts.claimed == 0) {  // nothing to map; the listed notes may name consolidated payloads
+    if (listed.empty()) return counts;
+    DI_RETURN_IF_ERROR(Settle(conn, listed, &counts));
+    DI_RETURN_IF_ERROR(tx.Commit());
+    return counts;
+  }
 
   std::string fresh;               // COPY text of stones new to `diamonds`
   std::vector<std::string> added;  // ... their ids
@@ -222,6 +243,14 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
   }
   counts.mapped = counts.inserted + counts.updated;
   counts.raced = counts.claimed - counts.mapped - counts.failed;
+  if (listed.empty()) {
+    std::vector<std::string> ids;
+    ids.reserve(static_cast<size_t>(claimed.rows()));
+    for (int i = 0; i < claimed.rows(); ++i) ids.emplace_back(claimed.Get(i, 0));
+    DI_RETURN_IF_ERROR(Settle(conn, TextArray(ids, 0, ids.size()), &counts));
+  } else {
+    DI_RETURN_IF_ERROR(Settle(conn, listed, &counts));
+  }
   DI_RETURN_IF_ERROR(conn.Exec(kAddStats, {pg::P(run_id), pg::P(counts.mapped), pg::P(counts.inserted),
                                            pg::P(counts.updated), pg::P(counts.failed), pg::P(counts.changed)})
                          .status());
@@ -234,10 +263,11 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
 // inserted one of its stones meanwhile: the stones it wrote are then
 // consolidated and not claimed. Each retry needs one more such race.
 Result<BatchCounts> RunBatchRetryingRaces(pg::Connection& conn, const std::string& feed, const std::string& run_id,
-                                          const char* claim_sql, const pg::Params& params) {
+                                          const char* claim_sql, const pg::Params& params,
+                                          const std::string& listed) {
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
-    Result<BatchCounts> counts = RunBatch(conn, feed, run_id, claim_sql, params);
+    Result<BatchCounts> counts = RunBatch(conn, feed, run_id, claim_sql, params, listed);
     if (counts.ok()) counts->raced += attempt - 1;
     if (counts.ok() || counts.status().sqlstate() != kUniqueViolation || attempt == kAttempts) return counts;
     log::Info("consolidation batch raced another consolidator, claiming again",
@@ -249,21 +279,18 @@ Result<BatchCounts> RunBatchRetryingRaces(pg::Connection& conn, const std::strin
 
 Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                      int limit) {
-  return RunBatchRetryingRaces(conn, feed, run_id, kClaimAny, {pg::P(feed), pg::P(limit)});
+  return RunBatchRetryingRaces(conn, feed, run_id, kClaimAny, {pg::P(feed), pg::P(limit)}, std::string());
 }
 
 Result<BatchCounts> ConsolidateListed(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                       const std::vector<std::string>& stones, size_t begin, size_t end) {
   if (begin >= end) return BatchCounts{};
-  return RunBatchRetryingRaces(conn, feed, run_id, kClaimListed, {pg::P(feed), pg::P(TextArray(stones, begin, end))});
+  const std::string listed = TextArray(stones, begin, end);
+  return RunBatchRetryingRaces(conn, feed, run_id, kClaimListed, {pg::P(feed), pg::P(listed)}, listed);
 }
 
 Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const std::string& feed) {
-  pg::Transaction tx(conn);
-  DI_RETURN_IF_ERROR(tx.begin_status());
-  DI_RETURN_IF_ERROR(conn.ExecScript(kListingSettings));
   DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kList, {pg::P(feed)}));
-  DI_RETURN_IF_ERROR(tx.Commit());
   std::vector<std::string> out;
   out.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.Get(i, 0));

@@ -26,6 +26,7 @@ struct BatchCounts {
   int64_t failed = 0;    // recorded in consolidation_failures
   int64_t changed = 0;   // mapped or failed rows last seen by the run being consolidated
   int64_t raced = 0;     // claims repeated plus rows skipped because another consolidator wrote them first
+  int64_t settled = 0;   // pending notes removed (raw_pending): their payload is consolidated
   int64_t map_us = 0;    // time spent in MapOffer (microseconds)
   int64_t claim_us = 0;  // time spent in the claim statement
   int64_t write_us = 0;  // COPY, upsert, counts and commit
@@ -40,16 +41,17 @@ struct BatchCounts {
 Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                      int limit);
 
-// The stone ids of FEED's unconsolidated raw rows (one scan of the raw table
-// with an index probe of `diamonds` per row), in stretches of heap order: a
-// pass walks this list in slices (ConsolidateListed) instead of searching per
-// batch.
-// REQUIRES: no open transaction on CONN (the listing runs in its own).
+// The stone ids of FEED's pending notes (raw_pending, sql/019): every
+// unconsolidated raw row has one, and a note may name a consolidated one
+// (ConsolidateListed settles it). A pass walks this list in slices
+// (ConsolidateListed) instead of searching per batch.
+// REQUIRES: no open transaction on CONN.
 Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const std::string& feed);
 
 // Runs one batch over STONES[BEGIN, END): those still unconsolidated and not
 // locked by another transaction (the others are skipped; a later listing
-// finds them again if they are still unconsolidated).
+// finds them again if they are still unconsolidated), then removes the notes
+// of those whose payload is consolidated (settled).
 // REQUIRES: no open transaction on CONN.
 Result<BatchCounts> ConsolidateListed(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                       const std::vector<std::string>& stones, size_t begin, size_t end);

@@ -27,25 +27,28 @@ constexpr const char* kUndelete =
 // A complete full run (not forced): the feed's active stones the run did not
 // see (no raw row of the run) are soft-deleted and logged in diamond_changes.
 // Rows the run saw are not written: "the run that last saw a stone" is its raw
-// row's run_id, so an unchanged run leaves `diamonds` untouched (one anti-join).
+// row's run_id, so an unchanged run leaves `diamonds` untouched (one anti-join,
+// whose stones seen come from the index raw_diamonds_run_price_stone, not
+// from the wide raw rows).
 constexpr const char* kSoftDeleteUnseen =
     "WITH deleted AS (UPDATE diamonds d SET status = 'deleted', deleted_at = now(), updated_at = now()"
     "   WHERE d.feed = $1 AND d.status = 'active' AND NOT EXISTS (SELECT 1 FROM raw_diamonds_nivoda r"
-    "     WHERE r.feed = $1 AND r.supplier_stone_id = d.supplier_stone_id AND r.run_id = $2)"
+    "     WHERE r.run_id = $2 AND r.supplier_stone_id = d.supplier_stone_id)"
     "   RETURNING d.supplier_stone_id),"
     " logged AS (INSERT INTO diamond_changes (run_id, change, supplier_stone_ids)"
     "   SELECT $2, 'deleted', array_agg(supplier_stone_id) FROM deleted HAVING count(*) > 0)"
     " SELECT count(*) FROM deleted";
 
-constexpr const char* kSeen = "SELECT count(*) FROM raw_diamonds_nivoda WHERE feed = $1 AND run_id = $2";
+// A run's raw rows are all of its feed: run_id alone reads the index.
+constexpr const char* kSeen = "SELECT count(*) FROM raw_diamonds_nivoda WHERE run_id = $1";
 
 // The run's own price histogram (run_price_bins, sql/011), while the raw rows
 // still name it: later runs take over the rows of the stones they see.
 constexpr const char* kClearBins = "DELETE FROM run_price_bins WHERE run_id = $1";
 constexpr const char* kRecordBins =
     "INSERT INTO run_price_bins (run_id, bin, offers)"
-    " SELECT $2, floor(log(1 + price_cents::float8 / 100) * 24)::int, count(*) FROM raw_diamonds_nivoda"
-    " WHERE feed = $1 AND run_id = $2 AND price_cents >= 0 GROUP BY 2";
+    " SELECT $1, floor(log(1 + price_cents::float8 / 100) * 24)::int, count(*) FROM raw_diamonds_nivoda"
+    " WHERE run_id = $1 AND price_cents >= 0 GROUP BY 2";
 
 constexpr const char* kFinalStats =
     "UPDATE run_metadata SET consolidation_stats = coalesce(consolidation_stats, '{}'::jsonb) || jsonb_build_object("
@@ -93,8 +96,9 @@ Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_
     out.already_completed = true;
     return out;
   }
-  // Scans of the whole feed: compiling them (JIT) would cost more than it saves.
-  DI_RETURN_IF_ERROR(conn.Exec("SET LOCAL jit = off").status());
+  // Scans of the whole feed: compiling them (JIT) would cost more than it
+  // saves; the soft delete's hash of the stones seen (~50 MB at 900,000) fits.
+  DI_RETURN_IF_ERROR(conn.ExecScript("SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"));
   const pg::Params params = {pg::P(feed), pg::P(run_id)};
   DI_ASSIGN_OR_RETURN(pg::QueryResult undeleted, conn.Exec(kUndelete, params));
   out.undeleted = undeleted.GetInt64(0, 0);
@@ -102,9 +106,9 @@ Result<FinalizeCounts> FinalizeRun(pg::Connection& conn, const std::string& run_
     DI_ASSIGN_OR_RETURN(pg::QueryResult deleted, conn.Exec(kSoftDeleteUnseen, params));
     out.deleted = deleted.GetInt64(0, 0);
   }
-  DI_ASSIGN_OR_RETURN(pg::QueryResult seen, conn.Exec(kSeen, params));
+  DI_ASSIGN_OR_RETURN(pg::QueryResult seen, conn.Exec(kSeen, {pg::P(run_id)}));
   DI_RETURN_IF_ERROR(conn.Exec(kClearBins, {pg::P(run_id)}).status());
-  DI_RETURN_IF_ERROR(conn.Exec(kRecordBins, params).status());
+  DI_RETURN_IF_ERROR(conn.Exec(kRecordBins, {pg::P(run_id)}).status());
   DI_RETURN_IF_ERROR(
       conn.Exec(kFinalStats, {pg::P(run_id), pg::P(seen.GetInt64(0, 0)), pg::P(out.deleted), pg::P(out.undeleted)})
           .status());

@@ -86,6 +86,7 @@ Status Consolidator::BatchLoops(const consolidate::RunState& run, const std::ato
     const size_t slices = (stones.size() + size - 1) / size;
     std::atomic<size_t> next{0};
     std::atomic<int64_t> claimed{0};
+    std::atomic<int64_t> settled{0};
     std::atomic<bool> abort{false};
     std::mutex mu;
     Status first_error;
@@ -97,6 +98,7 @@ Status Consolidator::BatchLoops(const consolidate::RunState& run, const std::ato
           DI_ASSIGN_OR_RETURN(auto counts, consolidate::ConsolidateListed(*mine, run.feed, run.run_id, stones, k * size,
                                                                           std::min(stones.size(), (k + 1) * size)));
           if (heartbeat) heartbeat();
+          settled += counts.settled;
           if (counts.claimed == 0) continue;
           claimed += counts.claimed;
           raced += counts.raced;
@@ -125,12 +127,11 @@ Status Consolidator::BatchLoops(const consolidate::RunState& run, const std::ato
     report->batches = committed.load();
     report->raced = raced.load();
     DI_RETURN_IF_ERROR(first_error);
-    // Every listed row was claimed here: none was held by another consolidator,
-    // and rows written after the listing belong to a later run (this one's
-    // partitions have all ended), so listing again (a scan of the whole raw
-    // table: ~1 s at 440,000 offers) would find nothing of this run.
-    if (claimed == static_cast<int64_t>(stones.size())) break;
-    if (claimed == 0) std::this_thread::sleep_for(options_.wait_for_others);
+    // Every listed note was settled here: none was held by another
+    // consolidator or writer, and notes written after the listing belong to a
+    // later run (this one's partitions have all ended).
+    if (settled == static_cast<int64_t>(stones.size())) break;
+    if (claimed == 0 && settled == 0) std::this_thread::sleep_for(options_.wait_for_others);
   }
   report->batches = committed.load();
   report->raced = raced.load();

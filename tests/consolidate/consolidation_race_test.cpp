@@ -143,5 +143,37 @@ TEST(ConsolidationRace, ConsolidatorsWalkingTheSameListingCountEachStoneOnce) {
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE color = 'D'"), 200);
 }
 
+// A writer (a worker of a later run) that rewrote a stone's raw row, and with
+// it the stone's pending note (raw_pending, sql/019), and holds its
+// transaction open while a batch settles the notes it listed: the settle
+// waits on the note and, once the writer commits, finds the note naming a
+// payload not in `diamonds` and keeps it; the consolidator lists it again and
+// consolidates the new payload.
+TEST(ConsolidationRace, PayloadWrittenWhileNotesAreSettledKeepsItsNote) {
+  ConsolidationEnv env;
+  env.CreateRun("r1", "full", 1, 1, 0, "2026-02-10T00:00:00.000Z");
+  auto stones = Stones(10);
+  env.WriteRaw("r1", stones);
+  Consolidator c = env.MakeConsolidator(nullptr, 100, 1);
+  MustConsolidate(c, "r1");
+  ASSERT_EQ(env.Count("SELECT count(*) FROM raw_pending"), 0);
+
+  // s-002 changed and changed back: its note names the payload `diamonds`
+  // holds, so the settle would remove it (and waits on the writer's lock).
+  env.CreateRun("r2", "incremental", 1, 1, 0, "2026-02-11T00:00:00.000Z");
+  const testing::Stone original = stones[2];
+  for (auto& s : stones) s.price_cents += 5000;
+  env.WriteRaw("r2", stones);
+  env.WriteRaw("r2", {original});
+  ASSERT_EQ(env.Count("SELECT count(*) FROM raw_pending"), 10);
+  auto report = ConsolidateWhileAnotherCommits(
+      env, c, "r2", "UPDATE raw_diamonds_nivoda SET payload_hash = 'rewritten' WHERE supplier_stone_id = 's-002'");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(env.RunStatus("r2"), "completed");
+  EXPECT_EQ(env.Scalar("SELECT payload_hash FROM diamonds WHERE supplier_stone_id = 's-002'"), "rewritten");
+  EXPECT_EQ(env.Count("SELECT count(*) FROM raw_consolidation_state WHERE NOT consolidated"), 0);
+  EXPECT_EQ(env.Count("SELECT count(*) FROM raw_pending"), 0);
+}
+
 }  // namespace
 }  // namespace di
