@@ -98,22 +98,21 @@ Result<Millis> AccountRateLimiter::Reserve(const std::string& flow) {
     if (!share.may_reserve) {
       DI_RETURN_IF_ERROR(conn->Exec(kFlowAsked, {pg::P(options_.account), pg::P(flow), pg::P(row.db_now_ms)}).status());
       DI_RETURN_IF_ERROR(tx.Commit());
-      return Millis(static_cast<int64_t>(share.wait_ms));
+      // Nothing changes before the next slot passes: no sooner than that.
+      const double slot_ms = 1000.0 / std::max(0.1, current_rate_.load());
+      return Millis(static_cast<int64_t>(std::ceil(std::max(share.wait_ms, slot_ms))));
     }
   }
-  const Grant g = ratelimit::Reserve(options_.policy, row.state, row.db_now_ms, options_.block,
-                                     horizon_ms);
+  const Grant g = ratelimit::Reserve(options_.policy, row.state, row.db_now_ms, options_.block, horizon_ms);
   current_rate_ = g.rate;
   if (g.slots == 0) {
     DI_RETURN_IF_ERROR(tx.Commit());
     return Millis(static_cast<int64_t>(g.wait_ms));
   }
   DI_RETURN_IF_ERROR(conn->Exec(kGrant, {pg::P(options_.account), pg::P(g.next.next_free_ms)}).status());
-  if (!flow.empty()) {
-    DI_RETURN_IF_ERROR(conn->Exec(kFlowGrant, {pg::P(options_.account), pg::P(flow), pg::P(g.next.next_free_ms),
-                                               pg::P(row.db_now_ms)})
-                           .status());
-  }
+  DI_RETURN_IF_ERROR(conn->Exec(kFlowGrant, {pg::P(options_.account), pg::P(flow), pg::P(g.next.next_free_ms),
+                                             pg::P(row.db_now_ms)})
+                         .status());
   DI_RETURN_IF_ERROR(tx.Commit());
   const int64_t local_now = DefaultClock().MonotonicMs();
   db_minus_local_ms_ = static_cast<int64_t>(std::llround(row.db_now_ms)) - local_now;
@@ -150,9 +149,16 @@ Status AccountRateLimiter::AcquireFor(const std::string& flow) {
       cv_.wait_for(lock, Millis(paused_until_ - now));
       continue;
     }
-    if (!mine.slots.empty()) {
-      const int64_t slot = mine.slots.front();
-      mine.slots.pop_front();
+    // A named flow uses the unnamed flow's leftover slots first: the block
+    // an authentication reserved is not lost to the account.
+    std::deque<int64_t>* source = &mine.slots;
+    if (source->empty() && !flow.empty()) {
+      auto unnamed = flows_.find(std::string());
+      if (unnamed != flows_.end() && !unnamed->second.slots.empty()) source = &unnamed->second.slots;
+    }
+    if (!source->empty()) {
+      const int64_t slot = source->front();
+      source->pop_front();
       const uint64_t generation = generation_;
       lock.unlock();
       DI_ASSIGN_OR_RETURN(bool kept, SleepUntil(slot, generation));
