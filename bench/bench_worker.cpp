@@ -17,6 +17,13 @@
 //    world: the scheduler and a worker start together; time to the first work
 //    item published and the full-run wall, with SCHEDULE_OVERLAP off (the
 //    baseline: every work item once planning ends) and on, in the same run.
+// BENCH_FEED=labgrown runs 1 (and 3) on the lab-grown feed (the simulator's
+// lab-grown shape, BENCH_OFFERS of them) instead of the natural one.
+// 5. BENCH_PAIR=1 (only this): both feeds scheduled together under one 25/s
+//    account (BENCH_OFFERS natural, BENCH_LABGROWN_OFFERS lab-grown), one
+//    worker of 2 x BENCH_PARTITIONS partitions: the pair's wall over (both
+//    feeds' pages) / 25, each feed's offers stored per 10 s window (the share
+//    each got) and when each feed's partitions ended.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +33,7 @@
 #include <cstdio>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include "pipeline_fixture.h"
 #include "ratelimit/account_rate_limiter.h"
@@ -40,11 +48,20 @@ int64_t EnvInt(const char* name, int64_t fallback) {
   return v ? std::atoll(v) : fallback;
 }
 
-std::vector<std::string> SimFlags(int64_t offers, const std::vector<std::string>& world) {
+std::string BenchFeed() {
+  const char* v = getenv("BENCH_FEED");
+  return v != nullptr && std::string(v) == "labgrown" ? "labgrown" : "natural";
+}
+
+Feed FeedOf(const std::string& name) { return name == "labgrown" ? Feed::kLabgrown : Feed::kNatural; }
+
+// The simulator's flags: NATURAL and LABGROWN offers, the vendor's latency
+// and limit, then WORLD's.
+std::vector<std::string> SimFlags(int64_t natural, int64_t labgrown, const std::vector<std::string>& world) {
   std::vector<std::string> flags = {"--natural",
-                                    std::to_string(offers),
+                                    std::to_string(natural),
                                     "--labgrown",
-                                    "0",
+                                    std::to_string(labgrown),
                                     "--latency-base-ms",
                                     "1500",
                                     "--latency-jitter",
@@ -55,6 +72,56 @@ std::vector<std::string> SimFlags(int64_t offers, const std::vector<std::string>
                                     "26"};
   flags.insert(flags.end(), world.begin(), world.end());
   return flags;
+}
+
+// OFFERS of the bench's feed (BENCH_FEED), none of the other.
+std::vector<std::string> SimFlags(int64_t offers, const std::vector<std::string>& world) {
+  const bool lab = BenchFeed() == "labgrown";
+  return SimFlags(lab ? 0 : offers, lab ? offers : 0, world);
+}
+
+// The pipeline's client sends through one 25/s account limiter (the
+// product's: PostgreSQL-coordinated, shared fairly between the feeds).
+void UseAccountLimiter(Pipeline& p) {
+  ratelimit::AccountRateLimiterOptions lo;
+  lo.account = "bench";
+  lo.requests_per_second = 25;
+  auto limiter = std::make_shared<ratelimit::AccountRateLimiter>(p.components.pool, lo);
+  nivoda::ClientOptions co;
+  co.endpoint = p.sim->endpoint();
+  co.username = SimProcess::kUsername;
+  co.password = SimProcess::kPassword;
+  co.limiter = limiter;
+  p.components.client = std::move(nivoda::NivodaClient::Create(co)).value();
+  p.components.limiter = limiter;
+}
+
+// Stones of FEED unchanged since RUN's start (updated_to) and, of them, those
+// stored with the simulator's exact payload: {unchanged, exact}.
+std::pair<int64_t, int64_t> UnchangedExact(Pipeline& p, const std::string& feed, const std::string& run) {
+  auto dump = p.sim->Dump(feed);
+  auto raw = p.RawOfRun(run);
+  std::string t0_iso;
+  {
+    auto conn = p.db.Connect();
+    auto r = conn->Exec(
+        "SELECT to_char(updated_to AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM run_metadata"
+        " WHERE run_id = $1",
+        {pg::P(run)});
+    if (r.ok() && r->rows() == 1) t0_iso = r->GetString(0, 0);
+  }
+  int64_t unchanged = 0, exact = 0;
+  WallTime snapshot{};
+  if (dump.ok() && ParseIso8601(t0_iso, &snapshot)) {
+    for (const auto& row : *dump) {
+      WallTime updated{};
+      if (!ParseIso8601(row.updated_at, &updated) || updated > snapshot) continue;
+      ++unchanged;
+      auto it = raw.find(row.stone_id);
+      exact += it != raw.end() && it->second == row.payload_sha256;
+    }
+  }
+  return {unchanged, exact};
 }
 
 struct World {
@@ -104,17 +171,7 @@ struct RunFigures {
 RunFigures FullRun(int64_t offers, int page_size, int partitions, int in_flight, const World& world,
                    bool overlapped = false, bool overlap = true) {
   Pipeline p(SimFlags(offers, world.sim_flags));
-  ratelimit::AccountRateLimiterOptions lo;
-  lo.account = "bench";
-  lo.requests_per_second = 25;
-  auto limiter = std::make_shared<ratelimit::AccountRateLimiter>(p.components.pool, lo);
-  nivoda::ClientOptions co;
-  co.endpoint = p.sim->endpoint();
-  co.username = SimProcess::kUsername;
-  co.password = SimProcess::kPassword;
-  co.limiter = limiter;
-  p.components.client = std::move(nivoda::NivodaClient::Create(co)).value();
-  p.components.limiter = limiter;
+  UseAccountLimiter(p);
   auto t0 = std::chrono::steady_clock::now();
   // Requests per 10 s window (the simulator's counter), to see where the rate is not used.
   std::atomic<bool> done{false};
@@ -141,7 +198,7 @@ RunFigures FullRun(int64_t offers, int page_size, int partitions, int in_flight,
   std::thread first_item;
   if (overlapped) {
     scheduling = std::thread([&] {
-      run = p.ScheduleFull(30, std::nullopt, overlap);
+      run = p.ScheduleFull(30, std::nullopt, overlap, nullptr, FeedOf(BenchFeed()));
       f.planned_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     });
     first_item = std::thread([&] {  // the first partition row commits with its work item
@@ -156,7 +213,7 @@ RunFigures FullRun(int64_t offers, int page_size, int partitions, int in_flight,
       }
     });
   } else {
-    run = p.ScheduleFull();
+    run = p.ScheduleFull(30, std::nullopt, true, nullptr, FeedOf(BenchFeed()));
   }
   std::thread burst;
   std::atomic<bool> burst_stop{false};
@@ -185,33 +242,78 @@ RunFigures FullRun(int64_t offers, int page_size, int partitions, int in_flight,
   sampler.join();
   if (burst.joinable()) burst.join();
   // Every stone unchanged since the run's start is stored with its exact payload.
-  auto dump = p.sim->Dump("natural");
-  auto raw = p.RawOfRun(run);
-  std::string t0_iso;
-  {
-    auto conn = p.db.Connect();
-    auto r = conn->Exec(
-        "SELECT to_char(updated_to AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM run_metadata"
-        " WHERE run_id = $1",
-        {pg::P(run)});
-    if (r.ok() && r->rows() == 1) t0_iso = r->GetString(0, 0);
-  }
-  WallTime snapshot{};
-  if (dump.ok() && ParseIso8601(t0_iso, &snapshot)) {
-    for (const auto& row : *dump) {
-      WallTime updated{};
-      if (!ParseIso8601(row.updated_at, &updated) || updated > snapshot) continue;
-      ++f.unchanged;
-      auto it = raw.find(row.stone_id);
-      f.unchanged_exact += it != raw.end() && it->second == row.payload_sha256;
-    }
-  }
+  std::tie(f.unchanged, f.unchanged_exact) = UnchangedExact(p, BenchFeed(), run);
   std::printf("  requests/s per 10 s window:%s\n", timeline.c_str());
   auto c = p.sim->Counters();
   if (c.ok()) {
     f.requests = c->requests;
     f.rate_limited = c->rate_limited;
     f.peak_per_second = c->peak_requests_per_second;
+  }
+  return f;
+}
+
+// Both feeds scheduled together (two schedulers, planning overlapped) under
+// one 25/s account, worked by one worker of PARTITIONS partitions.
+struct PairFigures {
+  double seconds = 0;
+  std::map<std::string, double> ended_s;  // feed -> its run's partitions all ended
+  std::string timeline;                   // offers stored per 10 s window, natural/lab-grown
+  int64_t requests = 0, rate_limited = 0;
+  std::map<std::string, std::pair<int64_t, int64_t>> exact;  // feed -> {unchanged, exact}
+  bool ok = false;
+};
+
+PairFigures PairRun(int64_t natural, int64_t labgrown, int partitions) {
+  Pipeline p(SimFlags(natural, labgrown, {}));
+  UseAccountLimiter(p);
+  PairFigures f;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto since = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  std::map<std::string, std::string> runs;
+  std::mutex mu;
+  std::vector<std::thread> schedulers;
+  for (const std::string feed : {"natural", "labgrown"}) {
+    schedulers.emplace_back([&, feed] {
+      std::string run = p.ScheduleFull(30, std::nullopt, true, nullptr, FeedOf(feed));
+      std::lock_guard<std::mutex> lock(mu);
+      runs[feed] = run;
+    });
+  }
+  std::atomic<bool> done{false};
+  std::thread sampler([&] {
+    auto conn = p.db.Connect();
+    std::map<std::string, int64_t> last;
+    while (!done) {
+      for (int i = 0; i < 100 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto r = conn->Exec("SELECT feed, count(*) FROM raw_diamonds_nivoda GROUP BY feed");
+      if (!r.ok()) continue;
+      std::map<std::string, int64_t> now;
+      for (int i = 0; i < r->rows(); ++i) now[r->GetString(i, 0)] = r->GetInt64(i, 1);
+      f.timeline += " " + std::to_string(now["natural"] - last["natural"]) + "/" +
+                    std::to_string(now["labgrown"] - last["labgrown"]);
+      last = now;
+      auto ended = conn->Exec(
+          "SELECT feed FROM run_metadata WHERE status IN ('consolidating', 'completed') AND NOT planning");
+      for (int i = 0; ended.ok() && i < ended->rows(); ++i) {
+        if (!f.ended_s.count(ended->GetString(i, 0))) f.ended_s[ended->GetString(i, 0)] = since();
+      }
+    }
+  });
+  WorkerOptions o = p.FastWorkerOptions();
+  o.partitions = partitions;
+  o.requests_in_flight = 4 * partitions;
+  o.fetch.page_size = 50;
+  f.ok = p.WorkUntilConsolidation("", Millis(3600 * 1000), o, /*consolidations=*/2);
+  f.seconds = since();
+  done = true;
+  for (auto& t : schedulers) t.join();
+  sampler.join();
+  for (const auto& [feed, run] : runs) f.exact[feed] = UnchangedExact(p, feed, run);
+  auto c = p.sim->Counters();
+  if (c.ok()) {
+    f.requests = c->requests;
+    f.rate_limited = c->rate_limited;
   }
   return f;
 }
@@ -226,8 +328,10 @@ int64_t PeakRssKb(pid_t pid) {
 }
 
 int64_t WorkerRss(int64_t offers) {
-  Pipeline p({"--natural", std::to_string(offers), "--labgrown", "0", "--latency-base-ms", "200"});
-  std::string run = p.ScheduleFull();
+  const bool lab = BenchFeed() == "labgrown";
+  Pipeline p({"--natural", std::to_string(lab ? 0 : offers), "--labgrown", std::to_string(lab ? offers : 0),
+              "--latency-base-ms", "200"});
+  std::string run = p.ScheduleFull(30, std::nullopt, true, nullptr, FeedOf(BenchFeed()));
   pid_t pid = p.StartWorkerProcess({"WORKER_PARTITIONS=8", "WORKER_REQUESTS_IN_FLIGHT=48", "NIVODA_RATE_LIMIT=200"},
                                    /*exit_when_idle=*/true);
   int64_t peak = 0;
@@ -239,6 +343,10 @@ int64_t WorkerRss(int64_t offers) {
   return peak;
 }
 
+// The offers of the RSS measurement: the natural feed's first 100,000, the
+// whole lab-grown feed (BENCH_FEED=labgrown: the 900,000-offer figure).
+int64_t RssOffers(int64_t offers) { return BenchFeed() == "labgrown" ? offers : std::min<int64_t>(offers, 100000); }
+
 }  // namespace
 
 int main() {
@@ -246,14 +354,34 @@ int main() {
   const int64_t offers = EnvInt("BENCH_OFFERS", 440000);
   const int partitions = static_cast<int>(EnvInt("BENCH_PARTITIONS", 12));
   const double bound = std::ceil(offers / 50.0) / 25.0;
+  if (EnvInt("BENCH_PAIR", 0) != 0) {
+    const int64_t labgrown = EnvInt("BENCH_LABGROWN_OFFERS", 900000);
+    const double pair_pages = std::ceil(offers / 50.0) + std::ceil(labgrown / 50.0);
+    std::printf("bench_worker pair: %lld natural + %lld lab-grown offers under one 25/s account, bound %.1f s"
+                " (%.0f pages)\n",
+                static_cast<long long>(offers), static_cast<long long>(labgrown), pair_pages / 25, pair_pages);
+    PairFigures f = PairRun(offers, labgrown, 2 * partitions);
+    std::printf("  offers stored per 10 s window, natural/lab-grown:%s\n", f.timeline.c_str());
+    for (const auto& [feed, at] : f.ended_s) std::printf("  %s: partitions all ended at %.1f s\n", feed.c_str(), at);
+    bool exact = true;
+    for (const auto& [feed, e] : f.exact) {
+      std::printf("  %s: %lld/%lld stones stored exact\n", feed.c_str(), static_cast<long long>(e.second),
+                  static_cast<long long>(e.first));
+      exact = exact && e.first == e.second && e.first > 0;
+    }
+    std::printf("  pair %.1f s = %.3f x bound; requests %lld = %.3f x pages; 429s %lld; ok=%d\n", f.seconds,
+                f.seconds / (pair_pages / 25), static_cast<long long>(f.requests), f.requests / pair_pages,
+                static_cast<long long>(f.rate_limited), f.ok);
+    return f.ok && exact ? 0 : 1;
+  }
   if (EnvInt("BENCH_ONLY_RSS", 0) != 0) {
     std::printf("  worker peak RSS, 8 partitions in flight: %.1f MB (goal < 150 MB)\n",
-                WorkerRss(std::min<int64_t>(offers, 100000)) / 1024.0);
+                WorkerRss(RssOffers(offers)) / 1024.0);
     return 0;
   }
   std::printf(
-      "bench_worker: %lld offers, latency median 1.5 s, account limit 25 requests/s, bound %.1f s (%lld pages)\n",
-      static_cast<long long>(offers), bound, static_cast<long long>(std::ceil(offers / 50.0)));
+      "bench_worker: %lld %s offers, latency median 1.5 s, account limit 25 requests/s, bound %.1f s (%lld pages)\n",
+      static_cast<long long>(offers), BenchFeed().c_str(), bound, static_cast<long long>(std::ceil(offers / 50.0)));
   const double pages = std::ceil(offers / 50.0);
   if (EnvInt("BENCH_OVERLAP", 0) != 0) {
     const World quiet_world{"quiet", {}, false};
@@ -289,7 +417,7 @@ int main() {
               seeds.seconds, seeds.ok, static_cast<long long>(seeds.requests),
               static_cast<long long>(seeds.rate_limited), static_cast<long long>(seeds.peak_per_second));
   std::printf("  ratio seeds/ours: %.2f\n", seeds.seconds / ours.seconds);
-  int64_t rss = WorkerRss(std::min<int64_t>(offers, 100000));
+  int64_t rss = WorkerRss(RssOffers(offers));
   std::printf("  worker peak RSS, 8 partitions in flight: %.1f MB (goal < 150 MB)\n", rss / 1024.0);
   return all_ok && ours.ok && seeds.ok ? 0 : 1;
 }

@@ -106,8 +106,9 @@ std::string Pipeline::ScheduleIncremental() {
 }
 
 std::string Pipeline::ScheduleFull(int max_partitions, std::optional<int64_t> min_records_per_partition, bool overlap,
-                                   ScheduleResult* result) {
+                                   ScheduleResult* result, Feed feed) {
   SchedulerSettings settings;
+  settings.feed = feed;
   settings.overlap = overlap;
   settings.full_plan.max_partitions = max_partitions;
   if (min_records_per_partition) settings.full_plan.min_records_per_partition = *min_records_per_partition;
@@ -150,14 +151,15 @@ std::string Pipeline::RunStatus(const std::string& run_id) {
   return r.ok() && r->rows() == 1 ? r->GetString(0, 0) : "";
 }
 
-bool Pipeline::WorkUntilConsolidation(const std::string& run_id, Millis timeout, const WorkerOptions& options) {
+bool Pipeline::WorkUntilConsolidation(const std::string& run_id, Millis timeout, const WorkerOptions& options,
+                                      int consolidations) {
   std::atomic<bool> stop{false};
   Worker worker(components, options);
   std::thread runner([&] { worker.Run(stop); });
   int64_t deadline = DefaultClock().MonotonicMs() + timeout.count();
   bool consolidating = false;
   while (DefaultClock().MonotonicMs() < deadline) {
-    if (Pending(queue::kConsolidate) > 0) {
+    if (Pending(queue::kConsolidate) >= consolidations) {
       consolidating = true;
       break;
     }

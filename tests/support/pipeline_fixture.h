@@ -44,18 +44,21 @@ class Pipeline {
   // MIN_RECORDS_PER_PARTITION offers when given) with the in-process client;
   // returns its id ("" on failure, with a test failure). OVERLAP: publish
   // partitions as they become final (SCHEDULE_OVERLAP); RESULT: the
-  // scheduler's result, when given.
+  // scheduler's result, when given; FEED: the feed scheduled. Two feeds may
+  // be scheduled at once from two threads.
   std::string ScheduleFull(int max_partitions = 30, std::optional<int64_t> min_records_per_partition = std::nullopt,
-                           bool overlap = true, ScheduleResult* result = nullptr);
+                           bool overlap = true, ScheduleResult* result = nullptr, Feed feed = Feed::kNatural);
   // Schedules an incremental run (the watermark must exist).
   std::string ScheduleIncremental();
   WorkerOptions FastWorkerOptions() const;
   // Consolidates RUN with a real Consolidator from the consolidate queue, until
   // the run is completed or TIMEOUT; returns the run's status.
   std::string Consolidate(const std::string& run, Millis timeout);
-  // Runs a worker until the run's sweep has sent its consolidation message,
-  // the run failed, or TIMEOUT; returns true when the consolidation was sent.
-  bool WorkUntilConsolidation(const std::string& run_id, Millis timeout, const WorkerOptions& options);
+  // Runs a worker until the run's sweep has sent its consolidation message
+  // (CONSOLIDATIONS messages: one per run scheduled), the run failed, or
+  // TIMEOUT; returns true when the consolidations were sent.
+  bool WorkUntilConsolidation(const std::string& run_id, Millis timeout, const WorkerOptions& options,
+                              int consolidations = 1);
   // Ready or scheduled messages on QUEUE.
   int64_t Pending(const std::string& queue);
 
