@@ -1,5 +1,7 @@
 #include "consolidate/batch.h"
 
+#include <algorithm>
+
 #include <chrono>
 #include <string_view>
 #include <vector>
@@ -49,6 +51,14 @@ constexpr const char* kClaimListed = DI_CLAIM_SQL("r.supplier_stone_id = ANY ($2
 constexpr const char* kList = "SELECT supplier_stone_id FROM raw_pending WHERE feed = $1";
 #undef DI_UNCONSOLIDATED
 #undef DI_RAW_AND_HASH
+
+// Removes the notes naming the payloads this batch claimed, stones $1 with
+// hashes $2 (text[] each): consolidated by this transaction's commit (mapped,
+// recorded as failing, or written by a consolidator it raced). A note a
+// writer rewrote meanwhile names another hash and stays.
+constexpr const char* kSettleClaimed =
+    "DELETE FROM raw_pending p USING unnest($1::text[], $2::text[]) AS w(id, hash)"
+    " WHERE p.supplier_stone_id = w.id AND p.payload_hash = w.hash";
 
 // Removes the notes of stones $1 (a text[]) whose noted payload is
 // consolidated: in `diamonds` (this transaction's writes included) or recorded
@@ -169,17 +179,52 @@ int64_t MicrosSince(std::chrono::steady_clock::time_point since) {
 // inserted by another consolidator since (see DI_CLAIM_SQL).
 constexpr const char* kUniqueViolation = "23505";
 
-// Settles the notes of STONES (a text[] literal) in the open transaction.
-Status Settle(pg::Connection& conn, const std::string& stones, BatchCounts* counts) {
-  DI_ASSIGN_OR_RETURN(pg::QueryResult settled, conn.Exec(kSettle, {pg::P(stones)}));
-  counts->settled = settled.Affected();
+// The stones a batch was given (ConsolidateListed): STONES[BEGIN, END).
+struct Listed {
+  const std::vector<std::string>* stones = nullptr;
+  size_t begin = 0, end = 0;
+};
+
+// Settles the notes of the listed stones the claim did not return (CLAIMED:
+// the ids it did, sorted): consolidated already, or gone.
+Status SettleUnclaimed(pg::Connection& conn, const Listed& listed, const std::vector<std::string>& claimed,
+                       BatchCounts* counts) {
+  if (listed.stones == nullptr) return Status::Ok();
+  std::vector<std::string> rest;
+  for (size_t i = listed.begin; i < listed.end; ++i) {
+    const std::string& id = (*listed.stones)[i];
+    if (!std::binary_search(claimed.begin(), claimed.end(), id)) rest.push_back(id);
+  }
+  if (rest.empty()) return Status::Ok();
+  DI_ASSIGN_OR_RETURN(pg::QueryResult settled, conn.Exec(kSettle, {pg::P(TextArray(rest, 0, rest.size()))}));
+  counts->settled += settled.Affected();
   return Status::Ok();
 }
 
+// Settles the notes of the claimed rows (CLAIMED) by their hashes, then of
+// the listed stones not claimed.
+Status Settle(pg::Connection& conn, const pg::QueryResult& claimed, const Listed& listed, BatchCounts* counts) {
+  std::vector<std::string> ids, hashes;
+  ids.reserve(static_cast<size_t>(claimed.rows()));
+  hashes.reserve(static_cast<size_t>(claimed.rows()));
+  for (int i = 0; i < claimed.rows(); ++i) {
+    ids.emplace_back(claimed.Get(i, 0));
+    hashes.emplace_back(claimed.Get(i, 2));
+  }
+  if (!ids.empty()) {
+    DI_ASSIGN_OR_RETURN(pg::QueryResult settled,
+                        conn.Exec(kSettleClaimed, {pg::P(TextArray(ids, 0, ids.size())),
+                                                   pg::P(TextArray(hashes, 0, hashes.size()))}));
+    counts->settled += settled.Affected();
+  }
+  std::sort(ids.begin(), ids.end());
+  return SettleUnclaimed(conn, listed, ids, counts);
+}
+
 // One batch over the rows CLAIM_SQL claims with PARAMS; then settles the
-// notes of LISTED (a text[] literal; empty: of the rows claimed).
+// notes of the rows claimed and of the LISTED stones.
 Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
-                             const char* claim_sql, const pg::Params& params, const std::string& listed) {
+                             const char* claim_sql, const pg::Params& params, const Listed& listed) {
   BatchCounts counts;
   pg::Transaction tx(conn);
   DI_RETURN_IF_ERROR(tx.begin_status());
@@ -188,8 +233,8 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
   counts.claim_us = MicrosSince(started);
   counts.claimed = claimed.rows();
   if (counts.claimed == 0) {  // nothing to map; the listed notes may name consolidated payloads
-    if (listed.empty()) return counts;
-    DI_RETURN_IF_ERROR(Settle(conn, listed, &counts));
+    if (listed.stones == nullptr) return counts;
+    DI_RETURN_IF_ERROR(SettleUnclaimed(conn, listed, {}, &counts));
     DI_RETURN_IF_ERROR(tx.Commit());
     return counts;
   }
@@ -243,14 +288,7 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
   }
   counts.mapped = counts.inserted + counts.updated;
   counts.raced = counts.claimed - counts.mapped - counts.failed;
-  if (listed.empty()) {
-    std::vector<std::string> ids;
-    ids.reserve(static_cast<size_t>(claimed.rows()));
-    for (int i = 0; i < claimed.rows(); ++i) ids.emplace_back(claimed.Get(i, 0));
-    DI_RETURN_IF_ERROR(Settle(conn, TextArray(ids, 0, ids.size()), &counts));
-  } else {
-    DI_RETURN_IF_ERROR(Settle(conn, listed, &counts));
-  }
+  DI_RETURN_IF_ERROR(Settle(conn, claimed, listed, &counts));
   DI_RETURN_IF_ERROR(conn.Exec(kAddStats, {pg::P(run_id), pg::P(counts.mapped), pg::P(counts.inserted),
                                            pg::P(counts.updated), pg::P(counts.failed), pg::P(counts.changed)})
                          .status());
@@ -264,7 +302,7 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
 // consolidated and not claimed. Each retry needs one more such race.
 Result<BatchCounts> RunBatchRetryingRaces(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                           const char* claim_sql, const pg::Params& params,
-                                          const std::string& listed) {
+                                          const Listed& listed) {
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     Result<BatchCounts> counts = RunBatch(conn, feed, run_id, claim_sql, params, listed);
@@ -279,14 +317,14 @@ Result<BatchCounts> RunBatchRetryingRaces(pg::Connection& conn, const std::strin
 
 Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                      int limit) {
-  return RunBatchRetryingRaces(conn, feed, run_id, kClaimAny, {pg::P(feed), pg::P(limit)}, std::string());
+  return RunBatchRetryingRaces(conn, feed, run_id, kClaimAny, {pg::P(feed), pg::P(limit)}, Listed{});
 }
 
 Result<BatchCounts> ConsolidateListed(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                       const std::vector<std::string>& stones, size_t begin, size_t end) {
   if (begin >= end) return BatchCounts{};
-  const std::string listed = TextArray(stones, begin, end);
-  return RunBatchRetryingRaces(conn, feed, run_id, kClaimListed, {pg::P(feed), pg::P(listed)}, listed);
+  return RunBatchRetryingRaces(conn, feed, run_id, kClaimListed, {pg::P(feed), pg::P(TextArray(stones, begin, end))},
+                               Listed{&stones, begin, end});
 }
 
 Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const std::string& feed) {
