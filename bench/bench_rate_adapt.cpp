@@ -31,17 +31,7 @@ struct RunFigures {
 RunFigures FullRun(int64_t offers, double setting) {
   Pipeline p({"--natural", std::to_string(offers), "--labgrown", "0", "--latency-base-ms", "150", "--latency-jitter",
               "0.3", "--rate-limit", "10"});
-  ratelimit::AccountRateLimiterOptions lo;
-  lo.account = "bench";
-  lo.requests_per_second = setting;
-  auto limiter = std::make_shared<ratelimit::AccountRateLimiter>(p.components.pool, lo);
-  nivoda::ClientOptions co;
-  co.endpoint = p.sim->endpoint();
-  co.username = SimProcess::kUsername;
-  co.password = SimProcess::kPassword;
-  co.limiter = limiter;
-  p.components.client = std::move(nivoda::NivodaClient::Create(co)).value();
-  p.components.limiter = limiter;
+  auto limiter = p.UseAccountLimiter(setting);
   const auto t0 = std::chrono::steady_clock::now();
   std::string run = p.ScheduleFull();
   WorkerOptions o = p.FastWorkerOptions();

@@ -80,22 +80,6 @@ std::vector<std::string> SimFlags(int64_t offers, const std::vector<std::string>
   return SimFlags(lab ? 0 : offers, lab ? offers : 0, world);
 }
 
-// The pipeline's client sends through one 25/s account limiter (the
-// product's: PostgreSQL-coordinated, shared fairly between the feeds).
-void UseAccountLimiter(Pipeline& p) {
-  ratelimit::AccountRateLimiterOptions lo;
-  lo.account = "bench";
-  lo.requests_per_second = 25;
-  auto limiter = std::make_shared<ratelimit::AccountRateLimiter>(p.components.pool, lo);
-  nivoda::ClientOptions co;
-  co.endpoint = p.sim->endpoint();
-  co.username = SimProcess::kUsername;
-  co.password = SimProcess::kPassword;
-  co.limiter = limiter;
-  p.components.client = std::move(nivoda::NivodaClient::Create(co)).value();
-  p.components.limiter = limiter;
-}
-
 // Stones of FEED unchanged since RUN's start (updated_to) and, of them, those
 // stored with the simulator's exact payload: {unchanged, exact}.
 std::pair<int64_t, int64_t> UnchangedExact(Pipeline& p, const std::string& feed, const std::string& run) {
@@ -171,7 +155,7 @@ struct RunFigures {
 RunFigures FullRun(int64_t offers, int page_size, int partitions, int in_flight, const World& world,
                    bool overlapped = false, bool overlap = true) {
   Pipeline p(SimFlags(offers, world.sim_flags));
-  UseAccountLimiter(p);
+  p.UseAccountLimiter(25);
   auto t0 = std::chrono::steady_clock::now();
   // Requests per 10 s window (the simulator's counter), to see where the rate is not used.
   std::atomic<bool> done{false};
@@ -266,7 +250,7 @@ struct PairFigures {
 
 PairFigures PairRun(int64_t natural, int64_t labgrown, int partitions) {
   Pipeline p(SimFlags(natural, labgrown, {}));
-  UseAccountLimiter(p);
+  p.UseAccountLimiter(25);
   PairFigures f;
   const auto t0 = std::chrono::steady_clock::now();
   auto since = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };

@@ -16,6 +16,7 @@
 #include "cloud/db_watermark_store.h"
 #include "http/curl_transport.h"
 #include "queue/postgres_queue.h"
+#include "ratelimit/account_rate_limiter.h"
 #include "roles/consolidator.h"
 
 namespace di::testing {
@@ -124,6 +125,21 @@ std::string Pipeline::ScheduleFull(int max_partitions, std::optional<int64_t> mi
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   if (r.ok() && result != nullptr) *result = *r;
   return r.ok() ? r->run_id : "";
+}
+
+std::shared_ptr<ratelimit::AccountRateLimiter> Pipeline::UseAccountLimiter(double requests_per_second) {
+  ratelimit::AccountRateLimiterOptions lo;
+  lo.account = "bench";
+  lo.requests_per_second = requests_per_second;
+  auto limiter = std::make_shared<ratelimit::AccountRateLimiter>(components.pool, lo);
+  nivoda::ClientOptions co;
+  co.endpoint = sim->endpoint();
+  co.username = SimProcess::kUsername;
+  co.password = SimProcess::kPassword;
+  co.limiter = limiter;
+  components.client = std::move(nivoda::NivodaClient::Create(co)).value();
+  components.limiter = limiter;
+  return limiter;
 }
 
 WorkerOptions Pipeline::FastWorkerOptions() const {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/components.h"
+#include "ratelimit/account_rate_limiter.h"
 #include "roles/scheduler.h"
 #include "roles/worker.h"
 #include "sim_process.h"
@@ -51,6 +52,10 @@ class Pipeline {
   // Schedules an incremental run (the watermark must exist).
   std::string ScheduleIncremental();
   WorkerOptions FastWorkerOptions() const;
+  // Sends the client's requests through the product's account limiter
+  // (PostgreSQL-coordinated, shared fairly between the feeds) at
+  // REQUESTS_PER_SECOND instead of the fixture's local one.
+  std::shared_ptr<ratelimit::AccountRateLimiter> UseAccountLimiter(double requests_per_second);
   // Consolidates RUN with a real Consolidator from the consolidate queue, until
   // the run is completed or TIMEOUT; returns the run's status.
   std::string Consolidate(const std::string& run, Millis timeout);
