@@ -22,8 +22,8 @@
 // 5. BENCH_PAIR=1 (only this): both feeds scheduled together under one 25/s
 //    account (BENCH_OFFERS natural, BENCH_LABGROWN_OFFERS lab-grown), one
 //    worker of 2 x BENCH_PARTITIONS partitions: the pair's wall over (both
-//    feeds' pages) / 25, each feed's offers stored per 10 s window (the share
-//    each got) and when each feed's partitions ended.
+//    feeds' pages) / 25 and each feed's offers stored per 10 s window (the
+//    share each got).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -241,7 +241,6 @@ RunFigures FullRun(int64_t offers, int page_size, int partitions, int in_flight,
 // one 25/s account, worked by one worker of PARTITIONS partitions.
 struct PairFigures {
   double seconds = 0;
-  std::map<std::string, double> ended_s;  // feed -> its run's partitions all ended
   std::string timeline;                   // offers stored per 10 s window, natural/lab-grown
   int64_t requests = 0, rate_limited = 0;
   std::map<std::string, std::pair<int64_t, int64_t>> exact;  // feed -> {unchanged, exact}
@@ -275,11 +274,6 @@ PairFigures PairRun(int64_t natural, int64_t labgrown, int partitions) {
       f.timeline += " " + std::to_string(now["natural"] - last["natural"]) + "/" +
                     std::to_string(now["labgrown"] - last["labgrown"]);
       last = now;
-      auto ended = conn->Exec(
-          "SELECT feed FROM run_metadata WHERE status IN ('consolidating', 'completed') AND NOT planning");
-      for (int i = 0; ended.ok() && i < ended->rows(); ++i) {
-        if (!f.ended_s.count(ended->GetString(i, 0))) f.ended_s[ended->GetString(i, 0)] = since();
-      }
     }
   });
   WorkerOptions o = p.FastWorkerOptions();
@@ -344,7 +338,6 @@ int main() {
                 static_cast<long long>(offers), static_cast<long long>(labgrown), pair_pages / 25, pair_pages);
     PairFigures f = PairRun(offers, labgrown, 2 * partitions);
     std::printf("  offers stored per 10 s window, natural/lab-grown:%s\n", f.timeline.c_str());
-    for (const auto& [feed, at] : f.ended_s) std::printf("  %s: partitions all ended at %.1f s\n", feed.c_str(), at);
     bool exact = true;
     for (const auto& [feed, e] : f.exact) {
       std::printf("  %s: %lld/%lld stones stored exact\n", feed.c_str(), static_cast<long long>(e.second),
