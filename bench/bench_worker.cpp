@@ -32,6 +32,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -294,11 +295,12 @@ PairFigures PairRun(int64_t natural, int64_t labgrown, int partitions) {
   return f;
 }
 
-int64_t PeakRssKb(pid_t pid) {
+// A field of /proc/PID/status in kB (VmHWM: the peak RSS; VmRSS: now), -1 if gone.
+int64_t StatusKb(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6);
+    if (line.rfind(field + ":", 0) == 0) return std::atoll(line.c_str() + field.size() + 1);
   }
   return -1;
 }
@@ -308,14 +310,22 @@ int64_t WorkerRss(int64_t offers) {
   Pipeline p({"--natural", std::to_string(lab ? 0 : offers), "--labgrown", std::to_string(lab ? offers : 0),
               "--latency-base-ms", "200"});
   std::string run = p.ScheduleFull(30, std::nullopt, true, nullptr, FeedOf(BenchFeed()));
-  pid_t pid = p.StartWorkerProcess({"WORKER_PARTITIONS=8", "WORKER_REQUESTS_IN_FLIGHT=48", "NIVODA_RATE_LIMIT=200"},
-                                   /*exit_when_idle=*/true);
+  std::vector<std::string> env = {"WORKER_PARTITIONS=8", "WORKER_REQUESTS_IN_FLIGHT=48", "NIVODA_RATE_LIMIT=200"};
+  // BENCH_WORKER_ENV: more of the worker's environment (space-separated NAME=VALUE).
+  if (const char* more = getenv("BENCH_WORKER_ENV")) {
+    std::istringstream words(more);
+    for (std::string w; words >> w;) env.push_back(w);
+  }
+  pid_t pid = p.StartWorkerProcess(env, /*exit_when_idle=*/true);
   int64_t peak = 0;
   int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    peak = std::max(peak, PeakRssKb(pid));
+  std::string timeline;  // RSS every 10 s: a plateau is the working set, a slope is growth
+  for (int tick = 0; waitpid(pid, &status, WNOHANG) == 0; ++tick) {
+    peak = std::max(peak, StatusKb(pid, "VmHWM"));
+    if (tick % 50 == 0) timeline += " " + std::to_string(StatusKb(pid, "VmRSS") / 1024);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+  std::printf("  worker RSS (MB) every 10 s:%s\n", timeline.c_str());
   return peak;
 }
 

@@ -204,6 +204,9 @@ Result<bool> PartitionFetcher::Pass(const Cell& cell, const nivoda::Order& order
           return true;
         }
         covered = lower.offset;
+        // The pages above the linked suffix's start are done with: a pass
+        // holds the pages at its frontier, not every page it read.
+        got.erase(std::next(got.find(*covered)), got.end());
         if (++links_since_checkpoint >= 8 || *covered == 0) {
           links_since_checkpoint = 0;
           DI_RETURN_IF_ERROR(sink_.Submit(
@@ -228,6 +231,7 @@ Result<bool> PartitionFetcher::Pass(const Cell& cell, const nivoda::Order& order
         return true;
       }
       covered = above->first;
+      got.erase(got.begin(), got.find(*covered));  // below the linked prefix's top: done with
     }
   };
   auto done = [&] {
@@ -323,8 +327,7 @@ Result<FetchStats> PartitionFetcher::Run(const Cell& cell, const store::Checkpoi
         sink_.Submit(RawBatch{{}, {}, store::Checkpoint{0, "done", stats_.pages, stats_.offers_received}}));
   }
   DI_RETURN_IF_ERROR(sink_.Flush());
-  DI_ASSIGN_OR_RETURN(std::vector<int64_t> stored, sink_.StoredPrices(cell));
-  stats_.stones = CountInCell(stored, cell);
+  DI_ASSIGN_OR_RETURN(stats_.stones, sink_.StoredStones(cell));
   return stats_;
 }
 

@@ -50,8 +50,8 @@ class PartitionSink {
   virtual ~PartitionSink() = default;
   virtual Status Submit(RawBatch batch) = 0;
   virtual Status Flush() = 0;
-  // Sorted prices (cents) of the stones this run stored inside CELL.
-  virtual Result<std::vector<int64_t>> StoredPrices(const Cell& cell) = 0;
+  // Stones this run stored inside CELL.
+  virtual Result<int64_t> StoredStones(const Cell& cell) = 0;
 };
 
 enum class SetKind { kShrinking, kGrowing };

@@ -9,8 +9,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
-#include <vector>
 
 namespace di::ingest {
 
@@ -21,8 +19,6 @@ struct Cell {
 };
 
 bool InCell(int64_t price_cents, const Cell& cell);
-// Number of SORTED_CENTS values inside CELL.
-int64_t CountInCell(const std::vector<int64_t>& sorted_cents, const Cell& cell);
 std::string CellName(const Cell& cell);
 
 }  // namespace di::ingest

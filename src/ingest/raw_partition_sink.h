@@ -18,7 +18,7 @@ class RawPartitionSink final : public PartitionSink {
 
   Status Submit(RawBatch batch) override { return writer_.Submit(std::move(batch)); }
   Status Flush() override { return writer_.Flush(); }
-  Result<std::vector<int64_t>> StoredPrices(const Cell& cell) override;
+  Result<int64_t> StoredStones(const Cell& cell) override;
 
  private:
   std::shared_ptr<pg::Pool> pool_;

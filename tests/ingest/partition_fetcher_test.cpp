@@ -209,14 +209,11 @@ class MemorySink : public PartitionSink {
     return Status::Ok();
   }
   Status Flush() override { return Status::Ok(); }
-  Result<std::vector<int64_t>> StoredPrices(const Cell& cell) override {
+  Result<int64_t> StoredStones(const Cell& cell) override {
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<int64_t> out;
-    for (const auto& [id, pv] : stored_) {
-      if (InCell(pv.first, cell)) out.push_back(pv.first);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
+    int64_t n = 0;
+    for (const auto& [id, pv] : stored_) n += InCell(pv.first, cell);
+    return n;
   }
   std::map<std::string, std::pair<int64_t, std::string>> stored_;
   std::vector<store::Checkpoint> checkpoints_;
@@ -577,11 +574,12 @@ TEST(PartitionFetcherTest, BoundedPartitionsCoverFractionalBoundaryOffers) {
   EXPECT_EQ(sink.stored_.size(), 2000u) << "partitions sharing the boundary dollar lose nothing";
 }
 
-TEST(PartitionFetcherTest, CountInCellAndBoundaries) {
+TEST(PartitionFetcherTest, CellBoundaries) {
   std::vector<int64_t> prices = {100, 500, 1000, 1050, 1500, 2000};
-  EXPECT_EQ(CountInCell(prices, {3, 15}), 4);
-  EXPECT_EQ(CountInCell(prices, {10, 10}), 1);
-  EXPECT_EQ(CountInCell(prices, {10, std::nullopt}), 4);
+  auto in = [&](const Cell& cell) { return std::count_if(prices.begin(), prices.end(), [&](int64_t c) { return InCell(c, cell); }); };
+  EXPECT_EQ(in({3, 15}), 4);
+  EXPECT_EQ(in({10, 10}), 1);
+  EXPECT_EQ(in({10, std::nullopt}), 4);
 }
 
 }  // namespace
