@@ -10,7 +10,8 @@
 //    request in flight, 30 workers) on the quiet inventory, in the same run.
 // 3. Peak RSS of the real `diamond-ingest work` process with 8 partitions in flight.
 // BENCH_OFFERS (default 440000) sets the inventory size, BENCH_PARTITIONS (12) the
-// partitions in flight of our configuration; BENCH_WORLDS (default
+// partitions in flight of our configuration, BENCH_IN_FLIGHT (the worker's
+// default) its requests in flight; BENCH_WORLDS (default
 // quiet,short,ties,refused,churn) the worlds; BENCH_ONLY_OURS=1 skips 2 and 3,
 // BENCH_ONLY_RSS=1 measures only the peak RSS.
 // 4. BENCH_OVERLAP=1 (only this): planning overlapped with fetching, quiet
@@ -310,7 +311,7 @@ int64_t WorkerRss(int64_t offers) {
   Pipeline p({"--natural", std::to_string(lab ? 0 : offers), "--labgrown", std::to_string(lab ? offers : 0),
               "--latency-base-ms", "200"});
   std::string run = p.ScheduleFull(30, std::nullopt, true, nullptr, FeedOf(BenchFeed()));
-  std::vector<std::string> env = {"WORKER_PARTITIONS=8", "WORKER_REQUESTS_IN_FLIGHT=48", "NIVODA_RATE_LIMIT=200"};
+  std::vector<std::string> env = {"WORKER_PARTITIONS=8", "NIVODA_RATE_LIMIT=200"};  // requests in flight: the default
   // BENCH_WORKER_ENV: more of the worker's environment (space-separated NAME=VALUE).
   if (const char* more = getenv("BENCH_WORKER_ENV")) {
     std::istringstream words(more);
@@ -339,6 +340,8 @@ int main() {
   setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
   const int64_t offers = EnvInt("BENCH_OFFERS", 440000);
   const int partitions = static_cast<int>(EnvInt("BENCH_PARTITIONS", 12));
+  // Requests in flight of our configuration: the worker's default unless BENCH_IN_FLIGHT.
+  const int in_flight = static_cast<int>(EnvInt("BENCH_IN_FLIGHT", WorkerOptions{}.requests_in_flight));
   const double bound = std::ceil(offers / 50.0) / 25.0;
   if (EnvInt("BENCH_PAIR", 0) != 0) {
     const int64_t labgrown = EnvInt("BENCH_LABGROWN_OFFERS", 900000);
@@ -370,8 +373,8 @@ int main() {
   const double pages = std::ceil(offers / 50.0);
   if (EnvInt("BENCH_OVERLAP", 0) != 0) {
     const World quiet_world{"quiet", {}, false};
-    RunFigures base = FullRun(offers, 50, partitions, 48, quiet_world, /*overlapped=*/true, /*overlap=*/false);
-    RunFigures over = FullRun(offers, 50, partitions, 48, quiet_world, /*overlapped=*/true, /*overlap=*/true);
+    RunFigures base = FullRun(offers, 50, partitions, in_flight, quiet_world, /*overlapped=*/true, /*overlap=*/false);
+    RunFigures over = FullRun(offers, 50, partitions, in_flight, quiet_world, /*overlapped=*/true, /*overlap=*/true);
     for (const auto& [name, f] : {std::pair{"SCHEDULE_OVERLAP=0", base}, std::pair{"SCHEDULE_OVERLAP=1", over}}) {
       std::printf("  %s: first work item %.1f s, planning ended %.1f s, full run %.1f s (%.3f x bound), "
                   "requests %lld, 429s %lld, ok=%d\n",
@@ -385,7 +388,7 @@ int main() {
   bool all_ok = true;
   RunFigures quiet;
   for (const World& world : Worlds(offers)) {
-    RunFigures f = FullRun(offers, 50, partitions, 48, world);
+    RunFigures f = FullRun(offers, 50, partitions, in_flight, world);
     if (world.name == "quiet") quiet = f;
     all_ok = all_ok && f.ok && f.unchanged_exact == f.unchanged;
     std::printf(
@@ -396,7 +399,7 @@ int main() {
         static_cast<long long>(f.unchanged_exact), static_cast<long long>(f.unchanged), f.ok);
   }
   if (EnvInt("BENCH_ONLY_OURS", 0) != 0) return all_ok ? 0 : 1;
-  RunFigures ours = quiet.seconds > 0 ? quiet : FullRun(offers, 50, partitions, 48, World{"quiet", {}, false});
+  RunFigures ours = quiet.seconds > 0 ? quiet : FullRun(offers, 50, partitions, in_flight, World{"quiet", {}, false});
   RunFigures seeds = FullRun(offers, 30, 30, 30, World{"quiet", {}, false});
   std::printf("  seeds (page 30, 30 workers x 1 in flight):    %7.1f s  ok=%d requests=%lld 429s=%lld peak=%lld/s\n",
               seeds.seconds, seeds.ok, static_cast<long long>(seeds.requests),

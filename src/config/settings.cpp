@@ -140,7 +140,7 @@ const Setting kSettings[] = {
     // --- worker ---
     {"WORKER_PARTITIONS", K::kInt, "12", "Partitions one worker process ingests at once", &Config::worker_partitions,
      Range(1, 256)},
-    {"WORKER_REQUESTS_IN_FLIGHT", K::kInt, "48", "Page requests in flight per worker process",
+    {"WORKER_REQUESTS_IN_FLIGHT", K::kInt, "64", "Page requests in flight per worker process",
      &Config::worker_requests_in_flight, Range(1, 1024)},
     {"SHUTDOWN_GRACE_SECONDS",
      K::kDuration,

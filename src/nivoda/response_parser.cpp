@@ -25,7 +25,7 @@ struct ThreadState {
 
 // The parsers are shared by the process's threads, not one per thread: each
 // keeps buffers sized to the largest body it parsed (about 1.7 MB for a page of
-// 50 offers), and one per request thread of a worker (48) held 83 MB. A parse
+// 50 offers), and one per request thread of a worker (48 then) held 83 MB. A parse
 // takes well under a millisecond, so a few states serve every thread; a
 // parse beyond them gets a state of its own, freed after it.
 class StateLease {

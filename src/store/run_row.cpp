@@ -21,8 +21,9 @@ constexpr const char* kReadRuns =
     "  coalesce((s.j->>'undeleted')::bigint, 0) AS undeleted,"
     "  w.partitions, w.pending, w.running, w.failed_rows,"
     "  p.pages_fetched, (extract(epoch FROM p.last_progress_at) * 1000000)::bigint AS last_progress_at,"
-    "  coalesce((s.j->>'seen')::bigint,"
-    "    (SELECT count(*) FROM raw_diamonds_nivoda d WHERE d.feed = r.feed AND d.run_id = r.run_id)) AS offers_stored,"
+    "  coalesce((s.j->>'seen')::bigint, CASE WHEN $4::boolean THEN"
+    "    (SELECT count(*) FROM raw_diamonds_nivoda d WHERE d.feed = r.feed AND d.run_id = r.run_id) END, -1)"
+    "    AS offers_stored,"
     "  u.unstorable_offers, u.unstorable_rows,"
     "  (extract(epoch FROM now()) * 1000000)::bigint AS read_at"
     " FROM run_metadata r"
@@ -110,8 +111,9 @@ RunRow Decode(const Row& x) {
 }
 
 Result<std::vector<RunRow>> Read(pg::Connection& conn, const std::optional<std::string>& run_id, int limit,
-                                 bool running_only) {
-  DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kReadRuns, {pg::P(run_id), pg::P(limit), pg::P(running_only)}));
+                                 bool running_only, bool count_stored) {
+  DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kReadRuns, {pg::P(run_id), pg::P(limit), pg::P(running_only),
+                                                               pg::P(count_stored)}));
   std::vector<RunRow> runs;
   runs.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) runs.push_back(Decode(Row(r, i)));
@@ -120,14 +122,14 @@ Result<std::vector<RunRow>> Read(pg::Connection& conn, const std::optional<std::
 
 }  // namespace
 
-Result<std::optional<RunRow>> ReadRun(pg::Connection& conn, const std::string& run_id) {
-  DI_ASSIGN_OR_RETURN(std::vector<RunRow> runs, Read(conn, run_id, 1, false));
+Result<std::optional<RunRow>> ReadRun(pg::Connection& conn, const std::string& run_id, bool count_stored) {
+  DI_ASSIGN_OR_RETURN(std::vector<RunRow> runs, Read(conn, run_id, 1, false, count_stored));
   if (runs.empty()) return std::optional<RunRow>();
   return std::optional<RunRow>(std::move(runs.front()));
 }
 
 Result<std::vector<RunRow>> ReadRuns(pg::Connection& conn, const RunFilter& filter) {
-  return Read(conn, std::nullopt, filter.limit, filter.running_only);
+  return Read(conn, std::nullopt, filter.limit, filter.running_only, true);
 }
 
 }  // namespace di::store

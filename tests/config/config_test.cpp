@@ -59,7 +59,7 @@ TEST(LoadConfigTest, DefaultsMatchTheDocumentedValues) {
   EXPECT_EQ(c->retry_base, milliseconds(2000));
   EXPECT_EQ(c->retry_cap, milliseconds(60000));
   EXPECT_EQ(c->worker_partitions, 12);
-  EXPECT_EQ(c->worker_requests_in_flight, 48);
+  EXPECT_EQ(c->worker_requests_in_flight, 64);
   EXPECT_EQ(c->queue_max_deliveries, 10);
   EXPECT_EQ(c->queue_lease, milliseconds(60000));
   EXPECT_EQ(c->incremental_overlap, milliseconds(15 * 60000));

@@ -97,6 +97,10 @@ TEST(RunRowTest, RunInFlight) {
   EXPECT_LE(*r.last_progress_at, r.read_at);
   EXPECT_EQ(r.offers_stored, 3) << "before finalize: the raw rows of the run";
   EXPECT_GT(r.read_at, r.started_at);
+  auto uncounted = ReadRun(*conn, "run-1", /*count_stored=*/false);
+  ASSERT_TRUE(uncounted.ok() && uncounted->has_value());
+  EXPECT_EQ((*uncounted)->offers_stored, -1) << "not counted when the caller does not ask";
+  EXPECT_EQ((*uncounted)->partitions_failed, 1);
 }
 
 TEST(RunRowTest, ConsolidatedRun) {
