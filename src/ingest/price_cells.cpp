@@ -1,7 +1,5 @@
 #include "ingest/price_cells.h"
 
-#include <algorithm>
-
 namespace di::ingest {
 
 bool InCell(int64_t cents, const Cell& cell) {
