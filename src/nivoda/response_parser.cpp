@@ -17,7 +17,7 @@ using simdjson::dom::element;
 
 // simdjson needs SIMDJSON_PADDING readable bytes after the input: the body is
 // copied into the state's buffer with that slack.
-struct ThreadState {
+struct ParserState {
   std::string buffer;
   simdjson::dom::parser dom;
   simdjson::ondemand::parser ondemand;
@@ -36,7 +36,7 @@ class StateLease {
       state_ = std::move(idle().back());
       idle().pop_back();
     }
-    if (!state_) state_ = std::make_unique<ThreadState>();
+    if (!state_) state_ = std::make_unique<ParserState>();
   }
   ~StateLease() {
     std::lock_guard<std::mutex> lock(mu());
@@ -44,7 +44,7 @@ class StateLease {
   }
   StateLease(const StateLease&) = delete;
   StateLease& operator=(const StateLease&) = delete;
-  ThreadState& operator*() { return *state_; }
+  ParserState& operator*() { return *state_; }
 
  private:
   static constexpr size_t kKept = 4;
@@ -52,15 +52,15 @@ class StateLease {
     static std::mutex m;
     return m;
   }
-  static std::vector<std::unique_ptr<ThreadState>>& idle() {
-    static auto* states = new std::vector<std::unique_ptr<ThreadState>>();  // never destroyed: threads may outlive main
+  static std::vector<std::unique_ptr<ParserState>>& idle() {
+    static auto* states = new std::vector<std::unique_ptr<ParserState>>();  // never destroyed: threads may outlive main
     return *states;
   }
-  std::unique_ptr<ThreadState> state_;
+  std::unique_ptr<ParserState> state_;
 };
 
 // Returns the copy of BODY, followed in the buffer by SIMDJSON_PADDING zero bytes.
-std::string_view Pad(ThreadState& state, std::string_view body) {
+std::string_view Pad(ParserState& state, std::string_view body) {
   state.buffer.assign(body.data(), body.size());
   state.buffer.append(simdjson::SIMDJSON_PADDING, '\0');
   return std::string_view(state.buffer.data(), body.size());
@@ -71,7 +71,7 @@ Status Corrupt(std::string what) { return Status(Code::kCorrupt, std::move(what)
 // Parses BODY (DOM, fully validating) and checks for GraphQL errors.
 // PADDED receives the padded copy. CLASSIFY turns a non-empty errors array into a Status.
 using Classifier = Status (*)(const std::vector<GraphQLError>&);
-Result<element> ParseChecked(ThreadState& state, std::string_view body, std::string_view* padded_out,
+Result<element> ParseChecked(ParserState& state, std::string_view body, std::string_view* padded_out,
                              Classifier classify = &ClassifyGraphQLErrors) {
   std::string_view padded = Pad(state, body);
   *padded_out = padded;
@@ -107,7 +107,7 @@ Result<element> AtPath(element root, std::string_view pointer) {
 
 // The exact text of every element of the items array, from the on-demand parser.
 // REQUIRES: PADDED is the view Pad() returned.
-Status RawItems(ThreadState& state, std::string_view padded, std::vector<std::string_view>* out) {
+Status RawItems(ParserState& state, std::string_view padded, std::vector<std::string_view>* out) {
   simdjson::padded_string_view input(padded.data(), padded.size(), state.buffer.size());
   simdjson::ondemand::document doc;
   if (state.ondemand.iterate(input).get(doc)) return Corrupt("response is not valid JSON");
@@ -201,7 +201,7 @@ void AddItem(element item, std::string_view raw, Page* page) {
 
 Result<std::string> ParseTokenResponse(std::string_view body) {
   StateLease lease;
-  ThreadState& state = *lease;
+  ParserState& state = *lease;
   std::string_view padded;
   DI_ASSIGN_OR_RETURN(element root, ParseChecked(state, body, &padded, &ClassifyAuthenticateErrors));
   DI_ASSIGN_OR_RETURN(element token, AtPath(root, "/data/authenticate/username_and_password/token"));
@@ -212,7 +212,7 @@ Result<std::string> ParseTokenResponse(std::string_view body) {
 
 Result<int64_t> ParseCountResponse(std::string_view body) {
   StateLease lease;
-  ThreadState& state = *lease;
+  ParserState& state = *lease;
   std::string_view padded;
   DI_ASSIGN_OR_RETURN(element root, ParseChecked(state, body, &padded));
   DI_ASSIGN_OR_RETURN(element count, AtPath(root, "/data/as/diamonds_by_query_count"));
@@ -223,7 +223,7 @@ Result<int64_t> ParseCountResponse(std::string_view body) {
 
 Result<Page> ParsePageResponse(std::string_view body) {
   StateLease lease;
-  ThreadState& state = *lease;
+  ParserState& state = *lease;
   std::string_view padded;
   DI_ASSIGN_OR_RETURN(element root, ParseChecked(state, body, &padded));
   DI_ASSIGN_OR_RETURN(element items_element, AtPath(root, "/data/as/diamonds_by_query/items"));
@@ -248,7 +248,7 @@ Result<Page> ParsePageResponse(std::string_view body) {
 
 std::vector<GraphQLError> ParseGraphQLErrors(std::string_view body) {
   StateLease lease;
-  ThreadState& state = *lease;
+  ParserState& state = *lease;
   std::string_view padded = Pad(state, body);
   element root;
   std::vector<GraphQLError> out;
