@@ -120,7 +120,9 @@ std::vector<std::string> RunsToPrune(const std::vector<RunFacts>& runs, const st
       if (!latest_completed) kept.insert(r.run_id);
       latest_completed = true;
       if (!latest_full && r.run_type == "full" && !r.forced) {
-        kept.insert(r.run_id);
+        // It and every run since: a full run's soft delete checks the raw
+        // rows they last saw (consolidate/run_store.cpp, kRunsToCheck).
+        for (size_t j = 0; j <= i; ++j) kept.insert(list[j]->run_id);
         latest_full = true;
       }
     }

@@ -10,7 +10,8 @@
 // Never deleted: a run that is running or consolidating, the latest
 // RUN_HISTORY_KEEP_RUNS runs of each feed, each feed's latest completed run and
 // latest complete full run (what the watermark and the full/incremental
-// decision refer to), the run a `watermarks` row names; request tallies of a
+// decision refer to) and every run started since it (a full run's soft delete
+// checks the raw rows they last saw), the run a `watermarks` row names; request tallies of a
 // run in flight; dead letters whose consequence has not been applied yet
 // (handled_at IS NULL). A deleted run takes its partitions, progress and price
 // bins with it (ON DELETE CASCADE) and its diamond_changes, raw_offer_failures

@@ -60,6 +60,16 @@ TEST(RunsToPruneTest, OnlyOldEndedRunsThatNothingRefersTo) {
   EXPECT_EQ(std::find(one.begin(), one.end(), "n-complete-full"), one.end());
 }
 
+// A full run's soft delete checks the raw rows of every run since the
+// feed's latest complete full run: they stay, however old and however many.
+TEST(RunsToPruneTest, EveryRunSinceTheLatestCompleteFullRunIsKept) {
+  const std::vector<RunFacts> runs = {
+      Facts("i1", "natural", "incremental", "completed", 91), Facts("i2", "natural", "incremental", "failed", 92),
+      Facts("f-forced", "natural", "full", "completed", 93, true), Facts("f", "natural", "full", "completed", 94),
+      Facts("i0", "natural", "incremental", "completed", 95), Facts("f-old", "natural", "full", "completed", 96)};
+  EXPECT_EQ(RunsToPrune(runs, {}, kNow - kDay * 90, 1), (std::vector<std::string>{"i0", "f-old"}));
+}
+
 TEST(RunsToPruneTest, TheLatestCompletedRunIsKeptWhateverItsAge) {
   const std::vector<RunFacts> runs = {
       Facts("a", "natural", "incremental", "failed", 95), Facts("b", "natural", "incremental", "completed", 96),
