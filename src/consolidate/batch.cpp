@@ -1,7 +1,6 @@
 #include "consolidate/batch.h"
 
 #include <algorithm>
-
 #include <chrono>
 #include <string_view>
 #include <vector>
@@ -28,20 +27,27 @@ namespace {
   " r.feed = $1 AND r.payload_hash IS DISTINCT FROM c.hash AND NOT EXISTS (SELECT 1 FROM consolidation_failures f" \
   "   WHERE f.supplier_stone_id = r.supplier_stone_id AND f.payload_hash = r.payload_hash)"
 
-// Claims unconsolidated raw rows FOR UPDATE SKIP LOCKED (consolidators
-// sharing a run skip each other's) and returns what mapping needs and whether
-// the stone is in `diamonds` already. The row source is ClaimAny (any such
-// rows, $2 = limit) or ClaimListed ($2 = the stone ids of a listing).
-// The raw rows are only locked: a stone another consolidator wrote and
-// committed after this statement's snapshot but before the lock is claimed
-// again. RunBatch handles that race: its upsert skips rows whose hash is
-// already the one being written, and a stone it believes new but finds in
-// `diamonds` (unique violation) makes it claim the slice again.
-#define DI_CLAIM_SQL(source)                                                                                 \
-  "SELECT r.supplier_stone_id, r.run_id, r.payload_hash, r.payload, c.hash IS NOT NULL FROM" DI_RAW_AND_HASH \
-  " WHERE" DI_UNCONSOLIDATED " AND " source " FOR UPDATE OF r SKIP LOCKED"
-constexpr const char* kClaimAny = DI_CLAIM_SQL("true LIMIT $2");
-constexpr const char* kClaimListed = DI_CLAIM_SQL("r.supplier_stone_id = ANY ($2::text[])");
+// Claims unconsolidated raw rows through their pending notes (raw_pending,
+// sql/019), locked FOR UPDATE SKIP LOCKED (consolidators sharing a run skip
+// each other's), and returns what mapping needs and whether the stone is in
+// `diamonds` already. Only the notes are locked, never the wide raw rows: the
+// batch deletes the notes it settles anyway, where locking the raw rows wrote
+// every raw page once more (1.8 GB at 900,000 offers). The row source is
+// ClaimAny (the feed's notes, $2 = limit) or ClaimListed ($2 = the stone ids
+// of a listing).
+// A stone another consolidator wrote and committed after this statement's
+// snapshot but before the lock is claimed again. RunBatch handles that race:
+// its upsert skips rows whose hash is already the one being written, and a
+// stone it believes new but finds in `diamonds` (unique violation) makes it
+// claim the slice again. A writer that changes a claimed stone meanwhile
+// rewrites its note after this batch commits (its trigger waits on the lock):
+// the note names the new hash and stays for the next listing.
+#define DI_CLAIM_SQL(source)                                                                                      \
+  "SELECT r.supplier_stone_id, r.run_id, r.payload_hash, r.payload, c.hash IS NOT NULL"                           \
+  " FROM raw_pending p," DI_RAW_AND_HASH " WHERE r.supplier_stone_id = p.supplier_stone_id AND" DI_UNCONSOLIDATED \
+  " AND " source " FOR UPDATE OF p SKIP LOCKED"
+constexpr const char* kClaimAny = DI_CLAIM_SQL("p.feed = $1 LIMIT $2");
+constexpr const char* kClaimListed = DI_CLAIM_SQL("p.supplier_stone_id = ANY ($2::text[])");
 #undef DI_CLAIM_SQL
 
 // The listing: the feed's pending notes (raw_pending, sql/019), in the order
@@ -104,8 +110,10 @@ const std::string& CopySql() {
   return sql;
 }
 
-// Stones not in `diamonds` yet go straight in: no other transaction can insert
-// them meanwhile, because their raw rows are locked by this one.
+// Stones not in `diamonds` yet go straight in: another consolidator skips
+// their notes, locked by this batch; one that claimed a stone before this
+// batch's snapshot and committed it since makes the COPY fail with a unique
+// violation, and the batch claims again (RunBatchRetryingRaces).
 const std::string& CopyNewSql() {
   static const std::string sql = "COPY diamonds (" + ColumnList() + ") FROM STDIN";
   return sql;
@@ -212,9 +220,9 @@ Status Settle(pg::Connection& conn, const pg::QueryResult& claimed, const Listed
     hashes.emplace_back(claimed.Get(i, 2));
   }
   if (!ids.empty()) {
-    DI_ASSIGN_OR_RETURN(pg::QueryResult settled,
-                        conn.Exec(kSettleClaimed, {pg::P(TextArray(ids, 0, ids.size())),
-                                                   pg::P(TextArray(hashes, 0, hashes.size()))}));
+    DI_ASSIGN_OR_RETURN(
+        pg::QueryResult settled,
+        conn.Exec(kSettleClaimed, {pg::P(TextArray(ids, 0, ids.size())), pg::P(TextArray(hashes, 0, hashes.size()))}));
     counts->settled += settled.Affected();
   }
   std::sort(ids.begin(), ids.end());
@@ -301,8 +309,7 @@ Result<BatchCounts> RunBatch(pg::Connection& conn, const std::string& feed, cons
 // inserted one of its stones meanwhile: the stones it wrote are then
 // consolidated and not claimed. Each retry needs one more such race.
 Result<BatchCounts> RunBatchRetryingRaces(pg::Connection& conn, const std::string& feed, const std::string& run_id,
-                                          const char* claim_sql, const pg::Params& params,
-                                          const Listed& listed) {
+                                          const char* claim_sql, const pg::Params& params, const Listed& listed) {
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     Result<BatchCounts> counts = RunBatch(conn, feed, run_id, claim_sql, params, listed);

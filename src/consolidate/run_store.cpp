@@ -103,18 +103,16 @@ Result<int64_t> SoftDeleteUnseen(pg::Connection& conn, const std::string& run_id
   DI_ASSIGN_OR_RETURN(pg::QueryResult last_full, conn.Exec(kLastFullRun, {pg::P(feed), pg::P(run_id)}));
   pg::QueryResult runs;
   if (last_full.rows() > 0) {
-    DI_ASSIGN_OR_RETURN(runs,
-                        conn.Exec(kRunsToCheck, {pg::P(feed), pg::P(run_id), pg::P(last_full.GetString(0, 0))}));
+    DI_ASSIGN_OR_RETURN(runs, conn.Exec(kRunsToCheck, {pg::P(feed), pg::P(run_id), pg::P(last_full.GetString(0, 0))}));
   } else {
     DI_ASSIGN_OR_RETURN(runs, conn.Exec(kRawRunsToCheck, {pg::P(feed), pg::P(run_id)}));
   }
   if (runs.GetString(0, 0) == "{}") return 0;
-  DI_RETURN_IF_ERROR(
-      conn.ExecScript("SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"));
+  DI_RETURN_IF_ERROR(conn.ExecScript(
+      "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"));
   DI_ASSIGN_OR_RETURN(pg::QueryResult deleted,
                       conn.Exec(kSoftDeleteUnseen, {pg::P(feed), pg::P(run_id), pg::P(runs.GetString(0, 0))}));
-  DI_RETURN_IF_ERROR(
-      conn.ExecScript("RESET enable_seqscan; RESET enable_hashjoin; RESET enable_mergejoin"));
+  DI_RETURN_IF_ERROR(conn.ExecScript("RESET enable_seqscan; RESET enable_hashjoin; RESET enable_mergejoin"));
   return deleted.GetInt64(0, 0);
 }
 

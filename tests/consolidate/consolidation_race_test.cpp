@@ -1,5 +1,6 @@
-// Consolidators racing over the same stones. The claim locks raw rows (FOR
-// UPDATE SKIP LOCKED) and tests them against `diamonds` in its snapshot, so a
+// Consolidators racing over the same stones. The claim locks the stones'
+// pending notes (FOR UPDATE SKIP LOCKED) and tests their raw rows against
+// `diamonds` in its snapshot, so a
 // stone another consolidator commits after that snapshot is claimed again.
 // Here "another consolidator" is a second session that writes a stone into
 // `diamonds` and holds its transaction open until the consolidator's batch

@@ -18,9 +18,10 @@ constexpr const char* kDeleted =
     " WHERE feed = 'natural' AND status = 'deleted'";
 
 std::string Ids(ConsolidationEnv& env, const std::string& run_id, const std::string& change) {
-  return env.Scalar("SELECT coalesce(string_agg(supplier_stone_id, ',' ORDER BY supplier_stone_id), '')"
-                    " FROM diamond_change_stones WHERE run_id = '" +
-                    run_id + "' AND change = '" + change + "'");
+  return env.Scalar(
+      "SELECT coalesce(string_agg(supplier_stone_id, ',' ORDER BY supplier_stone_id), '')"
+      " FROM diamond_change_stones WHERE run_id = '" +
+      run_id + "' AND change = '" + change + "'");
 }
 
 // Stones last seen by incremental runs between two full runs, by the previous
@@ -106,7 +107,8 @@ TEST(SoftDelete, TheRawRowOfAnActiveStoneCannotBeDeleted) {
   EXPECT_NE(refused.status().message().find("the raw row of active stone s-001 (natural) cannot be deleted"),
             std::string::npos)
       << refused.status().message();
-  env.Scalar("UPDATE diamonds SET status = 'deleted', deleted_at = now() WHERE supplier_stone_id = 's-001' RETURNING 1");
+  env.Scalar(
+      "UPDATE diamonds SET status = 'deleted', deleted_at = now() WHERE supplier_stone_id = 's-001' RETURNING 1");
   auto allowed = env.conn->Exec("DELETE FROM raw_diamonds_nivoda WHERE supplier_stone_id = 's-001'");
   ASSERT_TRUE(allowed.ok()) << allowed.status().ToString();
   EXPECT_EQ(allowed->Affected(), 1);

@@ -64,9 +64,9 @@ TEST(RunsToPruneTest, OnlyOldEndedRunsThatNothingRefersTo) {
 // feed's latest complete full run: they stay, however old and however many.
 TEST(RunsToPruneTest, EveryRunSinceTheLatestCompleteFullRunIsKept) {
   const std::vector<RunFacts> runs = {
-      Facts("i1", "natural", "incremental", "completed", 91), Facts("i2", "natural", "incremental", "failed", 92),
+      Facts("i1", "natural", "incremental", "completed", 91),      Facts("i2", "natural", "incremental", "failed", 92),
       Facts("f-forced", "natural", "full", "completed", 93, true), Facts("f", "natural", "full", "completed", 94),
-      Facts("i0", "natural", "incremental", "completed", 95), Facts("f-old", "natural", "full", "completed", 96)};
+      Facts("i0", "natural", "incremental", "completed", 95),      Facts("f-old", "natural", "full", "completed", 96)};
   EXPECT_EQ(RunsToPrune(runs, {}, kNow - kDay * 90, 1), (std::vector<std::string>{"i0", "f-old"}));
 }
 
