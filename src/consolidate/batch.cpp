@@ -33,8 +33,10 @@ namespace {
 // `diamonds` already. Only the notes are locked, never the wide raw rows: the
 // batch deletes the notes it settles anyway, where locking the raw rows wrote
 // every raw page once more (1.8 GB at 900,000 offers). The row source is
-// ClaimAny (the feed's notes, $2 = limit) or ClaimListed ($2 = the stone ids
-// of a listing).
+// ClaimAny (the feed's notes, $2 = limit) or ClaimListed ($2 = the tuple ids
+// of a listing's notes: read by id, without a descent of the notes' primary
+// key per stone; a note rewritten since the listing has moved, is not read,
+// and stays for the next listing).
 // A stone another consolidator wrote and committed after this statement's
 // snapshot but before the lock is claimed again. RunBatch handles that race:
 // its upsert skips rows whose hash is already the one being written, and a
@@ -47,14 +49,14 @@ namespace {
   " FROM raw_pending p," DI_RAW_AND_HASH " WHERE r.supplier_stone_id = p.supplier_stone_id AND" DI_UNCONSOLIDATED \
   " AND " source " FOR UPDATE OF p SKIP LOCKED"
 constexpr const char* kClaimAny = DI_CLAIM_SQL("p.feed = $1 LIMIT $2");
-constexpr const char* kClaimListed = DI_CLAIM_SQL("p.supplier_stone_id = ANY ($2::text[])");
+constexpr const char* kClaimListed = DI_CLAIM_SQL("p.ctid = ANY ($2::tid[])");
 #undef DI_CLAIM_SQL
 
 // The listing: the feed's pending notes (raw_pending, sql/019), in the order
 // they were written (near the raw rows' heap order). A note may name a stone
 // consolidated already (a payload that changed back, a stone another
 // consolidator took): the claim skips it and Settle removes its note.
-constexpr const char* kList = "SELECT supplier_stone_id FROM raw_pending WHERE feed = $1";
+constexpr const char* kList = "SELECT supplier_stone_id, ctid FROM raw_pending WHERE feed = $1";
 #undef DI_UNCONSOLIDATED
 #undef DI_RAW_AND_HASH
 
@@ -333,17 +335,22 @@ Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& fe
 }
 
 Result<BatchCounts> ConsolidateListed(pg::Connection& conn, const std::string& feed, const std::string& run_id,
-                                      const std::vector<std::string>& stones, size_t begin, size_t end) {
+                                      const PendingNotes& notes, size_t begin, size_t end) {
   if (begin >= end) return BatchCounts{};
-  return RunBatchRetryingRaces(conn, feed, run_id, kClaimListed, {pg::P(feed), pg::P(TextArray(stones, begin, end))},
-                               Listed{&stones, begin, end});
+  return RunBatchRetryingRaces(conn, feed, run_id, kClaimListed,
+                               {pg::P(feed), pg::P(TextArray(notes.tids, begin, end))},
+                               Listed{&notes.stones, begin, end});
 }
 
-Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const std::string& feed) {
+Result<PendingNotes> ListUnconsolidated(pg::Connection& conn, const std::string& feed) {
   DI_ASSIGN_OR_RETURN(pg::QueryResult r, conn.Exec(kList, {pg::P(feed)}));
-  std::vector<std::string> out;
-  out.reserve(static_cast<size_t>(r.rows()));
-  for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.Get(i, 0));
+  PendingNotes out;
+  out.stones.reserve(static_cast<size_t>(r.rows()));
+  out.tids.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) {
+    out.stones.emplace_back(r.Get(i, 0));
+    out.tids.emplace_back(r.Get(i, 1));
+  }
   return out;
 }
 

@@ -41,19 +41,24 @@ struct BatchCounts {
 Result<BatchCounts> ConsolidateBatch(pg::Connection& conn, const std::string& feed, const std::string& run_id,
                                      int limit);
 
-// The stone ids of FEED's pending notes (raw_pending, sql/019): every
-// unconsolidated raw row has one, and a note may name a consolidated one
-// (ConsolidateListed settles it). A pass walks this list in slices
-// (ConsolidateListed) instead of searching per batch.
+// FEED's pending notes (raw_pending, sql/019): every unconsolidated raw row
+// has one, and a note may name a consolidated one (ConsolidateListed settles
+// it). A pass walks this list in slices (ConsolidateListed) instead of
+// searching per batch.
+struct PendingNotes {
+  std::vector<std::string> stones;  // supplier_stone_id of each note
+  std::vector<std::string> tids;    // its tuple id ("(page,item)") when listed
+  size_t size() const { return stones.size(); }
+};
 // REQUIRES: no open transaction on CONN.
-Result<std::vector<std::string>> ListUnconsolidated(pg::Connection& conn, const std::string& feed);
+Result<PendingNotes> ListUnconsolidated(pg::Connection& conn, const std::string& feed);
 
-// Runs one batch over STONES[BEGIN, END): those still unconsolidated and not
+// Runs one batch over NOTES[BEGIN, END): those still unconsolidated and not
 // locked by another transaction (the others are skipped; a later listing
 // finds them again if they are still unconsolidated), then removes the notes
 // of those whose payload is consolidated (settled).
 // REQUIRES: no open transaction on CONN.
 Result<BatchCounts> ConsolidateListed(pg::Connection& conn, const std::string& feed, const std::string& run_id,
-                                      const std::vector<std::string>& stones, size_t begin, size_t end);
+                                      const PendingNotes& notes, size_t begin, size_t end);
 
 }  // namespace di::consolidate

@@ -80,8 +80,8 @@ Status Consolidator::BatchLoops(const consolidate::RunState& run, const std::ato
   // claims nothing means other consolidators hold the rest: wait for them.
   while (true) {
     if (Stopped(stop)) return Status(Code::kCancelled, "shutdown requested");
-    DI_ASSIGN_OR_RETURN(const std::vector<std::string> stones, consolidate::ListUnconsolidated(*conn, run.feed));
-    if (stones.empty()) break;
+    DI_ASSIGN_OR_RETURN(const consolidate::PendingNotes stones, consolidate::ListUnconsolidated(*conn, run.feed));
+    if (stones.size() == 0) break;
     const size_t size = static_cast<size_t>(options_.batch_size);
     const size_t slices = (stones.size() + size - 1) / size;
     std::atomic<size_t> next{0};
