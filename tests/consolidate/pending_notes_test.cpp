@@ -4,6 +4,7 @@
 // run lists nothing and writes nothing.
 #include <gtest/gtest.h>
 
+#include "consolidate/batch.h"
 #include "consolidate_support.h"
 #include "roles/consolidator.h"
 
@@ -85,6 +86,38 @@ TEST(PendingNotes, NotesFollowTheRawRows) {
   EXPECT_EQ(MustConsolidate(c, "r2").stats.updated, 1);
   EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE price_cents = 777700"), 1);
   EXPECT_EQ(env.Count("SELECT count(*) FROM raw_pending"), 0);
+}
+
+// The claim reads the listed notes by tuple id: a note rewritten after the
+// listing (its payload changed) has moved, is not claimed with the old
+// listing, and stays with its new hash; the next listing consolidates it.
+TEST(PendingNotes, ANoteRewrittenAfterTheListingWaitsForTheNextListing) {
+  ConsolidationEnv env;
+  env.CreateRun("r1", "full", 1, 1, 0, "2026-02-10T00:00:00.000Z");
+  auto stones = Stones(4);
+  env.WriteRaw("r1", stones);
+  auto listed = consolidate::ListUnconsolidated(*env.conn, "natural");
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 4u);
+  stones[2].price_cents = 424200;
+  env.WriteRaw("r1", {stones[2]});
+  const std::string new_hash = env.Scalar("SELECT payload_hash FROM raw_pending WHERE supplier_stone_id = 's-002'");
+
+  auto batch = consolidate::ConsolidateListed(*env.conn, "natural", "r1", *listed, 0, listed->size());
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  EXPECT_EQ(batch->claimed, 3);
+  EXPECT_EQ(env.Scalar("SELECT string_agg(supplier_stone_id || ':' || payload_hash, ',') FROM raw_pending"),
+            "s-002:" + new_hash);
+  EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE supplier_stone_id = 's-002'"), 0);
+
+  auto again = consolidate::ListUnconsolidated(*env.conn, "natural");
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 1u);
+  auto second = consolidate::ConsolidateListed(*env.conn, "natural", "r1", *again, 0, again->size());
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->mapped, 1);
+  EXPECT_EQ(env.Count("SELECT count(*) FROM raw_pending"), 0);
+  EXPECT_EQ(env.Count("SELECT count(*) FROM diamonds WHERE supplier_stone_id = 's-002' AND price_cents = 424200"), 1);
 }
 
 }  // namespace
