@@ -24,6 +24,13 @@ std::string Ids(ConsolidationEnv& env, const std::string& run_id, const std::str
       run_id + "' AND change = '" + change + "'");
 }
 
+// Run "r1" (natural, full, complete) saw STONES and was consolidated by C.
+void FirstFullRun(ConsolidationEnv& env, Consolidator& c, const std::vector<testing::Stone>& stones) {
+  env.CreateRun("r1", "full", 1, 1, 0, "2026-02-10T00:00:00.000Z");
+  env.WriteRaw("r1", stones);
+  MustConsolidate(c, "r1");
+}
+
 // Stones last seen by incremental runs between two full runs, by the previous
 // full run, or by no run since a stone came back, are deleted exactly when the
 // full run did not see them; stones deleted earlier are not deleted again.
@@ -31,9 +38,7 @@ TEST(SoftDelete, TheStonesAFullRunDidNotSeeWhicheverRunLastSawThem) {
   ConsolidationEnv env;
   auto stones = Stones(10);
   Consolidator c = env.MakeConsolidator(nullptr, 4, 2);
-  env.CreateRun("r1", "full", 1, 1, 0, "2026-02-10T00:00:00.000Z");
-  env.WriteRaw("r1", stones);
-  MustConsolidate(c, "r1");
+  FirstFullRun(env, c, stones);
 
   env.CreateRun("r2", "incremental", 1, 1, 0, "2026-02-10T06:00:00.000Z");
   stones[3].price_cents = 333300;
@@ -83,9 +88,7 @@ TEST(SoftDelete, AForcedFullRunDoesNotNarrowTheNextOne) {
   ConsolidationEnv env;
   auto stones = Stones(4);
   Consolidator c = env.MakeConsolidator(nullptr, 4, 2);
-  env.CreateRun("r1", "full", 1, 1, 0, "2026-02-10T00:00:00.000Z");
-  env.WriteRaw("r1", stones);
-  MustConsolidate(c, "r1");
+  FirstFullRun(env, c, stones);
   env.CreateRun("r2", "full", 2, 1, 1, "2026-02-11T00:00:00.000Z");
   env.WriteRaw("r2", {stones[0], stones[1], stones[2]});
   EXPECT_EQ(MustConsolidate(c, "r2", /*force=*/true).stats.deleted, 0);
@@ -99,9 +102,7 @@ TEST(SoftDelete, TheRawRowOfAnActiveStoneCannotBeDeleted) {
   ConsolidationEnv env;
   auto stones = Stones(3);
   Consolidator c = env.MakeConsolidator(nullptr, 4, 1);
-  env.CreateRun("r1", "full", 1, 1, 0, "2026-02-10T00:00:00.000Z");
-  env.WriteRaw("r1", stones);
-  MustConsolidate(c, "r1");
+  FirstFullRun(env, c, stones);
   auto refused = env.conn->Exec("DELETE FROM raw_diamonds_nivoda WHERE supplier_stone_id = 's-001'");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("the raw row of active stone s-001 (natural) cannot be deleted"),
